@@ -1,0 +1,73 @@
+# Front door. The README's two commands are `make local` and `make test`; the rest are parts of them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+JOBS ?= $(shell nproc)
+CMAKE_BUILD := cmake --build --parallel $(JOBS)
+
+.PHONY: help deps configure build test test-unit test-asan lint format tidy check-static \
+        check-infra check-workflows check-scripts local package bench fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+deps: ## install missing apt and npm packages (as root; otherwise print the command)
+	@scripts/install-deps
+
+build/debug/build.ninja: CMakeLists.txt CMakePresets.json
+	cmake --preset debug >/dev/null
+
+configure: deps
+	cmake --preset debug >/dev/null
+
+build: configure ## build everything (debug preset)
+	$(CMAKE_BUILD) --preset debug
+
+test: build lint check-static ## install, build and run every test and check (CI runs this)
+	ctest --preset debug --parallel $(JOBS)
+	$(MAKE) --no-print-directory test-asan
+	@echo "make test: all checks passed"
+
+test-unit: build ## unit tests only
+	ctest --preset debug -L unit --parallel $(JOBS)
+
+test-asan: deps ## unit and integration tests under AddressSanitizer and UBSan
+	cmake --preset asan >/dev/null
+	$(CMAKE_BUILD) --preset asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --preset asan -L 'unit|integration' --parallel $(JOBS)
+
+lint: deps ## clang-format check, clang-tidy on the sources, shellcheck
+	@scripts/lint
+
+format: ## rewrite C++ sources with clang-format
+	@git ls-files -z -- '*.cpp' '*.hpp' | xargs -0 -r clang-format -i
+
+check-static: check-infra check-workflows ## static checks of Terraform and workflows
+
+check-infra: deps ## Terraform checked against the AWS provider schema
+	@if [ -x scripts/check-infra ]; then scripts/check-infra; else echo "check-infra: no infra yet"; fi
+
+check-workflows: deps ## actionlint on the GitHub workflows
+	@if [ -x scripts/check-workflows ]; then scripts/check-workflows; else echo "check-workflows: no workflows yet"; fi
+
+local: deps ## build and run the whole local stack in the foreground
+	cmake --preset release >/dev/null
+	$(CMAKE_BUILD) --preset release
+	@scripts/local
+
+package: deps ## self-contained function bundles in dist/<name>/
+	cmake --preset release >/dev/null
+	$(CMAKE_BUILD) --preset release
+	@scripts/package
+
+bench: deps ## benchmarks (Google Benchmark and the peers); results in bench/results/
+	@scripts/install-deps --bench
+	cmake --preset release >/dev/null
+	$(CMAKE_BUILD) --preset release
+	@scripts/bench
+
+fuzz: deps ## run each fuzz target (FUZZ_SECONDS per target)
+	@scripts/fuzz
+
+clean: ## remove build output
+	rm -rf build dist

@@ -1,0 +1,126 @@
+#include "core/time.hpp"
+
+#include <array>
+#include <cstdio>
+
+namespace agm::core {
+namespace {
+
+// Days from civil, after Howard Hinnant's public-domain algorithm: no timegm/locale involvement.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2 ? 1 : 0;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+  if (pos + n > s.size())
+    return false;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9')
+      return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  out = v;
+  return true;
+}
+
+struct Civil {
+  int year, month, day, hour, minute, second;
+};
+
+Civil to_civil(TimePoint t) {
+  const std::int64_t secs = to_epoch_seconds(t);
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days -= 1;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  return Civil{static_cast<int>(ymd.year()),
+               static_cast<int>(static_cast<unsigned>(ymd.month())),
+               static_cast<int>(static_cast<unsigned>(ymd.day())),
+               static_cast<int>(rem / 3600),
+               static_cast<int>(rem % 3600 / 60),
+               static_cast<int>(rem % 60)};
+}
+
+}  // namespace
+
+std::int64_t to_epoch_seconds(TimePoint t) {
+  return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+TimePoint from_epoch_seconds(std::int64_t seconds) {
+  return TimePoint{std::chrono::seconds{seconds}};
+}
+
+std::string format_rfc3339(TimePoint t) {
+  const Civil c = to_civil(t);
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day,
+                c.hour, c.minute, c.second);
+  return buf.data();
+}
+
+std::string format_amz_date(TimePoint t) {
+  const Civil c = to_civil(t);
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), "%04d%02d%02dT%02d%02d%02dZ", c.year, c.month, c.day,
+                c.hour, c.minute, c.second);
+  return buf.data();
+}
+
+std::optional<TimePoint> parse_rfc3339(std::string_view s) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60)
+    return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year{y},
+                                        std::chrono::month{static_cast<unsigned>(mo)},
+                                        std::chrono::day{static_cast<unsigned>(d)}};
+  if (!ymd.ok())
+    return std::nullopt;
+  std::size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    const std::size_t start = pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9')
+      ++pos;
+    if (pos == start)
+      return std::nullopt;
+  }
+  if (pos >= s.size())
+    return std::nullopt;
+  std::int64_t offset = 0;
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    ++pos;
+  } else if (s[pos] == '+' || s[pos] == '-') {
+    int oh = 0, om = 0;
+    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+        !digits(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return std::nullopt;
+    }
+    offset = (std::int64_t{oh} * 3600 + std::int64_t{om} * 60) * (s[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (pos != s.size())
+    return std::nullopt;
+  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  const std::int64_t secs =
+      days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + (se == 60 ? 59 : se) - offset;
+  return from_epoch_seconds(secs);
+}
+
+}  // namespace agm::core
