@@ -1,0 +1,72 @@
+#pragma once
+// A small HTTP client over libcurl: one easy handle reused across requests (so connections are
+// kept alive), NOT thread-safe (use one per thread). Failures below HTTP (connect, TLS, timeout,
+// oversized response) are TransportErrors; any HTTP status is a normal response.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace agm::aws {
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<HttpHeader> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<HttpHeader> headers;  // names lower-cased, values trimmed, in arrival order
+  std::string body;
+  // The first header with this (lower-case) name.
+  [[nodiscard]] std::optional<std::string> header(std::string_view lower_name) const;
+};
+
+struct HttpOptions {
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds timeout{5000};
+  std::string ca_file;  // empty: libcurl default; else CAINFO
+  bool verify_tls = true;
+  std::size_t max_response_bytes = 4 * 1024 * 1024;
+};
+
+// code(): "ConnectError", "Timeout", "TlsError", "ResponseTooLarge", "InvalidRequest",
+// "DeadlineExceeded", "TransportError" (anything else libcurl reports).
+class TransportError : public core::Error {
+ public:
+  using core::Error::Error;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options = {});
+  ~HttpClient();
+  HttpClient(HttpClient&&) noexcept;
+  HttpClient& operator=(HttpClient&&) noexcept;
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  HttpResponse send(const HttpRequest& request);  // throws TransportError
+  // As above with a total timeout for this request (clamped to at least 1 ms).
+  HttpResponse send(const HttpRequest& request, std::chrono::milliseconds timeout);
+
+  [[nodiscard]] const HttpOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agm::aws
