@@ -6,16 +6,17 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace agm::lambda {
 
 struct invocation_request {
-  std::string payload;            // the event, as sent
-  std::string request_id;         // Lambda-Runtime-Aws-Request-Id
-  std::string xray_trace_id;      // Lambda-Runtime-Trace-Id (also exported as _X_AMZN_TRACE_ID)
-  std::string client_context;     // Lambda-Runtime-Client-Context
-  std::string cognito_identity;   // Lambda-Runtime-Cognito-Identity
-  std::string function_arn;       // Lambda-Runtime-Invoked-Function-Arn
+  std::string payload;           // the event, as sent
+  std::string request_id;        // Lambda-Runtime-Aws-Request-Id
+  std::string xray_trace_id;     // Lambda-Runtime-Trace-Id (also exported as _X_AMZN_TRACE_ID)
+  std::string client_context;    // Lambda-Runtime-Client-Context
+  std::string cognito_identity;  // Lambda-Runtime-Cognito-Identity
+  std::string function_arn;      // Lambda-Runtime-Invoked-Function-Arn
   std::chrono::system_clock::time_point deadline;  // Lambda-Runtime-Deadline-Ms
 
   [[nodiscard]] std::chrono::milliseconds get_time_remaining() const;
@@ -31,13 +32,19 @@ class invocation_response {
   [[nodiscard]] const std::string& get_payload() const { return payload_; }
   [[nodiscard]] const std::string& get_content_type() const { return content_type_; }
   [[nodiscard]] bool is_success() const { return success_; }
+  [[nodiscard]] const std::string& get_error_type() const { return error_type_; }
 
  private:
-  invocation_response(std::string payload, std::string content_type, bool success)
-      : payload_(std::move(payload)), content_type_(std::move(content_type)), success_(success) {}
+  invocation_response(std::string payload, std::string content_type, bool success,
+                      std::string error_type = {})
+      : payload_(std::move(payload)),
+        content_type_(std::move(content_type)),
+        success_(success),
+        error_type_(std::move(error_type)) {}
   std::string payload_;
   std::string content_type_;
   bool success_;
+  std::string error_type_;
 };
 
 using handler_fn = std::function<invocation_response(const invocation_request&)>;
