@@ -167,7 +167,7 @@ invocation_response invocation_response::success(std::string payload, std::strin
   return {std::move(payload), std::move(content_type), true};
 }
 
-invocation_response invocation_response::failure(std::string error_message,
+invocation_response invocation_response::failure(const std::string& error_message,
                                                  std::string error_type) {
   std::string body = error_body(error_message, error_type);
   return {std::move(body), "application/json", false, std::move(error_type)};

@@ -27,7 +27,7 @@ class invocation_response {
   static invocation_response success(std::string payload,
                                      std::string content_type = "application/json");
   // Reported to .../error as {"errorMessage","errorType","stackTrace":[]}.
-  static invocation_response failure(std::string error_message, std::string error_type);
+  static invocation_response failure(const std::string& error_message, std::string error_type);
 
   [[nodiscard]] const std::string& get_payload() const { return payload_; }
   [[nodiscard]] const std::string& get_content_type() const { return content_type_; }
