@@ -1,0 +1,92 @@
+#pragma once
+// The user pool's JSON Web Key Set, fetched once and cached (after aws-jwt-verify's JwksCache):
+// a kid that is not in the cached set triggers at most one refetch per `refetch_wait`, so a flood
+// of tokens with made-up kids cannot turn into a flood of requests to the JWKS endpoint, while a
+// rotated key is still picked up.
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "aws/http.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
+
+namespace agm::oauth {
+
+// code(): "jwks_unavailable" (cannot fetch, nothing usable cached), "jwks_invalid" (the set, or the
+// key the kid names, is not a usable RS256 RSA signing key), "kid_not_found".
+class JwksError : public core::Error {
+ public:
+  using core::Error::Error;
+};
+
+using PublicKey = std::shared_ptr<EVP_PKEY>;
+
+class JwksFetcher {
+ public:
+  virtual ~JwksFetcher() = default;
+  // The JWKS document body, or throws (any exception: the cache reports "jwks_unavailable").
+  virtual std::string fetch() = 0;
+};
+
+// GET `url` over http(s) with TLS verification on (HttpOptions::verify_tls as given); a status
+// other than 200 throws JwksError("jwks_unavailable"); transport failures throw
+// aws::TransportError.
+class HttpJwksFetcher final : public JwksFetcher {
+ public:
+  explicit HttpJwksFetcher(std::string url, aws::HttpOptions opts = {});
+  std::string fetch() override;
+
+ private:
+  std::string url_;
+  std::mutex mutex_;  // aws::HttpClient is one-thread-at-a-time
+  aws::HttpClient http_;
+};
+
+// Builds an RSA public key from the JWK members n and e (base64url big-endian, OpenSSL 3
+// EVP_PKEY_fromdata). Throws JwksError("jwks_invalid") when they do not make an RSA key of at
+// least 2048 bits.
+PublicKey rsa_public_key_from_jwk(std::string_view n_b64url, std::string_view e_b64url);
+
+// Thread-safe.
+class JwksCache {
+ public:
+  JwksCache(JwksFetcher& fetcher, const core::Clock& clock,
+            std::chrono::seconds refetch_wait = std::chrono::seconds(30));
+
+  // The key for `kid`. Fetches when nothing is cached yet (each such call tries again: without a
+  // set every token is refused anyway), or when `kid` is unknown and the last fetch is at least
+  // `refetch_wait` old. Throws JwksError: "kid_not_found", "jwks_unavailable", "jwks_invalid"
+  // (the set is not {"keys":[...]}, or the JWK for `kid` is not kty RSA, use sig (or absent),
+  // alg RS256 (or absent) with valid n and e).
+  PublicKey key_for(const std::string& kid);
+  // Replaces the cached set (tests, benchmarks, a preloaded set). Throws JwksError("jwks_invalid")
+  // when `json` is not a JWKS document.
+  void set_jwks(std::string_view json);
+
+ private:
+  struct Jwk {
+    std::string kty, use, alg, n, e;
+    bool has_use = false;
+    bool has_alg = false;
+  };
+  void fetch_locked();
+  void store_locked(std::string_view json);
+
+  JwksFetcher& fetcher_;
+  const core::Clock& clock_;
+  std::chrono::seconds refetch_wait_;
+  std::mutex mutex_;
+  bool have_set_ = false;
+  std::optional<core::TimePoint> last_fetch_;
+  std::map<std::string, Jwk, std::less<>> jwks_;        // kid -> first JWK with that kid
+  std::map<std::string, PublicKey, std::less<>> keys_;  // kid -> built key (lazily)
+};
+
+}  // namespace agm::oauth
