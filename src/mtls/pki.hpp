@@ -74,7 +74,9 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
                                                             core::TimePoint now);
 
 // Every "-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----" block in `pem`, each
-// returned with its BEGIN/END lines and a trailing newline. Other blocks (keys) are skipped.
+// returned with its BEGIN/END lines and a trailing newline. Other blocks (keys) are skipped. A
+// BEGIN without its END throws core::Error("pki_bad_input"): a truncated bundle never loses a
+// certificate silently.
 std::vector<std::string> split_pem_bundle(std::string_view pem);
 
 }  // namespace agm::mtls::pki
