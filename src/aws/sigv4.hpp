@@ -5,6 +5,7 @@
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 // Checked byte for byte against the aws-c-auth conformance vectors
 // (tests/unit/aws/sigv4_conformance_test.cpp).
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,9 @@ struct SigningParams {
   bool normalize_path = true;       // false for S3
   bool sign_body = false;           // add x-amz-content-sha256 (S3)
   bool omit_session_token = false;  // add X-Amz-Security-Token after signing (not signed)
+  // URI-encode the request path (which is already encoded on the wire) once more, as SigV4 wants
+  // for every service but S3. S3 sets this false: its canonical URI is the wire path as-is.
+  bool double_uri_encode = true;
 };
 
 struct SignedParts {
@@ -38,12 +42,26 @@ struct SignedParts {
 SignedParts sign_request(HttpRequest& request, const SigningParams& params);
 
 // Pieces, exposed for tests and for servers that verify signatures.
-// The canonical URI of `path` (without query): segments URI-encoded (encoded twice unless
-// `normalize_path` is false, as SigV4 wants for every service but S3), '.' and '..' removed
-// and empty segments collapsed when normalizing.
-std::string canonical_uri(std::string_view path, bool normalize_path);
+// The canonical URI of `path` (the wire path, without query): '.' and '..' removed and empty
+// segments collapsed when `normalize_path`; then, with `double_uri_encode`, every byte but the
+// unreserved ones and '/' percent-encoded.
+std::string canonical_uri(std::string_view path, bool normalize_path,
+                          bool double_uri_encode = true);
 // The canonical query string of `query` (without '?'): pairs sorted by encoded key then value,
 // every key and value percent-encoded (after decoding what was already encoded).
 std::string canonical_query(std::string_view query);
+// The SigV4 signing key (kSigning) for a date ("YYYYMMDD"), region and service.
+std::string signing_key(std::string_view secret_access_key, std::string_view date,
+                        std::string_view region, std::string_view service);
+
+// The parts of a URL the signer and the HTTP client need. `host` keeps a non-default port.
+struct UrlParts {
+  std::string scheme;  // lower-case
+  std::string host;    // "example.com" or "127.0.0.1:8000"
+  std::string path;    // "/" when empty
+  std::string query;   // without '?', may be empty
+};
+// nullopt when `url` has no "scheme://" or no host.
+std::optional<UrlParts> parse_url(std::string_view url);
 
 }  // namespace agm::aws
