@@ -1,0 +1,487 @@
+'use strict';
+// Static checks of Terraform configurations without a terraform binary: HCL is parsed with
+// @cdktf/hcl2json, resources are checked against the AWS provider schema (schema.js), and the
+// module-level wiring (variables, locals, references, module calls) is checked here.
+//
+// A finding is { file, where, message }: `file` is the .tf file (or the module directory when
+// the finding is about a module as a whole), `where` names the block (resource "aws_x" "name"
+// > nested_block > ...).
+
+const fs = require('fs');
+const path = require('path');
+const hcl = require('@cdktf/hcl2json');
+const { normaliseName } = require('./schema');
+
+const RESOURCE_META = new Set(
+    ['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'provisioner', 'connection']);
+const DATA_META = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle']);
+const LIFECYCLE_ARGS = new Set([
+  'create_before_destroy', 'prevent_destroy', 'ignore_changes', 'replace_triggered_by',
+  'precondition', 'postcondition', 'action_trigger'
+]);
+const CONDITION_ARGS = new Set(['condition', 'error_message']);
+const VARIABLE_ARGS =
+    new Set(['type', 'description', 'default', 'sensitive', 'nullable', 'validation', 'ephemeral']);
+const OUTPUT_ARGS =
+    new Set(['value', 'description', 'sensitive', 'depends_on', 'precondition', 'ephemeral']);
+const MODULE_META = new Set(['source', 'version', 'count', 'for_each', 'depends_on', 'providers']);
+const TOP_LEVEL = new Set([
+  'terraform', 'provider', 'variable', 'locals', 'output', 'resource', 'data', 'module', 'check',
+  'moved', 'import', 'removed', 'ephemeral'
+]);
+// Roots of references that are not declarations of the module.
+const BUILTIN_ROOTS = new Set(['path', 'terraform', 'each', 'count', 'self']);
+
+function asList(v) {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+// Every string in a parsed value (attribute values are strings with "${...}" templates).
+function collectStrings(value, out) {
+  if (typeof value === 'string') {
+    if (value.includes('${')) out.push(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectStrings(v, out);
+  } else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('${')) out.push(k);
+      collectStrings(v, out);
+    }
+  }
+  return out;
+}
+
+class ModuleCheck {
+  constructor(dir, schema, findings, loadModule) {
+    this.dir = dir;
+    this.schema = schema;
+    this.findings = findings;
+    this.loadModule = loadModule;
+  }
+
+  report(file, where, message) {
+    this.findings.push({ file, where, message });
+  }
+
+  // --- declarations -------------------------------------------------------------------------
+
+  collect(files) {
+    this.files = files; // [{file, body}]
+    this.variables = new Map();
+    this.locals = new Map();
+    this.outputs = new Map();
+    this.resources = new Map(); // "type.name" -> {file, body}
+    this.data = new Map();
+    this.modules = new Map();
+    for (const { file, body } of files) {
+      for (const key of Object.keys(body)) {
+        if (!TOP_LEVEL.has(key)) this.report(file, key, `unknown top-level block "${key}"`);
+      }
+      for (const [name, blocks] of Object.entries(body.variable || {})) {
+        this.variables.set(name, { file, body: asList(blocks)[0] || {} });
+      }
+      for (const l of asList(body.locals)) {
+        for (const [name, value] of Object.entries(l)) this.locals.set(name, { file, value });
+      }
+      for (const [name, blocks] of Object.entries(body.output || {})) {
+        this.outputs.set(name, { file, body: asList(blocks)[0] || {} });
+      }
+      for (const [type, byName] of Object.entries(body.resource || {})) {
+        for (const [name, blocks] of Object.entries(byName)) {
+          this.resources.set(`${type}.${name}`, { file, type, name, body: asList(blocks)[0] || {} });
+        }
+      }
+      const addData = (byType, scope) => {
+        for (const [type, byName] of Object.entries(byType || {})) {
+          for (const [name, blocks] of Object.entries(byName)) {
+            this.data.set(`${type}.${name}`, { file, type, name, scope, body: asList(blocks)[0] || {} });
+          }
+        }
+      };
+      addData(body.data, null);
+      for (const [checkName, blocks] of Object.entries(body.check || {})) {
+        for (const c of asList(blocks)) addData(c.data, checkName);
+      }
+      for (const [name, blocks] of Object.entries(body.module || {})) {
+        this.modules.set(name, { file, body: asList(blocks)[0] || {} });
+      }
+    }
+  }
+
+  // --- schema checks ------------------------------------------------------------------------
+
+  checkBlock(file, where, body, block, meta) {
+    if (!isObject(body)) return; // an expression for the whole block: nothing to check
+    const given = new Set();
+    for (const [key, value] of Object.entries(body)) {
+      if (meta && meta.has(key)) {
+        if (key === 'lifecycle') this.checkLifecycle(file, `${where} > lifecycle`, value);
+        continue;
+      }
+      if (key === 'dynamic') {
+        for (const [name, dyns] of Object.entries(value || {})) {
+          const attr = block.attrs.get(name);
+          if (!attr || !attr.block) {
+            this.report(file, `${where} > dynamic "${name}"`, `unknown block "${name}"`);
+            continue;
+          }
+          given.add(name);
+          for (const d of asList(dyns)) {
+            for (const k of Object.keys(d)) {
+              if (!['for_each', 'iterator', 'labels', 'content'].includes(k)) {
+                this.report(file, `${where} > dynamic "${name}"`, `unknown argument "${k}"`);
+              }
+            }
+            if (d.for_each === undefined) {
+              this.report(file, `${where} > dynamic "${name}"`, 'missing required argument "for_each"');
+            }
+            for (const c of asList(d.content)) {
+              this.checkBlock(file, `${where} > dynamic "${name}" > content`, c, attr.block, null);
+            }
+          }
+        }
+        continue;
+      }
+      const attr = block.attrs.get(key);
+      if (!attr) {
+        this.report(file, where, `unknown argument or block "${key}"`);
+        continue;
+      }
+      given.add(key);
+      if (attr.block) {
+        // A block parses as a list of objects; an object-typed attribute as an object.
+        for (const item of asList(value)) {
+          if (isObject(item)) this.checkBlock(file, `${where} > ${key}`, item, attr.block, null);
+        }
+      }
+    }
+    for (const [name, attr] of block.attrs) {
+      if (attr.required && !given.has(name)) {
+        const what = attr.block ? 'block' : 'argument';
+        this.report(file, where, `missing required ${what} "${name}"`);
+      }
+    }
+  }
+
+  checkLifecycle(file, where, value) {
+    for (const l of asList(value)) {
+      if (!isObject(l)) continue;
+      for (const [k, v] of Object.entries(l)) {
+        if (!LIFECYCLE_ARGS.has(k)) this.report(file, where, `unknown argument "${k}"`);
+        if (k === 'precondition' || k === 'postcondition') {
+          this.checkConditions(file, `${where} > ${k}`, v);
+        }
+      }
+    }
+  }
+
+  checkConditions(file, where, value) {
+    for (const c of asList(value)) {
+      if (!isObject(c)) continue;
+      for (const k of Object.keys(c)) {
+        if (!CONDITION_ARGS.has(k)) this.report(file, where, `unknown argument "${k}"`);
+      }
+      for (const k of CONDITION_ARGS) {
+        if (c[k] === undefined) this.report(file, where, `missing required argument "${k}"`);
+      }
+    }
+  }
+
+  checkSchemas() {
+    for (const r of this.resources.values()) {
+      const where = `resource "${r.type}" "${r.name}"`;
+      const s = this.schema.resources.get(r.type);
+      if (!s) {
+        this.report(r.file, where, `unknown resource type "${r.type}" (AWS provider ${this.schema.providerVersion})`);
+        continue;
+      }
+      this.checkBlock(r.file, where, r.body, s, RESOURCE_META);
+    }
+    for (const d of this.data.values()) {
+      const where = `data "${d.type}" "${d.name}"`;
+      const s = this.schema.dataSources.get(d.type);
+      if (!s) {
+        this.report(d.file, where, `unknown data source type "${d.type}" (AWS provider ${this.schema.providerVersion})`);
+        continue;
+      }
+      this.checkBlock(d.file, where, d.body, s, DATA_META);
+    }
+    for (const { file, body } of this.files) {
+      for (const [name, blocks] of Object.entries(body.provider || {})) {
+        for (const p of asList(blocks)) {
+          if (name !== 'aws') {
+            this.report(file, `provider "${name}"`, 'only the aws provider is checked; unexpected provider');
+            continue;
+          }
+          this.checkBlock(file, 'provider "aws"', p, this.schema.provider, new Set(['alias']));
+        }
+      }
+      for (const [name, blocks] of Object.entries(body.check || {})) {
+        for (const c of asList(blocks)) {
+          for (const k of Object.keys(c)) {
+            if (k !== 'data' && k !== 'assert') this.report(file, `check "${name}"`, `unknown block "${k}"`);
+          }
+          if (!c.assert) this.report(file, `check "${name}"`, 'missing required block "assert"');
+          this.checkConditions(file, `check "${name}" > assert`, c.assert);
+        }
+      }
+    }
+  }
+
+  // --- module-level checks ------------------------------------------------------------------
+
+  checkVariablesAndOutputs() {
+    for (const [name, v] of this.variables) {
+      const where = `variable "${name}"`;
+      for (const k of Object.keys(v.body)) {
+        if (!VARIABLE_ARGS.has(k)) this.report(v.file, where, `unknown argument "${k}"`);
+      }
+      if (v.body.type === undefined) this.report(v.file, where, 'variable without a type');
+      if (typeof v.body.description !== 'string' || v.body.description.trim() === '') {
+        this.report(v.file, where, 'variable without a description');
+      }
+      this.checkConditions(v.file, `${where} > validation`, v.body.validation);
+    }
+    for (const [name, o] of this.outputs) {
+      const where = `output "${name}"`;
+      for (const k of Object.keys(o.body)) {
+        if (!OUTPUT_ARGS.has(k)) this.report(o.file, where, `unknown argument "${k}"`);
+      }
+      if (o.body.value === undefined) this.report(o.file, where, 'missing required argument "value"');
+      this.checkConditions(o.file, `${where} > precondition`, o.body.precondition);
+    }
+  }
+
+  checkModuleCalls() {
+    for (const [name, m] of this.modules) {
+      const where = `module "${name}"`;
+      const source = m.body.source;
+      if (typeof source !== 'string') {
+        this.report(m.file, where, 'missing required argument "source"');
+        continue;
+      }
+      if (!source.startsWith('./') && !source.startsWith('../')) continue; // registry module
+      const target = path.resolve(this.dir, source);
+      const mod = this.loadModule(target);
+      if (!mod) {
+        this.report(m.file, where, `module source "${source}" has no .tf files`);
+        continue;
+      }
+      m.target = mod;
+      for (const key of Object.keys(m.body)) {
+        if (MODULE_META.has(key)) continue;
+        if (!mod.variables.has(key)) {
+          this.report(m.file, where, `argument "${key}" is not a variable of module ${source}`);
+        }
+      }
+      for (const [vname, v] of mod.variables) {
+        if (v.body.default === undefined && m.body[vname] === undefined) {
+          this.report(m.file, where, `required variable "${vname}" of module ${source} not given`);
+        }
+      }
+    }
+  }
+
+  // --- references ---------------------------------------------------------------------------
+
+  async checkReferences() {
+    const visit = async (file, where, value, iterators) => {
+      for (const s of collectStrings(value, [])) {
+        let refs;
+        try {
+          refs = await hcl.getReferencesInExpression(file, s);
+        } catch (e) {
+          this.report(file, where, `cannot parse expression ${JSON.stringify(s)}: ${e.message}`);
+          continue;
+        }
+        for (const r of refs) this.checkReference(file, where, r.value, iterators);
+      }
+    };
+    for (const { file, body } of this.files) {
+      for (const [key, value] of Object.entries(body)) {
+        if (key === 'variable') {
+          for (const [name, blocks] of Object.entries(value)) {
+            // Types (string, number, ...) are not references; validations are.
+            for (const b of asList(blocks)) {
+              await visit(file, `variable "${name}"`, { default: b.default, validation: b.validation }, new Set());
+            }
+          }
+        } else if (key === 'resource' || key === 'data') {
+          for (const [type, byName] of Object.entries(value)) {
+            for (const [name, blocks] of Object.entries(byName)) {
+              const iterators = dynamicIterators(blocks, new Set());
+              await visit(file, `${key === 'data' ? 'data ' : 'resource '}"${type}" "${name}"`, blocks, iterators);
+            }
+          }
+        } else if (key === 'terraform') {
+          continue;
+        } else {
+          await visit(file, key, value, new Set());
+        }
+      }
+    }
+  }
+
+  checkReference(file, where, ref, iterators) {
+    const parts = ref.split('.');
+    const root = parts[0];
+    if (parts.length < 2 || BUILTIN_ROOTS.has(root) || iterators.has(root)) return;
+    const unq = (p) => (p || '').replace(/^"|"$/g, '');
+    if (root === 'var') {
+      if (!this.variables.has(parts[1])) this.report(file, where, `reference to undeclared variable "var.${parts[1]}"`);
+    } else if (root === 'local') {
+      if (!this.locals.has(parts[1])) this.report(file, where, `reference to undeclared local "local.${parts[1]}"`);
+    } else if (root === 'module') {
+      const m = this.modules.get(parts[1]);
+      if (!m) {
+        this.report(file, where, `reference to undeclared module "module.${parts[1]}"`);
+        return;
+      }
+      if (!m.target || parts.length < 3) return;
+      let i = 2;
+      if ((m.body.for_each !== undefined || m.body.count !== undefined) && parts.length > 3) i = 3;
+      const out = unq(parts[i]);
+      if (!m.target.outputs.has(out)) {
+        this.report(file, where, `reference to "module.${parts[1]}.${out}": the module has no such output`);
+      }
+    } else if (root === 'data') {
+      if (parts.length < 3) return;
+      const key = `${parts[1]}.${parts[2]}`;
+      const d = this.data.get(key);
+      if (!d) {
+        this.report(file, where, `reference to undeclared data source "data.${key}"`);
+        return;
+      }
+      this.checkAttribute(file, where, `data.${key}`, d, this.schema.dataSources.get(d.type), parts.slice(3));
+    } else {
+      const key = `${root}.${parts[1]}`;
+      const r = this.resources.get(key);
+      if (!r) {
+        this.report(file, where, `reference to undeclared resource "${key}"`);
+        return;
+      }
+      this.checkAttribute(file, where, key, r, this.schema.resources.get(r.type), parts.slice(2));
+    }
+  }
+
+  checkAttribute(file, where, label, decl, schema, rest) {
+    if (!schema || rest.length === 0) return;
+    let attr = rest[0];
+    if (decl.body.count !== undefined || decl.body.for_each !== undefined) {
+      if (rest.length < 2) return;
+      attr = rest[1];
+    }
+    attr = attr.replace(/^"|"$/g, '');
+    if (/^[0-9]+$/.test(attr) || attr === '*') return;
+    if (!schema.exported.has(normaliseName(attr))) {
+      this.report(file, where, `reference to "${label}.${attr}": ${decl.type} has no attribute "${attr}"`);
+    }
+  }
+
+  async run() {
+    this.checkSchemas();
+    this.checkVariablesAndOutputs();
+    this.checkModuleCalls();
+    await this.checkReferences();
+  }
+}
+
+// Names that `dynamic` blocks bind (the label, or `iterator`), usable inside their content.
+function dynamicIterators(value, out) {
+  if (Array.isArray(value)) {
+    for (const v of value) dynamicIterators(v, out);
+  } else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'dynamic' && isObject(v)) {
+        for (const [name, dyns] of Object.entries(v)) {
+          out.add(name);
+          for (const d of asList(dyns)) if (typeof d.iterator === 'string') out.add(d.iterator.replace(/^\$\{|\}$/g, ''));
+        }
+      }
+      dynamicIterators(v, out);
+    }
+  }
+  return out;
+}
+
+function tfFiles(dir) {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.tf')).sort().map((f) => path.join(dir, f));
+}
+
+// All directories under root (root included) that hold .tf files, skipping .terraform.
+function moduleDirs(root) {
+  const out = [];
+  const walk = (d) => {
+    const entries = fs.readdirSync(d, { withFileTypes: true });
+    if (entries.some((e) => e.isFile() && e.name.endsWith('.tf'))) out.push(d);
+    for (const e of entries) {
+      if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(d, e.name));
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+async function parseFile(file, findings) {
+  try {
+    return await hcl.parse(file, fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    findings.push({ file, where: '(file)', message: `HCL parse error: ${e.message || e}` });
+    return null;
+  }
+}
+
+// Checks every module directory under each root. Returns the findings, paths relative to cwd.
+async function checkTree(roots, schema) {
+  const findings = [];
+  const loaded = new Map(); // dir -> ModuleCheck (declarations only)
+  const loadDecls = async (dir) => {
+    if (loaded.has(dir)) return loaded.get(dir);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory() || tfFiles(dir).length === 0) {
+      loaded.set(dir, null);
+      return null;
+    }
+    const files = [];
+    for (const file of tfFiles(dir)) {
+      const body = await parseFile(file, []);
+      if (body) files.push({ file, body });
+    }
+    const m = new ModuleCheck(dir, schema, [], null);
+    m.collect(files);
+    loaded.set(dir, m);
+    return m;
+  };
+  for (const root of roots) {
+    for (const dir of moduleDirs(root)) {
+      const files = [];
+      for (const file of tfFiles(dir)) {
+        const body = await parseFile(file, findings);
+        if (body) files.push({ file, body });
+      }
+      // Module calls resolve their sources first (async), then the synchronous checks use them.
+      const targets = new Map();
+      for (const { body } of files) {
+        for (const blocks of Object.values(body.module || {})) {
+          for (const b of asList(blocks)) {
+            if (typeof b.source === 'string' && /^\.\.?\//.test(b.source)) {
+              const t = path.resolve(dir, b.source);
+              targets.set(t, await loadDecls(t));
+            }
+          }
+        }
+      }
+      const m = new ModuleCheck(dir, schema, findings, (t) => targets.get(t) || null);
+      m.collect(files);
+      await m.run();
+    }
+  }
+  for (const f of findings) f.file = path.relative(process.cwd(), f.file) || '.';
+  return findings;
+}
+
+module.exports = { checkTree, moduleDirs };
