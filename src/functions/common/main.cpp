@@ -1,0 +1,44 @@
+#include "functions/common/main.hpp"
+
+#include <exception>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace agm::functions {
+
+int run_function(std::string_view function_name, const HandlerFactory& build) {
+  const EnvLookup env = process_env();
+  const core::json::object base{{"function", function_name}};
+  std::optional<core::Logger> logger;
+  std::string message;
+  std::string type;
+  try {
+    logger.emplace(log_level(env), &std::cerr, base);
+    lambda::handler_fn handler = build(env, *logger);
+    logger->info("function initialised");
+    return lambda::run_handler(handler);
+  } catch (const core::ConfigError& e) {
+    message = std::string("invalid configuration: ") + e.what();
+    type = "Runtime.InvalidConfiguration";
+  } catch (const std::exception& e) {
+    message = std::string("initialisation failed: ") + e.what();
+    type = "Runtime.InitError";
+  }
+  // LOG_LEVEL itself may be what failed: log this line regardless of level.
+  const core::Logger fallback(core::LogLevel::kDebug, &std::cerr, base);
+  (logger ? *logger : fallback).error("init failed", {{"error", message}, {"error_type", type}});
+  if (!lambda::report_init_error(message, type))
+    fallback.error("could not report the init error to the Runtime API");
+  return 1;
+}
+
+lambda::handler_fn json_handler(std::function<std::string(std::string_view payload)> handle) {
+  return [handle = std::move(handle)](const lambda::invocation_request& request) {
+    return lambda::invocation_response::success(handle(request.payload), "application/json");
+  };
+}
+
+}  // namespace agm::functions
