@@ -1,24 +1,151 @@
 #include "aws/s3.hpp"
 
 #include <thread>
+#include <utility>
+
+#include "aws/sigv4.hpp"
 
 namespace agm::aws {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+bool is_unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+// Object keys are encoded once, keeping '/': S3 signs the path exactly as sent.
+std::string encode_key(std::string_view key) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : key) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (is_unreserved(c) || c == '/') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4U]);
+      out.push_back(kHex[c & 0x0FU]);
+    }
+  }
+  return out;
+}
+
+// The text of the first <tag>...</tag>, with the five predefined XML entities decoded.
+std::string xml_text(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const auto start = xml.find(open);
+  if (start == std::string_view::npos) {
+    return {};
+  }
+  const auto from = start + open.size();
+  const auto end = xml.find(close, from);
+  if (end == std::string_view::npos) {
+    return {};
+  }
+  std::string_view raw = xml.substr(from, end - from);
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '&') {
+      static constexpr std::pair<std::string_view, char> kEntities[] = {
+          {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+      bool matched = false;
+      for (const auto& [entity, ch] : kEntities) {
+        if (raw.substr(i, entity.size()) == entity) {
+          out.push_back(ch);
+          i += entity.size() - 1;
+          matched = true;
+          break;
+        }
+      }
+      if (!matched) {
+        out.push_back('&');
+      }
+    } else {
+      out.push_back(raw[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+AwsError parse_s3_error(const HttpResponse& response) {
+  std::string code = xml_text(response.body, "Code");
+  std::string message = xml_text(response.body, "Message");
+  const long status = response.status;
+  if (code.empty()) {
+    code = "HttpError" + std::to_string(status);
+  }
+  const bool retryable = status >= 500 || status == 429 || is_retryable_code(code);
+  return {code,
+          code + ": " + (message.empty() ? "(no message)" : message) + " (HTTP " +
+              std::to_string(status) + ")",
+          status, retryable};
+}
+
 S3::S3(ClientConfig config)
     : config_(std::move(config)),
-      path_style_(true),
+      path_style_(config_.endpoint != "https://s3." + config_.region + ".amazonaws.com"),
       http_(config_.http),
-      sleeper_([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }) {}
-std::string S3::put_object(const std::string&, const std::string&, const std::string&,
-                           const std::string&, Deadline) {
-  return {};
+      sleeper_([](milliseconds d) { std::this_thread::sleep_for(d); }) {
+  while (!config_.endpoint.empty() && config_.endpoint.back() == '/') {
+    config_.endpoint.pop_back();
+  }
+  if (config_.endpoint.empty()) {
+    throw core::ConfigError("AWS_ENDPOINT_URL_S3", "no endpoint for s3");
+  }
 }
-std::string S3::object_url(const std::string& bucket, const std::string& key) const {
-  return config_.endpoint + "/" + bucket + "/" + key;
-}
-void S3::set_sleeper(std::function<void(std::chrono::milliseconds)> sleeper) {
+
+void S3::set_sleeper(std::function<void(milliseconds)> sleeper) {
   sleeper_ = std::move(sleeper);
 }
-AwsError parse_s3_error(const HttpResponse& response) {
-  return {"HttpError" + std::to_string(response.status), "not implemented", response.status, false};
+
+std::string S3::object_url(const std::string& bucket, const std::string& key) const {
+  // Bucket names with dots do not match the *.s3 wildcard certificate: use path style for them.
+  if (path_style_ || bucket.find('.') != std::string::npos) {
+    return config_.endpoint + "/" + bucket + "/" + encode_key(key);
+  }
+  const auto scheme_end = config_.endpoint.find("://");
+  return config_.endpoint.substr(0, scheme_end + 3) + bucket + "." +
+         config_.endpoint.substr(scheme_end + 3) + "/" + encode_key(key);
 }
+
+std::string S3::put_object(const std::string& bucket, const std::string& key,
+                           const std::string& body, const std::string& content_type,
+                           Deadline deadline) {
+  if (bucket.empty() || key.empty()) {
+    throw AwsError("InvalidRequest", "S3 PutObject: bucket and key must not be empty", 0, false);
+  }
+  const std::string url = object_url(bucket, key);
+  std::string version;
+  run_with_retries(config_.retry, deadline, sleeper_, [&](milliseconds remaining) {
+    HttpRequest request;
+    request.method = "PUT";
+    request.url = url;
+    request.body = body;
+    if (!content_type.empty()) {
+      request.headers.push_back({"Content-Type", content_type});
+    }
+    SigningParams params;
+    params.region = config_.region;
+    params.service = "s3";
+    params.credentials = config_.credentials;
+    params.time = std::chrono::system_clock::now();
+    params.normalize_path = false;
+    params.double_uri_encode = false;
+    params.sign_body = true;
+    sign_request(request, params);
+    const HttpResponse response = http_.send(request, std::min(remaining, config_.http.timeout));
+    if (response.status < 200 || response.status >= 300) {
+      throw parse_s3_error(response);
+    }
+    version = response.header("x-amz-version-id").value_or("");
+  });
+  return version;
+}
+
 }  // namespace agm::aws
