@@ -1,0 +1,23 @@
+# infra/stacks/environment inputs for the prod environment (example).
+aws_region  = "eu-west-1"
+environment = "prod"
+name_prefix = "mtls-prod" # must equal the ecr stack's
+
+domain_name    = "api.example.com"
+hosted_zone_id = "Z9876543210EXAMPLE"
+
+truststore_parameter_name = "/mtls-prod/truststore"
+
+clients = {
+  partner-a = { scopes = ["health.read"], access_token_validity_minutes = 15 }
+}
+
+cert_bound_tokens             = true
+log_level                     = "info"
+log_retention_days            = 90
+function_memory_mb            = 256
+user_pool_deletion_protection = true
+table_deletion_protection     = true
+force_destroy                 = false
+throttling_burst_limit        = 200
+throttling_rate_limit         = 100

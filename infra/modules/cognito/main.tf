@@ -1,0 +1,90 @@
+# The OAuth2 side: a user pool with only machine clients (client_credentials), its domain (the
+# /oauth2/token endpoint), a resource server holding the API's scopes, one app client per API
+# client, and the pre token generation trigger that binds tokens to certificates (RFC 8705).
+
+locals {
+  pre_token_enabled = var.pre_token_function_arn != null
+}
+
+resource "aws_cognito_user_pool" "this" {
+  name                = var.name
+  deletion_protection = var.deletion_protection ? "ACTIVE" : "INACTIVE"
+  # Access token customisation for client_credentials (pre token generation V3_0) needs the
+  # Essentials (or Plus) feature plan.
+  user_pool_tier = "ESSENTIALS"
+
+  # No users sign in here: only administrators could create any.
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
+  dynamic "lambda_config" {
+    for_each = local.pre_token_enabled ? [1] : []
+    content {
+      # Cognito stores the trigger in both fields and requires them to agree.
+      pre_token_generation = var.pre_token_function_arn
+      pre_token_generation_config {
+        lambda_arn     = var.pre_token_function_arn
+        lambda_version = "V3_0"
+      }
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cognito_user_pool_domain" "this" {
+  domain       = var.domain_prefix
+  user_pool_id = aws_cognito_user_pool.this.id
+}
+
+resource "aws_cognito_resource_server" "this" {
+  identifier   = var.resource_server_identifier
+  name         = var.resource_server_identifier
+  user_pool_id = aws_cognito_user_pool.this.id
+
+  dynamic "scope" {
+    for_each = var.scopes
+    content {
+      scope_name        = scope.key
+      scope_description = scope.value
+    }
+  }
+}
+
+resource "aws_cognito_user_pool_client" "this" {
+  for_each = var.clients
+
+  name         = each.key
+  user_pool_id = aws_cognito_user_pool.this.id
+
+  generate_secret                      = true
+  allowed_oauth_flows                  = ["client_credentials"]
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_scopes                 = [for s in each.value.scopes : "${aws_cognito_resource_server.this.identifier}/${s}"]
+  supported_identity_providers         = ["COGNITO"]
+  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
+  enable_token_revocation              = true
+  prevent_user_existence_errors        = "ENABLED"
+
+  access_token_validity  = each.value.access_token_validity_minutes
+  id_token_validity      = 60
+  refresh_token_validity = 1
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
+
+# Cognito invokes the pre token generation function; only this pool may.
+resource "aws_lambda_permission" "pre_token" {
+  count         = local.pre_token_enabled ? 1 : 0
+  statement_id  = "AllowCognitoPreTokenGeneration"
+  action        = "lambda:InvokeFunction"
+  function_name = var.pre_token_function_name
+  principal     = "cognito-idp.amazonaws.com"
+  source_arn    = aws_cognito_user_pool.this.arn
+}
+
+data "aws_region" "current" {}

@@ -1,0 +1,168 @@
+variable "name" {
+  type        = string
+  description = "API name (also prefixes the authorizer and the access log group)."
+
+  validation {
+    condition     = length(var.name) >= 1 && length(var.name) <= 128
+    error_message = "name must be 1-128 characters."
+  }
+}
+
+variable "domain_name" {
+  type        = string
+  description = "Custom domain serving the API with mutual TLS."
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lowercase fully qualified domain name."
+  }
+}
+
+variable "certificate_arn" {
+  type        = string
+  description = "ACM certificate for domain_name, in the API's region."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN."
+  }
+}
+
+variable "hosted_zone_id" {
+  type        = string
+  description = "Route 53 hosted zone for the alias record; null skips the record (DNS managed elsewhere)."
+  default     = null
+}
+
+variable "truststore_uri" {
+  type        = string
+  description = "s3:// URI of the truststore PEM bundle."
+
+  validation {
+    condition     = startswith(var.truststore_uri, "s3://")
+    error_message = "truststore_uri must start with s3://."
+  }
+}
+
+variable "truststore_version" {
+  type        = string
+  description = "S3 object version of the truststore; a new version redeploys the domain."
+
+  validation {
+    condition     = length(var.truststore_version) > 0
+    error_message = "truststore_version must not be empty (is versioning on for the bucket?)."
+  }
+}
+
+variable "token_function" {
+  type = object({
+    function_name = string
+    invoke_arn    = string
+  })
+  description = "The token function (POST /token)."
+}
+
+variable "authorizer_function" {
+  type = object({
+    function_name = string
+    invoke_arn    = string
+  })
+  description = "The Lambda authorizer function (GET /health)."
+}
+
+variable "health_function" {
+  type = object({
+    function_name = string
+    invoke_arn    = string
+  })
+  description = "The health function (GET /health)."
+}
+
+variable "authorizer_cache_ttl_seconds" {
+  type        = number
+  description = "Authorizer result cache TTL. Keep 0: the cache is keyed on the Authorization header only, so a cached allow would also admit the same token presented with a different client certificate."
+  default     = 0
+
+  validation {
+    condition     = var.authorizer_cache_ttl_seconds >= 0 && var.authorizer_cache_ttl_seconds <= 3600
+    error_message = "authorizer_cache_ttl_seconds must be between 0 and 3600."
+  }
+}
+
+variable "integration_timeout_ms" {
+  type        = number
+  description = "Integration timeout in milliseconds."
+  default     = 10000
+
+  validation {
+    condition     = var.integration_timeout_ms >= 50 && var.integration_timeout_ms <= 30000
+    error_message = "integration_timeout_ms must be between 50 and 30000."
+  }
+}
+
+variable "throttling_burst_limit" {
+  type        = number
+  description = "Default route burst limit (requests)."
+  default     = 100
+
+  validation {
+    condition     = var.throttling_burst_limit >= 1
+    error_message = "throttling_burst_limit must be at least 1."
+  }
+}
+
+variable "throttling_rate_limit" {
+  type        = number
+  description = "Default route steady-state rate limit (requests per second)."
+  default     = 50
+
+  validation {
+    condition     = var.throttling_rate_limit > 0
+    error_message = "throttling_rate_limit must be positive."
+  }
+}
+
+variable "token_throttling_burst_limit" {
+  type        = number
+  description = "POST /token burst limit."
+  default     = 20
+
+  validation {
+    condition     = var.token_throttling_burst_limit >= 1
+    error_message = "token_throttling_burst_limit must be at least 1."
+  }
+}
+
+variable "token_throttling_rate_limit" {
+  type        = number
+  description = "POST /token steady-state rate limit (requests per second)."
+  default     = 10
+
+  validation {
+    condition     = var.token_throttling_rate_limit > 0
+    error_message = "token_throttling_rate_limit must be positive."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the access log group in days."
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention period CloudWatch Logs accepts."
+  }
+}
+
+variable "log_kms_key_arn" {
+  type        = string
+  description = "KMS key for the access log group; null uses CloudWatch Logs' own encryption."
+  default     = null
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags."
+  default     = {}
+}

@@ -1,0 +1,120 @@
+variable "function_name" {
+  type        = string
+  description = "Lambda function name."
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,59}$", var.function_name))
+    error_message = "function_name must be 1-59 letters, digits, _ or - (the role name adds a suffix)."
+  }
+}
+
+variable "description" {
+  type        = string
+  description = "Function description."
+  default     = ""
+}
+
+variable "image_uri" {
+  type        = string
+  description = "Container image URI with tag, e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/mtls-sandbox-token:<sha>."
+
+  validation {
+    condition     = can(regex("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?/[^:@]+[:@].+$", var.image_uri))
+    error_message = "image_uri must be an ECR image URI with a tag or digest."
+  }
+}
+
+variable "memory_size" {
+  type        = number
+  description = "Memory in MB (128-256 is plenty for these C++ functions)."
+  default     = 128
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 256
+    error_message = "memory_size must be between 128 and 256 MB."
+  }
+}
+
+variable "timeout_seconds" {
+  type        = number
+  description = "Function timeout in seconds."
+  default     = 10
+
+  validation {
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 30
+    error_message = "timeout_seconds must be between 1 and 30 (API Gateway waits at most 30 s)."
+  }
+}
+
+variable "reserved_concurrency" {
+  type        = number
+  description = "Reserved concurrent executions; -1 leaves the function unreserved."
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrency >= -1
+    error_message = "reserved_concurrency must be -1 or more."
+  }
+}
+
+variable "environment" {
+  type        = map(string)
+  description = "Environment variables (CONTRACT section 5); LOG_LEVEL is added from log_level."
+  default     = {}
+
+  validation {
+    condition = alltrue([for k in keys(var.environment) : !contains(
+      ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API"], k)])
+    error_message = "environment must not set variables that Lambda reserves (AWS_REGION, credentials, AWS_LAMBDA_RUNTIME_API)."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "LOG_LEVEL of the function."
+  default     = "info"
+
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be debug, info, warn or error."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Retention of the function's log group in days."
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention period CloudWatch Logs accepts."
+  }
+}
+
+variable "log_kms_key_arn" {
+  type        = string
+  description = "KMS key for the log group; null uses CloudWatch Logs' own encryption."
+  default     = null
+}
+
+variable "registry_table_arn" {
+  type        = string
+  description = "ARN of the certificate registry table the function reads."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/.+$", var.registry_table_arn))
+    error_message = "registry_table_arn must be a DynamoDB table ARN."
+  }
+}
+
+variable "registry_index_query" {
+  type        = bool
+  description = "Also allow dynamodb:Query on client_id-index (none of the current functions needs it)."
+  default     = false
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags on the function, role and log group."
+  default     = {}
+}

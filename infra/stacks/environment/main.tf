@@ -1,0 +1,194 @@
+# Environment stack: everything one deployment of the mTLS API needs, wired from module to module.
+#
+#   registry table --> functions (token, authorizer, health, pre-token) <-- ECR images (ecr stack)
+#   pre-token function --> Cognito (trigger) --> token/authorizer env
+#   truststore (SSM -> S3 object version) + certificate --> HTTP API custom domain (mTLS)
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = merge(var.tags, {
+      Project     = "aws-api-gateway-mtls"
+      Environment = var.environment
+      Stack       = "environment"
+      ManagedBy   = "terraform"
+    })
+  }
+}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  functions  = toset(["token", "authorizer", "health", "pre-token"])
+
+  image_tag_parameter       = "/${var.name_prefix}/lambda/image-tag"
+  truststore_parameter_name = var.truststore_file == null ? coalesce(var.truststore_parameter_name, "/${var.name_prefix}/truststore") : null
+  truststore_bucket_name    = coalesce(var.truststore_bucket_name, "${var.name_prefix}-truststore-${local.account_id}")
+  cognito_domain_prefix     = coalesce(var.cognito_domain_prefix, "${var.name_prefix}-${local.account_id}")
+  health_scope              = "${var.resource_server_identifier}/${var.health_scope}"
+}
+
+# --- images --------------------------------------------------------------------------------------
+
+# The lambda-build workflow writes the tag it pushed (the commit SHA) to this parameter. Reading
+# the whole path never fails, so the postcondition below can say what to do when it is missing.
+data "aws_ssm_parameters_by_path" "lambda" {
+  count = var.image_tag == null ? 1 : 0
+  path  = "/${var.name_prefix}/lambda"
+
+  lifecycle {
+    postcondition {
+      condition     = contains(self.names, local.image_tag_parameter)
+      error_message = "SSM parameter ${local.image_tag_parameter} does not exist yet: apply infra/stacks/ecr (ecr-deploy workflow) and build the images (lambda-build workflow) first, or set image_tag."
+    }
+  }
+}
+
+data "aws_ecr_repository" "function" {
+  for_each = local.functions
+  name     = "${var.name_prefix}-${each.key}"
+}
+
+locals {
+  # An image tag is not a secret; the data source marks every parameter value sensitive.
+  image_tag = var.image_tag != null ? var.image_tag : try(nonsensitive(zipmap(
+    data.aws_ssm_parameters_by_path.lambda[0].names,
+    data.aws_ssm_parameters_by_path.lambda[0].values,
+  )[local.image_tag_parameter]), "")
+  image_uris = { for f in local.functions : f => "${data.aws_ecr_repository.function[f].repository_url}:${local.image_tag}" }
+}
+
+# --- registry --------------------------------------------------------------------------------------
+
+module "registry" {
+  source = "../../modules/registry_table"
+
+  name                = "${var.name_prefix}-cert-registry"
+  deletion_protection = var.table_deletion_protection
+}
+
+# --- functions -------------------------------------------------------------------------------------
+
+# Separate from the other functions: Cognito needs its ARN, and the others need Cognito.
+module "pre_token_function" {
+  source = "../../modules/lambda_function"
+
+  function_name      = "${var.name_prefix}-pre-token"
+  description        = "Cognito pre token generation (V3_0): binds access tokens to the client certificate"
+  image_uri          = local.image_uris["pre-token"]
+  memory_size        = var.function_memory_mb
+  timeout_seconds    = 5
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  registry_table_arn = module.registry.arn
+  environment = {
+    CERT_TABLE_NAME = module.registry.name
+  }
+}
+
+module "cognito" {
+  source = "../../modules/cognito"
+
+  name                       = "${var.name_prefix}-clients"
+  domain_prefix              = local.cognito_domain_prefix
+  deletion_protection        = var.user_pool_deletion_protection
+  resource_server_identifier = var.resource_server_identifier
+  scopes                     = var.scopes
+  clients                    = var.clients
+  # Without binding the token function sends no certificate thumbprint, and the trigger would
+  # refuse every token: attach it only when binding is on.
+  pre_token_function_arn  = var.cert_bound_tokens ? module.pre_token_function.arn : null
+  pre_token_function_name = var.cert_bound_tokens ? module.pre_token_function.function_name : null
+}
+
+locals {
+  function_settings = {
+    token = {
+      description = "POST /token: checks the client certificate, then client_credentials at Cognito"
+      timeout     = var.function_timeout_seconds
+      environment = {
+        CERT_TABLE_NAME   = module.registry.name
+        COGNITO_TOKEN_URL = module.cognito.token_url
+        CERT_BOUND_TOKENS = tostring(var.cert_bound_tokens)
+      }
+    }
+    authorizer = {
+      description = "Lambda authorizer of GET /health: certificate, registry and access token checks"
+      timeout     = var.function_timeout_seconds
+      environment = {
+        CERT_TABLE_NAME            = module.registry.name
+        COGNITO_USER_POOL_ID       = module.cognito.user_pool_id
+        ROUTE_SCOPES               = "GET /health=${local.health_scope}"
+        REQUIRE_CERT_BOUND_TOKEN   = tostring(var.cert_bound_tokens)
+        REGISTRY_CACHE_TTL_SECONDS = tostring(var.registry_cache_ttl_seconds)
+        CLOCK_SKEW_SECONDS         = tostring(var.clock_skew_seconds)
+      }
+    }
+    health = {
+      description = "GET /health: reports the approved client certificate"
+      timeout     = 5
+      environment = {
+        CERT_TABLE_NAME = module.registry.name
+      }
+    }
+  }
+}
+
+module "functions" {
+  source   = "../../modules/lambda_function"
+  for_each = local.function_settings
+
+  function_name      = "${var.name_prefix}-${each.key}"
+  description        = each.value.description
+  image_uri          = local.image_uris[each.key]
+  memory_size        = var.function_memory_mb
+  timeout_seconds    = each.value.timeout
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  registry_table_arn = module.registry.arn
+  environment        = each.value.environment
+}
+
+# --- truststore, certificate, API ----------------------------------------------------------------
+
+module "truststore" {
+  source = "../../modules/truststore"
+
+  bucket_name        = local.truststore_bucket_name
+  object_key         = "truststore.pem"
+  ssm_parameter_name = local.truststore_parameter_name
+  truststore_file    = var.truststore_file
+  force_destroy      = var.force_destroy
+}
+
+module "certificate" {
+  source = "../../modules/certificate"
+
+  domain_name     = var.domain_name
+  certificate_arn = var.certificate_arn
+  hosted_zone_id  = var.hosted_zone_id
+}
+
+module "api" {
+  source = "../../modules/http_api"
+
+  name               = "${var.name_prefix}-api"
+  domain_name        = var.domain_name
+  certificate_arn    = module.certificate.certificate_arn
+  hosted_zone_id     = var.hosted_zone_id
+  truststore_uri     = module.truststore.uri
+  truststore_version = module.truststore.version_id
+
+  token_function      = module.functions["token"]
+  authorizer_function = module.functions["authorizer"]
+  health_function     = module.functions["health"]
+
+  authorizer_cache_ttl_seconds = var.authorizer_cache_ttl_seconds
+  throttling_burst_limit       = var.throttling_burst_limit
+  throttling_rate_limit        = var.throttling_rate_limit
+  token_throttling_burst_limit = var.token_throttling_burst_limit
+  token_throttling_rate_limit  = var.token_throttling_rate_limit
+  log_retention_days           = var.log_retention_days
+}
