@@ -1,0 +1,225 @@
+// S3 PutObject, SSM PutParameter/GetParameter and Cognito IdP against LoopbackServers that check
+// the request shape and recompute the SigV4 signature over what they received.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "aws/cognito_idp.hpp"
+#include "aws/s3.hpp"
+#include "aws/ssm.hpp"
+#include "core/crypto.hpp"
+#include "core/encoding.hpp"
+#include "core/json.hpp"
+#include "sigv4_verify.hpp"
+#include "support/loopback_server.hpp"
+
+namespace agm::aws {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+Credentials creds() {
+  return {"AKIDTEST", "secret/key+test", "session-token-1"};
+}
+
+ClientConfig config_for(const agm::test::LoopbackServer& server) {
+  ClientConfig c;
+  c.region = "eu-west-1";
+  c.endpoint = server.url();
+  c.credentials = creds();
+  c.retry.base_delay = milliseconds(1);
+  c.retry.max_delay = milliseconds(5);
+  return c;
+}
+
+Deadline soon() {
+  return Clock::now() + std::chrono::seconds(5);
+}
+
+agm::test::HttpResponse fail(int status, const std::string& why) {
+  agm::test::HttpResponse r;
+  r.status = status;
+  r.body = why;
+  return r;
+}
+
+TEST(S3PutObject, PathStyleSignedRequestWithVersion) {
+  const std::string body = "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n";
+  agm::test::LoopbackServer server([&](const agm::test::HttpRequest& r) {
+    testing::VerifyOptions opt{
+        creds(),
+        "eu-west-1",
+        "s3",
+        true,
+        {"host", "x-amz-content-sha256", "x-amz-date", "content-type", "x-amz-security-token"}};
+    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+      return fail(403, why);
+    }
+    if (r.method != "PUT" || r.target != "/trust-bucket/truststore/bundle%201.pem" ||
+        r.body != body || r.headers.at("content-type") != "application/x-pem-file") {
+      return fail(400, "unexpected shape: " + r.method + " " + r.target);
+    }
+    agm::test::HttpResponse ok;
+    ok.headers["x-amz-version-id"] = "v-123";
+    ok.headers["ETag"] = "\"" + core::hex_encode(core::sha256(body)).substr(0, 32) + "\"";
+    return ok;
+  });
+  S3 s3(config_for(server));
+  EXPECT_EQ(s3.put_object("trust-bucket", "truststore/bundle 1.pem", body, "application/x-pem-file",
+                          soon()),
+            "v-123");
+  ASSERT_EQ(server.requests().size(), 1U);
+}
+
+TEST(S3PutObject, UnversionedBucketGivesEmptyVersion) {
+  agm::test::LoopbackServer server([&](const agm::test::HttpRequest& r) {
+    testing::VerifyOptions opt{creds(), "eu-west-1", "s3", true, {"host", "x-amz-content-sha256"}};
+    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+      return fail(403, why);
+    }
+    return agm::test::HttpResponse{};
+  });
+  S3 s3(config_for(server));
+  EXPECT_EQ(s3.put_object("b", "k", "", "text/plain", soon()), "");
+}
+
+TEST(S3PutObject, XmlErrorBecomesAwsError) {
+  agm::test::LoopbackServer server([](const agm::test::HttpRequest&) {
+    agm::test::HttpResponse r;
+    r.status = 403;
+    r.headers["Content-Type"] = "application/xml";
+    r.body =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>"
+        "<Message>Access Denied</Message></Error>";
+    return r;
+  });
+  S3 s3(config_for(server));
+  try {
+    (void)s3.put_object("b", "k", "x", "text/plain", soon());
+    FAIL();
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code(), "AccessDenied");
+    EXPECT_EQ(e.http_status(), 403);
+  }
+  EXPECT_EQ(server.requests().size(), 1U);  // not retried
+}
+
+TEST(S3PutObject, VirtualHostedUrlForAwsEndpoint) {
+  ClientConfig c;
+  c.region = "eu-west-1";
+  c.endpoint = "https://s3.eu-west-1.amazonaws.com";
+  c.credentials = creds();
+  S3 s3(c);
+  EXPECT_EQ(s3.object_url("my-bucket", "a/b c.pem"),
+            "https://my-bucket.s3.eu-west-1.amazonaws.com/a/b%20c.pem");
+  EXPECT_EQ(s3.object_url("dotted.bucket", "k"),
+            "https://s3.eu-west-1.amazonaws.com/dotted.bucket/k");
+}
+
+TEST(SsmPutParameter, SignedJsonRequestReturnsVersion) {
+  agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
+    testing::VerifyOptions opt{
+        creds(),
+        "eu-west-1",
+        "ssm",
+        false,
+        {"host", "x-amz-date", "x-amz-target", "content-type", "x-amz-security-token"}};
+    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+      return fail(403, why);
+    }
+    auto body = core::parse_json(r.body);
+    if (r.method != "POST" || r.target != "/" ||
+        r.headers.at("x-amz-target") != "AmazonSSM.PutParameter" ||
+        r.headers.at("content-type") != "application/x-amz-json-1.1" || !body ||
+        core::get_string(*body, "Name") != "/agm/dev/client/abc/secret" ||
+        core::get_string(*body, "Value") != "s3cr3t" ||
+        core::get_string(*body, "Type") != "SecureString" ||
+        core::get_bool(*body, "Overwrite") != true ||
+        core::get_string(*body, "KeyId") != "alias/agm") {
+      return fail(400, "unexpected shape: " + r.body);
+    }
+    agm::test::HttpResponse ok;
+    ok.body = R"({"Version":3,"Tier":"Standard"})";
+    return ok;
+  });
+  Ssm ssm(config_for(server));
+  EXPECT_EQ(
+      ssm.put_secure_string("/agm/dev/client/abc/secret", "s3cr3t", "alias/agm", true, soon()), 3);
+}
+
+TEST(SsmGetParameter, ValueAndNotFound) {
+  agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
+    testing::VerifyOptions opt{creds(), "eu-west-1", "ssm", false, {"host", "x-amz-target"}};
+    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+      return fail(403, why);
+    }
+    auto body = core::parse_json(r.body);
+    agm::test::HttpResponse resp;
+    if (body && core::get_string(*body, "Name") == "/present" &&
+        core::get_bool(*body, "WithDecryption") == true) {
+      resp.body = R"({"Parameter":{"Name":"/present","Value":"v1","Version":1}})";
+    } else {
+      resp.status = 400;
+      resp.body = R"({"__type":"ParameterNotFound","message":""})";
+    }
+    return resp;
+  });
+  Ssm ssm(config_for(server));
+  EXPECT_EQ(ssm.get_parameter("/present", true, soon()), "v1");
+  EXPECT_EQ(ssm.get_parameter("/absent", true, soon()), std::nullopt);
+}
+
+TEST(CognitoIdp, SignedCallWithTarget) {
+  agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
+    testing::VerifyOptions opt{
+        creds(), "eu-west-1", "cognito-idp", false, {"host", "x-amz-target", "content-type"}};
+    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+      return fail(403, why);
+    }
+    if (r.headers.at("x-amz-target") !=
+        "AWSCognitoIdentityProviderService.DescribeUserPoolClient") {
+      return fail(400, "bad target");
+    }
+    agm::test::HttpResponse ok;
+    ok.body = R"({"UserPoolClient":{"ClientId":"abc"}})";
+    return ok;
+  });
+  CognitoIdp idp(config_for(server));
+  const auto answer =
+      idp.call("DescribeUserPoolClient",
+               boost::json::object{{"UserPoolId", "p"}, {"ClientId", "abc"}}, soon());
+  EXPECT_EQ(core::get_string_path(answer, {"UserPoolClient", "ClientId"}), "abc");
+}
+
+TEST(SigV4Verifier, RejectsATamperedRequest) {
+  // The verifier itself must be able to fail: a body changed after signing does not verify.
+  agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
+    agm::test::HttpRequest tampered = r;
+    tampered.body += " ";
+    testing::VerifyOptions opt{creds(), "eu-west-1", "ssm", false, {"host"}};
+    const bool original_ok = testing::verify_sigv4(r, opt).empty();
+    const bool tampered_ok = testing::verify_sigv4(tampered, opt).empty();
+    testing::VerifyOptions wrong_secret = opt;
+    wrong_secret.credentials.secret_access_key = "other";
+    const bool wrong_ok = testing::verify_sigv4(r, wrong_secret).empty();
+    testing::VerifyOptions needs_more = opt;
+    needs_more.required.emplace_back("x-not-signed");
+    const bool needs_more_ok = testing::verify_sigv4(r, needs_more).empty();
+    agm::test::HttpResponse resp;
+    resp.body = boost::json::serialize(boost::json::object{{"original", original_ok},
+                                                           {"tampered", tampered_ok},
+                                                           {"wrong", wrong_ok},
+                                                           {"needs_more", needs_more_ok}});
+    return resp;
+  });
+  Ssm ssm(config_for(server));
+  const auto answer = ssm.client().call("GetParameter", boost::json::object{{"Name", "x"}}, soon());
+  EXPECT_EQ(core::get_bool(answer, "original"), true);
+  EXPECT_EQ(core::get_bool(answer, "tampered"), false);
+  EXPECT_EQ(core::get_bool(answer, "wrong"), false);
+  EXPECT_EQ(core::get_bool(answer, "needs_more"), false);
+}
+
+}  // namespace
+}  // namespace agm::aws
