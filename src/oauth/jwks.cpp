@@ -1,23 +1,178 @@
 #include "oauth/jwks.hpp"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+
+#include <exception>
+#include <utility>
+
+#include "core/encoding.hpp"
+
 namespace agm::oauth {
+namespace {
+
+namespace json = boost::json;
+
+// RSA keys below this size are refused: Cognito uses 2048-bit keys, and anything shorter would
+// let a set that was tampered with downgrade verification.
+constexpr int kMinRsaBits = 2048;
+
+template <typename T, void (*Free)(T*)>
+struct Deleter {
+  void operator()(T* p) const { Free(p); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
+using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
+using ParamPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
+
+[[noreturn]] void invalid(const std::string& why) {
+  throw JwksError("jwks_invalid", why);
+}
+
+BnPtr bignum_from_b64url(std::string_view text, const char* name) {
+  const auto bytes = core::base64url_decode(text);
+  if (!bytes || bytes->empty())
+    invalid(std::string("JWK ") + name + " is not base64url");
+  BnPtr bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes->data()),
+                     static_cast<int>(bytes->size()), nullptr));
+  if (!bn)
+    invalid(std::string("JWK ") + name + " cannot be read");
+  return bn;
+}
+
+std::optional<std::string_view> string_member(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr)
+    return std::nullopt;
+  if (!v->is_string())
+    invalid("JWK member " + std::string(key) + " is not a string");
+  return std::string_view(v->as_string());
+}
+
+// The JWK must be an RSA signing key for RS256 (Cognito's keys carry kty RSA, use sig, alg RS256).
+PublicKey key_from_jwk(const json::object& jwk) {
+  const auto kty = string_member(jwk, "kty");
+  if (!kty || *kty != "RSA")
+    invalid("JWK kty is not RSA");
+  if (const auto use = string_member(jwk, "use"); use && *use != "sig")
+    invalid("JWK use is not sig");
+  if (const auto alg = string_member(jwk, "alg"); alg && *alg != "RS256")
+    invalid("JWK alg is not RS256");
+  const auto n = string_member(jwk, "n");
+  const auto e = string_member(jwk, "e");
+  if (!n || !e)
+    invalid("JWK lacks n or e");
+  return rsa_public_key_from_jwk(*n, *e);
+}
+
+}  // namespace
+
+PublicKey rsa_public_key_from_jwk(std::string_view n_b64url, std::string_view e_b64url) {
+  const BnPtr n = bignum_from_b64url(n_b64url, "n");
+  const BnPtr e = bignum_from_b64url(e_b64url, "e");
+  if (BN_num_bits(n.get()) < kMinRsaBits)
+    invalid("RSA modulus shorter than 2048 bits");
+  // A public exponent must be odd and greater than 1; OpenSSL's own checks allow up to 2^256.
+  if (!BN_is_odd(e.get()) || BN_is_one(e.get()) || BN_num_bits(e.get()) > 256)
+    invalid("RSA public exponent is not usable");
+
+  const ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+    invalid("cannot build RSA parameters");
+  }
+  const ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  const PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1 ||
+      raw == nullptr) {
+    invalid("OpenSSL refused the RSA key");
+  }
+  return PublicKey(raw, EVP_PKEY_free);
+}
 
 HttpJwksFetcher::HttpJwksFetcher(std::string url, aws::HttpOptions opts)
     : url_(std::move(url)), http_(std::move(opts)) {}
+
 std::string HttpJwksFetcher::fetch() {
-  throw JwksError("jwks_unavailable", "not implemented yet");
+  const std::lock_guard lock(mutex_);
+  aws::HttpRequest request;
+  request.method = "GET";
+  request.url = url_;
+  request.headers.push_back({"Accept", "application/json"});
+  aws::HttpResponse response = http_.send(request);
+  if (response.status != 200) {
+    throw JwksError("jwks_unavailable",
+                    "JWKS endpoint " + url_ + " answered HTTP " + std::to_string(response.status));
+  }
+  return std::move(response.body);
 }
-PublicKey rsa_public_key_from_jwk(std::string_view /*n*/, std::string_view /*e*/) {
-  throw JwksError("jwks_invalid", "not implemented yet");
-}
+
 JwksCache::JwksCache(JwksFetcher& fetcher, const core::Clock& clock,
                      std::chrono::seconds refetch_wait)
     : fetcher_(fetcher), clock_(clock), refetch_wait_(refetch_wait) {}
-PublicKey JwksCache::key_for(const std::string& /*kid*/) {
-  throw JwksError("jwks_unavailable", "not implemented yet");
+
+void JwksCache::store_locked(std::string_view json_text) {
+  const auto doc = core::parse_json(json_text, 16);
+  if (!doc || !doc->is_object())
+    invalid("JWKS is not a JSON object");
+  const auto* keys = doc->as_object().if_contains("keys");
+  if (keys == nullptr || !keys->is_array())
+    invalid("JWKS has no keys array");
+  std::map<std::string, json::object, std::less<>> jwks;
+  for (const auto& k : keys->as_array()) {
+    // A key we cannot index is skipped rather than failing the whole set: it could not be
+    // selected by any token anyway.
+    if (!k.is_object())
+      continue;
+    const auto* kid = k.as_object().if_contains("kid");
+    if (kid == nullptr || !kid->is_string() || kid->as_string().empty())
+      continue;
+    jwks.emplace(std::string(kid->as_string()), k.as_object());  // first one wins
+  }
+  jwks_ = std::move(jwks);
+  keys_.clear();
+  have_set_ = true;
 }
-void JwksCache::set_jwks(std::string_view /*json*/) {}
-void JwksCache::fetch_locked() {}
-void JwksCache::store_locked(std::string_view /*json*/) {}
+
+void JwksCache::fetch_locked() {
+  // The attempt counts toward the wait even when it fails, so an outage plus a stream of unknown
+  // kids does not become a stream of fetches.
+  last_fetch_ = clock_.now();
+  std::string body;
+  try {
+    body = fetcher_.fetch();
+  } catch (const std::exception& e) {
+    throw JwksError("jwks_unavailable", std::string("JWKS fetch failed: ") + e.what());
+  }
+  store_locked(body);
+}
+
+PublicKey JwksCache::key_for(const std::string& kid) {
+  const std::lock_guard lock(mutex_);
+  if (!have_set_) {
+    fetch_locked();
+  } else if (!jwks_.contains(kid)) {
+    const core::TimePoint now = clock_.now();
+    if (!last_fetch_ || now - *last_fetch_ >= refetch_wait_)
+      fetch_locked();
+  }
+  const auto it = jwks_.find(kid);
+  if (it == jwks_.end())
+    throw JwksError("kid_not_found", "kid not in the JWKS");
+  if (const auto cached = keys_.find(kid); cached != keys_.end())
+    return cached->second;
+  PublicKey key = key_from_jwk(it->second);
+  keys_.emplace(kid, key);
+  return key;
+}
+
+void JwksCache::set_jwks(std::string_view json_text) {
+  const std::lock_guard lock(mutex_);
+  store_locked(json_text);
+}
 
 }  // namespace agm::oauth

@@ -15,6 +15,7 @@
 
 #include "aws/http.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "core/time.hpp"
 
 namespace agm::oauth {
@@ -71,11 +72,6 @@ class JwksCache {
   void set_jwks(std::string_view json);
 
  private:
-  struct Jwk {
-    std::string kty, use, alg, n, e;
-    bool has_use = false;
-    bool has_alg = false;
-  };
   void fetch_locked();
   void store_locked(std::string_view json);
 
@@ -85,8 +81,8 @@ class JwksCache {
   std::mutex mutex_;
   bool have_set_ = false;
   std::optional<core::TimePoint> last_fetch_;
-  std::map<std::string, Jwk, std::less<>> jwks_;        // kid -> first JWK with that kid
-  std::map<std::string, PublicKey, std::less<>> keys_;  // kid -> built key (lazily)
+  std::map<std::string, boost::json::object, std::less<>> jwks_;  // kid -> first JWK with it
+  std::map<std::string, PublicKey, std::less<>> keys_;            // kid -> built key (lazily)
 };
 
 }  // namespace agm::oauth

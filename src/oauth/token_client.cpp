@@ -1,12 +1,27 @@
 #include "oauth/token_client.hpp"
 
+#include <utility>
+
 namespace agm::oauth {
 
 TokenEndpointClient::TokenEndpointClient(std::string token_url, aws::HttpOptions options)
     : token_url_(std::move(token_url)), http_(std::move(options)) {}
-TokenEndpointResponse TokenEndpointClient::request(const std::string& /*authorization*/,
-                                                   const std::string& /*form_body*/) {
-  throw aws::TransportError("TransportError", "not implemented yet");
+
+TokenEndpointResponse TokenEndpointClient::request(const std::string& authorization,
+                                                   const std::string& form_body) {
+  aws::HttpRequest req;
+  req.method = "POST";
+  req.url = token_url_;
+  req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  req.headers.push_back({"Accept", "application/json"});
+  req.headers.push_back({"Authorization", authorization});
+  req.body = form_body;
+  aws::HttpResponse res = http_.send(req);
+  TokenEndpointResponse out;
+  out.status = res.status;
+  out.content_type = res.header("content-type").value_or("");
+  out.body = std::move(res.body);
+  return out;
 }
 
 }  // namespace agm::oauth

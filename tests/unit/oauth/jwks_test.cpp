@@ -1,0 +1,219 @@
+// JwksCache against a counting LoopbackServer (through the real HttpJwksFetcher) and a ManualClock:
+// fetched once, unknown kid refetched at most once per wait period, rotation picked up, outages and
+// bad sets reported by name.
+#include "oauth/jwks.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "support/loopback_server.hpp"
+#include "support/process.hpp"
+#include "unit/oauth/test_jwt.hpp"
+
+namespace agm::oauth {
+namespace {
+
+using agm::test::TestRsaKey;
+using std::chrono::seconds;
+namespace json = boost::json;
+
+const TestRsaKey& key(int i) {
+  static const TestRsaKey k1("k1");
+  static const TestRsaKey k2("k2");
+  static const TestRsaKey k3("k3");
+  return i == 1 ? k1 : (i == 2 ? k2 : k3);
+}
+
+std::string code_of(JwksCache& cache, const std::string& kid) {
+  try {
+    return cache.key_for(kid) ? "ok" : "null";
+  } catch (const JwksError& e) {
+    return e.code();
+  }
+}
+
+// Serves whatever body/status the test sets, counting requests.
+class JwksServer {
+ public:
+  JwksServer()
+      : server_([this](const agm::test::HttpRequest&) {
+          const std::lock_guard lock(mutex_);
+          return agm::test::HttpResponse{status_, {{"content-type", "application/json"}}, body_};
+        }) {}
+  void set(std::string body, int status = 200) {
+    const std::lock_guard lock(mutex_);
+    body_ = std::move(body);
+    status_ = status;
+  }
+  std::size_t count() const { return server_.requests().size(); }
+  std::string url() const { return server_.url() + "/.well-known/jwks.json"; }
+
+ private:
+  std::mutex mutex_;
+  std::string body_;
+  int status_ = 200;
+  agm::test::LoopbackServer server_;
+};
+
+class JwksCacheTest : public ::testing::Test {
+ protected:
+  JwksCacheTest() : fetcher_(server_.url()), clock_(core::from_epoch_seconds(1780000000)) {
+    server_.set(agm::test::jwks_of({&key(1)}));
+  }
+  JwksServer server_;
+  HttpJwksFetcher fetcher_;
+  core::ManualClock clock_;
+};
+
+TEST_F(JwksCacheTest, FetchedOnceAndCached) {
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  const PublicKey a = cache.key_for("k1");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(EVP_PKEY_get_bits(a.get()), 2048);
+  EXPECT_EQ(EVP_PKEY_eq(a.get(), key(1).get()), 1);
+  for (int i = 0; i < 5; ++i) {
+    clock_.advance(seconds(100));
+    EXPECT_EQ(cache.key_for("k1").get(), a.get());
+  }
+  EXPECT_EQ(server_.count(), 1U);
+}
+
+TEST_F(JwksCacheTest, UnknownKidRefetchesAtMostOncePerWait) {
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  ASSERT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(server_.count(), 1U);
+  EXPECT_EQ(code_of(cache, "nope"), "kid_not_found");
+  EXPECT_EQ(server_.count(), 1U) << "the first fetch is younger than the wait";
+  clock_.advance(seconds(30));
+  EXPECT_EQ(code_of(cache, "nope"), "kid_not_found");
+  EXPECT_EQ(server_.count(), 2U);
+  for (int i = 0; i < 20; ++i) {
+    clock_.advance(seconds(1));
+    EXPECT_EQ(code_of(cache, "nope-" + std::to_string(i)), "kid_not_found");
+  }
+  // 20 s later: still inside the wait that started with fetch 2.
+  EXPECT_EQ(server_.count(), 2U);
+  clock_.advance(seconds(10));
+  EXPECT_EQ(code_of(cache, "nope"), "kid_not_found");
+  EXPECT_EQ(server_.count(), 3U);
+  // Known kids never trigger a fetch.
+  EXPECT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(server_.count(), 3U);
+}
+
+TEST_F(JwksCacheTest, RotatedKeysArePickedUp) {
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  ASSERT_EQ(code_of(cache, "k1"), "ok");
+  server_.set(agm::test::jwks_of({&key(2), &key(3)}));  // k1 retired, k2 and k3 new
+  clock_.advance(seconds(31));
+  const PublicKey k2 = cache.key_for("k2");
+  EXPECT_EQ(EVP_PKEY_eq(k2.get(), key(2).get()), 1);
+  EXPECT_EQ(server_.count(), 2U);
+  EXPECT_EQ(code_of(cache, "k3"), "ok");
+  EXPECT_EQ(server_.count(), 2U);
+  // The retired key went with the old set.
+  EXPECT_EQ(code_of(cache, "k1"), "kid_not_found");
+}
+
+TEST_F(JwksCacheTest, UnreachableWithNothingCached) {
+  const std::uint16_t port = agm::test::free_port();
+  HttpJwksFetcher dead("http://127.0.0.1:" + std::to_string(port) + "/jwks.json");
+  JwksCache cache(dead, clock_, seconds(30));
+  EXPECT_EQ(code_of(cache, "k1"), "jwks_unavailable");
+  EXPECT_EQ(code_of(cache, "k1"), "jwks_unavailable");
+}
+
+TEST_F(JwksCacheTest, NonOkStatusIsUnavailable) {
+  server_.set("{\"keys\":[]}", 503);
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  EXPECT_EQ(code_of(cache, "k1"), "jwks_unavailable");
+  // Nothing cached: the next call tries again and succeeds once the endpoint is back.
+  server_.set(agm::test::jwks_of({&key(1)}));
+  EXPECT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(server_.count(), 2U);
+}
+
+TEST_F(JwksCacheTest, OutageAfterCachingKeepsKnownKeys) {
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  ASSERT_EQ(code_of(cache, "k1"), "ok");
+  server_.set("down", 500);
+  clock_.advance(seconds(60));
+  EXPECT_EQ(code_of(cache, "k2"), "jwks_unavailable");
+  EXPECT_EQ(code_of(cache, "k1"), "ok");
+}
+
+TEST_F(JwksCacheTest, InvalidDocuments) {
+  for (const std::string& body : {std::string("not json"), std::string("[]"), std::string("{}"),
+                                  std::string("{\"keys\":5}")}) {
+    server_.set(body);
+    JwksCache cache(fetcher_, clock_, seconds(30));
+    EXPECT_EQ(code_of(cache, "k1"), "jwks_invalid") << body;
+  }
+}
+
+TEST_F(JwksCacheTest, UnusableKeysAreInvalid) {
+  const json::object good = key(1).jwk();
+  auto with = [&](const char* name, json::value v) {
+    json::object k = good;
+    if (v.is_null())
+      k.erase(name);
+    else
+      k[name] = std::move(v);
+    return k;
+  };
+  const TestRsaKey small("small", 1024);
+  json::object small_jwk = small.jwk();
+  small_jwk["kid"] = "k1";
+  for (const json::object& jwk : {
+           with("kty", "EC"),
+           with("use", "enc"),
+           with("alg", "RS512"),
+           with("alg", "HS256"),
+           with("n", nullptr),
+           with("e", nullptr),
+           with("n", "!!!"),
+           with("e", "AA"),  // even exponent
+           with("e", 3),
+           small_jwk,
+       }) {
+    JwksCache cache(fetcher_, clock_, seconds(30));
+    cache.set_jwks(json::serialize(json::object{{"keys", json::array{jwk}}}));
+    EXPECT_EQ(code_of(cache, "k1"), "jwks_invalid") << json::serialize(jwk);
+  }
+  // use and alg may be absent.
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  cache.set_jwks(
+      json::serialize(json::object{{"keys", json::array{with("use", nullptr).at("kid"), 1, [&] {
+                                                          json::object k = with("use", nullptr);
+                                                          k.erase("alg");
+                                                          return k;
+                                                        }()}}}));
+  EXPECT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(server_.count(), 0U);
+}
+
+TEST_F(JwksCacheTest, PreloadedSetNeedsNoFetch) {
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  cache.set_jwks(agm::test::jwks_of({&key(2)}));
+  EXPECT_EQ(code_of(cache, "k2"), "ok");
+  EXPECT_EQ(server_.count(), 0U);
+  EXPECT_THROW(cache.set_jwks("nope"), JwksError);
+  EXPECT_EQ(code_of(cache, "k2"), "ok") << "a bad document does not replace a good set";
+  // An unknown kid after a preload may fetch at once (no fetch has happened yet).
+  EXPECT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(server_.count(), 1U);
+}
+
+TEST(JwkRsaKey, BuildsFromNAndE) {
+  const TestRsaKey k("x");
+  const json::object jwk = k.jwk();
+  const PublicKey pk = rsa_public_key_from_jwk(jwk.at("n").as_string(), jwk.at("e").as_string());
+  EXPECT_EQ(EVP_PKEY_eq(pk.get(), k.get()), 1);
+  EXPECT_THROW((void)rsa_public_key_from_jwk("", "AQAB"), JwksError);
+  EXPECT_THROW((void)rsa_public_key_from_jwk(jwk.at("n").as_string(), "AQ=="), JwksError);
+}
+
+}  // namespace
+}  // namespace agm::oauth
