@@ -1,0 +1,318 @@
+// mtlsctl client create | register | revoke | list: the Cognito app client and the cert registry.
+#include <algorithm>
+#include <iostream>
+#include <tuple>
+
+#include "aws/cognito_idp.hpp"
+#include "aws/dynamodb.hpp"
+#include "common.hpp"
+#include "core/json.hpp"
+#include "core/time.hpp"
+#include "mtls/certificate.hpp"
+#include "mtls/pki.hpp"
+#include "mtls/registry.hpp"
+
+namespace agm::mtlsctl {
+namespace {
+
+struct CreateOptions {
+  AwsFlags aws;
+  std::string user_pool_id;
+  std::string name;
+  std::vector<std::string> scopes;
+  std::string secret_file;
+  bool force = false;
+  bool json = false;
+};
+
+struct RegistryOptions {
+  AwsFlags aws;
+  std::string table;
+};
+
+struct RegisterOptions {
+  RegistryOptions reg;
+  std::string cert;
+  std::string client_id;
+  std::vector<std::string> scopes;
+  bool allow_expired = false;
+  bool json = false;
+};
+
+struct RevokeOptions {
+  RegistryOptions reg;
+  std::string cert;
+  std::string thumbprint;
+  std::string reason = "unspecified";
+  bool json = false;
+};
+
+struct ListOptions {
+  RegistryOptions reg;
+  std::string client_id;
+  bool json = false;
+};
+
+void add_registry_flags(CLI::App* cmd, RegistryOptions& o) {
+  cmd->add_option("--table", o.table, "registry table (default: CERT_TABLE_NAME)");
+  add_aws_flags(cmd, o.aws);
+}
+
+boost::json::object record_json(const mtls::RegistryRecord& r) {
+  boost::json::object o{{"thumbprint", r.thumbprint},
+                        {"client_id", r.client_id},
+                        {"status", mtls::to_string(r.status)},
+                        {"serial_number", r.serial_number},
+                        {"subject_dn", r.subject_dn},
+                        {"issuer_dn", r.issuer_dn},
+                        {"not_before", core::format_rfc3339(r.not_before)},
+                        {"not_after", core::format_rfc3339(r.not_after)},
+                        {"created_at", core::format_rfc3339(r.created_at)},
+                        {"updated_at", core::format_rfc3339(r.updated_at)}};
+  if (r.scopes) {
+    boost::json::array scopes;
+    for (const auto& s : *r.scopes) {
+      scopes.emplace_back(s);
+    }
+    o["scopes"] = std::move(scopes);
+  }
+  if (r.revoked_at) {
+    o["revoked_at"] = core::format_rfc3339(*r.revoked_at);
+  }
+  if (r.revocation_reason) {
+    o["revocation_reason"] = *r.revocation_reason;
+  }
+  return o;
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : sep) + item;
+  }
+  return out;
+}
+
+// Exactly one certificate: registering a chain file's first block by accident would be easy to
+// miss, so the leaf file is required.
+mtls::ClientCertificate load_one_certificate(const std::string& path) {
+  const std::string text = read_file(path);
+  if (text.find("-----BEGIN") == std::string::npos) {
+    return mtls::ClientCertificate::from_der(text);
+  }
+  const auto blocks = mtls::pki::split_pem_bundle(text);
+  if (blocks.size() != 1) {
+    throw CliError(path + ": expected exactly one certificate, found " +
+                   std::to_string(blocks.size()) + " (use the leaf <ID>.pem, not the chain)");
+  }
+  return mtls::ClientCertificate::from_pem(text);
+}
+
+// Registry errors keep the AWS error code that caused them (when any) in the message.
+[[noreturn]] void rethrow_registry(const mtls::RegistryError& e) {
+  throw CliError(e.code() + ": " + e.what());
+}
+
+int run_create(const CreateOptions& o) {
+  const std::string pool = flag_or_env(o.user_pool_id, "--user-pool-id", "COGNITO_USER_POOL_ID");
+  if (!o.secret_file.empty()) {
+    // Before creating anything: a client whose secret cannot be saved would be lost.
+    refuse_existing({o.secret_file}, o.force);
+  }
+  aws::CognitoIdp cognito(client_config(o.aws, "COGNITO_IDENTITY_PROVIDER", "cognito-idp"));
+  boost::json::array scopes;
+  for (const auto& s : o.scopes) {
+    scopes.emplace_back(s);
+  }
+  const boost::json::value answer = cognito.call(
+      "CreateUserPoolClient",
+      boost::json::object{{"UserPoolId", pool},
+                          {"ClientName", o.name},
+                          {"GenerateSecret", true},
+                          {"AllowedOAuthFlows", boost::json::array{"client_credentials"}},
+                          {"AllowedOAuthScopes", scopes},
+                          {"AllowedOAuthFlowsUserPoolClient", true}},
+      deadline_from_now());
+  const auto id = core::get_string_path(answer, {"UserPoolClient", "ClientId"});
+  const auto secret = core::get_string_path(answer, {"UserPoolClient", "ClientSecret"});
+  if (!id || id->empty() || !secret || secret->empty()) {
+    throw CliError("CreateUserPoolClient answered without ClientId and ClientSecret");
+  }
+  if (!o.secret_file.empty()) {
+    try {
+      write_file(o.secret_file, std::string(*secret) + "\n", 0600, o.force);
+    } catch (const CliError& e) {
+      throw CliError(std::string(e.what()) + " (client " + std::string(*id) +
+                     " was created; delete it or reset its secret)");
+    }
+  }
+  if (o.json) {
+    boost::json::object out{{"client_id", *id}, {"client_name", o.name}};
+    if (o.secret_file.empty()) {
+      out["client_secret"] = *secret;
+    } else {
+      out["client_secret_file"] = o.secret_file;
+    }
+    print_json(out);
+  } else {
+    std::cout << "client_id:      " << *id << "\n";
+    if (o.secret_file.empty()) {
+      std::cout << "client_secret:  " << *secret << "\n";
+    } else {
+      std::cout << "client_secret:  written to " << o.secret_file << "\n";
+    }
+  }
+  return 0;
+}
+
+int run_register(const RegisterOptions& o) {
+  const auto cert = load_one_certificate(o.cert);
+  const core::TimePoint now = std::chrono::system_clock::now();
+  if (!o.allow_expired && !cert.valid_at(now)) {
+    throw CliError(o.cert + ": certificate is not valid now (" +
+                   core::format_rfc3339(cert.not_before) + " to " +
+                   core::format_rfc3339(cert.not_after) + "); --allow-expired to register anyway");
+  }
+  const std::string table = flag_or_env(o.reg.table, "--table", "CERT_TABLE_NAME");
+  aws::DynamoDb db(client_config(o.reg.aws, "DYNAMODB", "dynamodb"));
+  mtls::DynamoRegistry registry(db, table, std::chrono::milliseconds(20000));
+  std::optional<std::vector<std::string>> scopes;
+  if (!o.scopes.empty()) {
+    scopes = o.scopes;
+  }
+  const auto record = mtls::RegistryRecord::from_certificate(cert, o.client_id, scopes, now);
+  try {
+    registry.register_new(record);
+  } catch (const mtls::RegistryError& e) {
+    if (e.code() == "already_registered") {
+      throw CliError("already registered: certificate " + cert.thumbprint +
+                     " is already in the registry (revoke it or issue a new certificate)");
+    }
+    rethrow_registry(e);
+  }
+  if (o.json) {
+    print_json(record_json(record));
+  } else {
+    std::cout << "registered " << cert.thumbprint << " for client " << o.client_id << " (ACTIVE"
+              << (scopes ? ", scopes " + join(*scopes, " ") : std::string()) << ")\n";
+  }
+  return 0;
+}
+
+int run_revoke(const RevokeOptions& o) {
+  std::string thumbprint;
+  if (!o.cert.empty()) {
+    thumbprint = load_one_certificate(o.cert).thumbprint;
+  } else {
+    const auto normalized = normalize_thumbprint(o.thumbprint);
+    if (!normalized) {
+      throw CliError("--thumbprint must be 64 hex characters (SHA-256 of the DER)");
+    }
+    thumbprint = *normalized;
+  }
+  const std::string table = flag_or_env(o.reg.table, "--table", "CERT_TABLE_NAME");
+  aws::DynamoDb db(client_config(o.reg.aws, "DYNAMODB", "dynamodb"));
+  mtls::DynamoRegistry registry(db, table, std::chrono::milliseconds(20000));
+  mtls::RegistryRecord record;
+  try {
+    record = registry.revoke(thumbprint, o.reason, std::chrono::system_clock::now());
+  } catch (const mtls::RegistryError& e) {
+    if (e.code() == "not_found") {
+      throw CliError("not registered: no certificate " + thumbprint + " in " + table);
+    }
+    rethrow_registry(e);
+  }
+  if (o.json) {
+    print_json(record_json(record));
+  } else {
+    std::cout << "revoked " << thumbprint << " (client " << record.client_id << ", reason "
+              << o.reason << ")\n";
+  }
+  return 0;
+}
+
+int run_list(const ListOptions& o) {
+  const std::string table = flag_or_env(o.reg.table, "--table", "CERT_TABLE_NAME");
+  aws::DynamoDb db(client_config(o.reg.aws, "DYNAMODB", "dynamodb"));
+  mtls::DynamoRegistry registry(db, table, std::chrono::milliseconds(30000));
+  std::vector<mtls::RegistryRecord> records;
+  try {
+    records =
+        registry.list(o.client_id.empty() ? std::nullopt : std::optional<std::string>(o.client_id));
+  } catch (const mtls::RegistryError& e) {
+    rethrow_registry(e);
+  }
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.client_id, a.created_at, a.thumbprint) <
+           std::tie(b.client_id, b.created_at, b.thumbprint);
+  });
+  if (o.json) {
+    boost::json::array out;
+    for (const auto& r : records) {
+      out.emplace_back(record_json(r));
+    }
+    print_json(out);
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : records) {
+    rows.push_back({r.thumbprint, r.client_id, std::string(mtls::to_string(r.status)),
+                    core::format_rfc3339(r.not_after), r.scopes ? join(*r.scopes, ",") : "*",
+                    r.subject_dn});
+  }
+  print_table({"THUMBPRINT", "CLIENT_ID", "STATUS", "NOT_AFTER", "SCOPES", "SUBJECT"}, rows);
+  return 0;
+}
+
+}  // namespace
+
+void add_client_commands(CLI::App& app, Context& ctx) {
+  CLI::App* client = app.add_subcommand("client", "Cognito app clients and the cert registry");
+  client->require_subcommand(1);
+
+  auto co = std::make_shared<CreateOptions>();
+  CLI::App* create = client->add_subcommand(
+      "create", "create a Cognito app client for client_credentials with a secret");
+  create->add_option("--name", co->name, "app client name")->required();
+  create->add_option("--scopes", co->scopes, "OAuth scopes (resource-server/scope)")->required();
+  create->add_option("--secret-file", co->secret_file,
+                     "write the secret to this file (mode 0600) instead of stdout");
+  create->add_option("--user-pool-id", co->user_pool_id,
+                     "user pool (default: COGNITO_USER_POOL_ID)");
+  add_aws_flags(create, co->aws);
+  create->add_flag("--force", co->force, "overwrite an existing --secret-file");
+  create->add_flag("--json", co->json, "print JSON");
+  create->callback([&ctx, co] { ctx.action = [co] { return run_create(*co); }; });
+
+  auto ro = std::make_shared<RegisterOptions>();
+  CLI::App* reg =
+      client->add_subcommand("register", "put a client certificate in the registry as ACTIVE");
+  reg->add_option("--cert", ro->cert, "the client certificate (one PEM or DER)")->required();
+  reg->add_option("--client-id", ro->client_id, "Cognito app client id")->required();
+  reg->add_option("--scopes", ro->scopes, "scopes this certificate may use (default: any)");
+  reg->add_flag("--allow-expired", ro->allow_expired,
+                "register a certificate outside its validity (tests)");
+  add_registry_flags(reg, ro->reg);
+  reg->add_flag("--json", ro->json, "print JSON");
+  reg->callback([&ctx, ro] { ctx.action = [ro] { return run_register(*ro); }; });
+
+  auto vo = std::make_shared<RevokeOptions>();
+  CLI::App* revoke = client->add_subcommand("revoke", "mark a registered certificate REVOKED");
+  CLI::Option_group* which = revoke->add_option_group("certificate", "which certificate");
+  which->add_option("--cert", vo->cert, "the certificate file");
+  which->add_option("--thumbprint", vo->thumbprint, "its SHA-256 thumbprint (hex)");
+  which->require_option(1);
+  revoke->add_option("--reason", vo->reason, "revocation reason")->capture_default_str();
+  add_registry_flags(revoke, vo->reg);
+  revoke->add_flag("--json", vo->json, "print JSON");
+  revoke->callback([&ctx, vo] { ctx.action = [vo] { return run_revoke(*vo); }; });
+
+  auto lo = std::make_shared<ListOptions>();
+  CLI::App* list = client->add_subcommand("list", "the registry's records");
+  list->add_option("--client-id", lo->client_id, "only this client's certificates");
+  add_registry_flags(list, lo->reg);
+  list->add_flag("--json", lo->json, "print JSON");
+  list->callback([&ctx, lo] { ctx.action = [lo] { return run_list(*lo); }; });
+}
+
+}  // namespace agm::mtlsctl

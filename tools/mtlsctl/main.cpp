@@ -1,0 +1,62 @@
+// mtlsctl: onboarding for the mTLS API (CONTRACT section 7). Exit 0 on success, 1 on failure with
+// one `mtlsctl: ...` line on stderr, 2 on bad usage.
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "aws/client.hpp"
+#include "aws/http.hpp"
+#include "common.hpp"
+
+namespace {
+
+// One line: a multi-line message would break scripts that read the first line of stderr.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') {
+      c = ' ';
+    }
+  }
+  return text;
+}
+
+int fail(const std::string& message) {
+  std::cerr << "mtlsctl: " << one_line(message) << '\n';
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mtlsctl: certificates, client registration and truststore for the mTLS API"};
+  app.name("mtlsctl");
+  app.require_subcommand(1);
+  agm::mtlsctl::Context ctx;
+  agm::mtlsctl::add_ca_commands(app, ctx);
+  agm::mtlsctl::add_cert_commands(app, ctx);
+  agm::mtlsctl::add_client_commands(app, ctx);
+  agm::mtlsctl::add_truststore_commands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is a "parse error" with exit code 0; everything else is bad usage: 2.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (!ctx.action) {
+    return fail("no command");
+  }
+  try {
+    return ctx.action();
+  } catch (const agm::mtlsctl::CliError& e) {
+    return fail(e.what());
+  } catch (const agm::aws::AwsError& e) {
+    // The AWS error code first, so scripts and people see e.g. ConditionalCheckFailedException.
+    return fail(e.code() + ": " + e.what());
+  } catch (const agm::core::Error& e) {
+    return fail(e.code() + ": " + e.what());
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
