@@ -320,6 +320,10 @@ class ModuleCheck {
           }
         } else if (key === 'terraform') {
           continue;
+        } else if ((key === 'module' || key === 'output' || key === 'check') && isObject(value)) {
+          for (const [name, blocks] of Object.entries(value)) {
+            await visit(file, `${key} "${name}"`, blocks, dynamicIterators(blocks, new Set()));
+          }
         } else {
           await visit(file, key, value, new Set());
         }
@@ -344,7 +348,10 @@ class ModuleCheck {
       }
       if (!m.target || parts.length < 3) return;
       let i = 2;
-      if ((m.body.for_each !== undefined || m.body.count !== undefined) && parts.length > 3) i = 3;
+      if (m.body.for_each !== undefined || m.body.count !== undefined) {
+        if (parts.length < 4) return; // the whole instance, e.g. module.x["key"]
+        i = 3;
+      }
       const out = unq(parts[i]);
       if (!m.target.outputs.has(out)) {
         this.report(file, where, `reference to "module.${parts[1]}.${out}": the module has no such output`);
@@ -383,7 +390,26 @@ class ModuleCheck {
     }
   }
 
+  // Every module pins Terraform and the AWS provider; a stack also declares its S3 backend.
+  checkVersions() {
+    const terraformBlocks = this.files.flatMap(({ file, body }) => asList(body.terraform).map((t) => ({ file, t })));
+    const dirLabel = path.join(this.dir, '(module)');
+    if (terraformBlocks.length === 0) {
+      this.report(dirLabel, 'terraform', 'no terraform block (required_version, required_providers)');
+      return;
+    }
+    const has = (pred) => terraformBlocks.some(({ t }) => pred(t));
+    if (!has((t) => typeof t.required_version === 'string')) {
+      this.report(dirLabel, 'terraform', 'missing required_version');
+    }
+    const awsUsed = this.resources.size > 0 || this.data.size > 0;
+    if (awsUsed && !has((t) => asList(t.required_providers).some((rp) => rp.aws && rp.aws.version))) {
+      this.report(dirLabel, 'terraform > required_providers', 'aws provider without a version constraint');
+    }
+  }
+
   async run() {
+    if (!this.partial) this.checkVersions();
     this.checkSchemas();
     this.checkVariablesAndOutputs();
     this.checkModuleCalls();
@@ -436,6 +462,48 @@ async function parseFile(file, findings) {
   }
 }
 
+// infra/env/<env>.tfvars feeds stacks/environment, <env>.ecr.tfvars feeds stacks/ecr, and
+// <env>.backend.hcl configures the S3 backend of both: every tfvars key must be a variable of its
+// stack, every required variable must be set, and the backend must lock with use_lockfile.
+async function checkEnvironments(root, findings, loadDecls) {
+  const envDir = path.join(root, 'env');
+  if (!fs.existsSync(envDir)) return;
+  const names = fs.readdirSync(envDir).sort();
+  const envs = new Set();
+  for (const f of names) {
+    const file = path.join(envDir, f);
+    let m;
+    if ((m = /^([a-z0-9-]+?)(\.ecr)?\.tfvars$/.exec(f))) {
+      envs.add(m[1]);
+      const stack = await loadDecls(path.join(root, 'stacks', m[2] ? 'ecr' : 'environment'));
+      const body = await parseFile(file, findings);
+      if (!stack || !body) continue;
+      for (const key of Object.keys(body)) {
+        if (!stack.variables.has(key)) findings.push({ file, where: key, message: `"${key}" is not a variable of ${path.relative(root, stack.dir)}` });
+      }
+      for (const [name, v] of stack.variables) {
+        if (v.body.default === undefined && body[name] === undefined) {
+          findings.push({ file, where: name, message: `required variable "${name}" of ${path.relative(root, stack.dir)} not set` });
+        }
+      }
+    } else if ((m = /^([a-z0-9-]+)\.backend\.hcl$/.exec(f))) {
+      envs.add(m[1]);
+      const body = await parseFile(file, findings);
+      if (!body) continue;
+      for (const key of ['bucket', 'region']) {
+        if (typeof body[key] !== 'string') findings.push({ file, where: 'backend', message: `missing "${key}"` });
+      }
+      if (body.use_lockfile !== true) findings.push({ file, where: 'backend', message: 'use_lockfile must be true (S3 native state locking)' });
+      if (body.dynamodb_table !== undefined) findings.push({ file, where: 'backend', message: 'dynamodb_table locking is deprecated; use use_lockfile' });
+    }
+  }
+  for (const env of envs) {
+    for (const f of [`${env}.tfvars`, `${env}.ecr.tfvars`, `${env}.backend.hcl`]) {
+      if (!names.includes(f)) findings.push({ file: envDir, where: env, message: `environment "${env}" has no ${f}` });
+    }
+  }
+}
+
 // Checks every module directory under each root. Returns the findings, paths relative to cwd.
 async function checkTree(roots, schema) {
   const findings = [];
@@ -459,9 +527,11 @@ async function checkTree(roots, schema) {
   for (const root of roots) {
     for (const dir of moduleDirs(root)) {
       const files = [];
+      let unparsed = 0;
       for (const file of tfFiles(dir)) {
         const body = await parseFile(file, findings);
         if (body) files.push({ file, body });
+        else unparsed += 1;
       }
       // Module calls resolve their sources first (async), then the synchronous checks use them.
       const targets = new Map();
@@ -477,9 +547,11 @@ async function checkTree(roots, schema) {
       }
       const m = new ModuleCheck(dir, schema, findings, (t) => targets.get(t) || null);
       m.collect(files);
+      m.partial = unparsed > 0; // declarations may be missing: do not report their absence
       await m.run();
     }
   }
+  for (const root of roots) await checkEnvironments(root, findings, loadDecls);
   for (const f of findings) f.file = path.relative(process.cwd(), f.file) || '.';
   return findings;
 }

@@ -1,0 +1,56 @@
+'use strict';
+// node --test tests/infra: the Terraform checker finds each kind of mistake in its fixture
+// (tests/infra/fixtures/<kind>/, expected findings in expected.txt, one "where: message" prefix
+// a line), reports nothing else there, and passes the real infra/.
+
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..', '..');
+const { loadSchema } = require(path.join(root, 'tools/tfcheck/schema'));
+const { checkTree } = require(path.join(root, 'tools/tfcheck/check'));
+
+const schema = loadSchema(root);
+const fixturesDir = path.join(__dirname, 'fixtures');
+const fixtures = fs.readdirSync(fixturesDir).filter((d) => fs.statSync(path.join(fixturesDir, d)).isDirectory()).sort();
+
+test('the schema is the AWS provider 6.25 one', () => {
+  assert.strictEqual(schema.providerVersion, '6.25.0');
+  assert.ok(schema.resources.has('aws_apigatewayv2_domain_name'));
+  assert.ok(schema.dataSources.has('aws_ssm_parameters_by_path'));
+  assert.ok(schema.resources.get('aws_cognito_user_pool').attrs.has('user_pool_tier'));
+});
+
+test('there are at least eight kinds of broken fixture', () => {
+  assert.ok(fixtures.length >= 8, `only ${fixtures.length} fixtures`);
+});
+
+for (const kind of fixtures) {
+  test(`fixture ${kind} is reported, and nothing else`, async () => {
+    const dir = path.join(fixturesDir, kind);
+    const expected = fs.readFileSync(path.join(dir, 'expected.txt'), 'utf8').split('\n').filter((l) => l.trim());
+    assert.ok(expected.length > 0, 'expected.txt is empty');
+    const findings = (await checkTree([dir], schema)).map((f) => `${f.where}: ${f.message}`);
+    for (const e of expected) {
+      assert.ok(findings.some((f) => f.startsWith(e)), `expected "${e}" in:\n${findings.join('\n')}`);
+    }
+    assert.strictEqual(findings.length, expected.length, `unexpected findings:\n${findings.join('\n')}`);
+  });
+}
+
+test('the real infra/ has no findings', async () => {
+  const findings = await checkTree([path.join(root, 'infra')], schema);
+  assert.deepStrictEqual(findings.map((f) => `${f.file}: ${f.where}: ${f.message}`), []);
+});
+
+test('the command exits 1 on findings and 2 on bad usage', () => {
+  const cli = path.join(root, 'tools/tfcheck/index.js');
+  const bad = spawnSync(process.execPath, [cli, path.join(fixturesDir, 'unknown-argument')], { encoding: 'utf8' });
+  assert.strictEqual(bad.status, 1, bad.stderr);
+  assert.match(bad.stdout, /main\.tf: resource "aws_s3_bucket" "b": unknown argument or block "bucket_name"/);
+  const usage = spawnSync(process.execPath, [cli], { encoding: 'utf8' });
+  assert.strictEqual(usage.status, 2);
+});
