@@ -1,0 +1,487 @@
+#include "local/gateway/server.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include "core/crypto.hpp"
+#include "core/encoding.hpp"
+#include "core/error.hpp"
+
+namespace agm::local {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+namespace json = boost::json;
+using asio::ip::tcp;
+
+namespace {
+
+// More connections than this at once are closed on accept: a flood of idle TLS clients must not
+// exhaust descriptors.
+constexpr std::size_t kMaxSessions = 512;
+
+std::string utc_text(std::chrono::system_clock::time_point t, const char* fmt) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  return std::string(buf, std::strftime(buf, sizeof buf, fmt, &tm));
+}
+
+// API Gateway request ids look like "JKJaXmPLvHcESHA=": base64 of 11 random bytes.
+std::string new_request_id() {
+  return core::base64_encode(core::random_bytes(11));
+}
+
+std::string openssl_error() {
+  unsigned long e = ERR_get_error();
+  if (e == 0)
+    return "unknown OpenSSL error";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+std::string x509_subject(X509* cert) {
+  if (cert == nullptr)
+    return {};
+  BIO* bio = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
+std::string x509_pem(X509* cert) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
+}  // namespace
+
+struct Gateway::Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  static Response message(int status, std::string_view text) {
+    return Response{status, {{"content-type", "application/json"}}, message_body(text)};
+  }
+};
+
+Gateway::Gateway(asio::io_context& io, GatewayConfig config, const core::Logger& log)
+    : io_(io),
+      config_(std::move(config)),
+      log_(log),
+      ssl_(ssl::context::tls_server),
+      acceptor_(io) {
+  SSL_CTX* ctx = ssl_.native_handle();
+  // TLS 1.2 and 1.3 only, as an API Gateway custom domain with the TLS_1_2 security policy.
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  ssl_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  // Level 2: RSA/DH keys >= 2048 bits, no SHA-1/MD5 signatures in the chain (OpenSSL 3).
+  SSL_CTX_set_security_level(ctx, 2);
+  auto need = [](bool ok, const std::string& field, const std::string& what) {
+    if (!ok)
+      throw core::ConfigError(field, what + ": " + openssl_error());
+  };
+  need(SSL_CTX_use_certificate_chain_file(ctx, config_.tls_cert.c_str()) == 1, "tls.cert",
+       "cannot load " + config_.tls_cert);
+  need(SSL_CTX_use_PrivateKey_file(ctx, config_.tls_key.c_str(), SSL_FILETYPE_PEM) == 1, "tls.key",
+       "cannot load " + config_.tls_key);
+  need(SSL_CTX_check_private_key(ctx) == 1, "tls.key", "does not match tls.cert");
+  need(SSL_CTX_load_verify_locations(ctx, config_.tls_truststore.c_str(), nullptr) == 1,
+       "tls.truststore", "cannot load " + config_.tls_truststore);
+  if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(config_.tls_truststore.c_str())) {
+    SSL_CTX_set_client_CA_list(ctx, names);  // tells clients which issuers we accept
+  }
+  // Required with verify_peer and a session cache, or resumption fails.
+  static const unsigned char kSessionContext[] = "agm-gateway";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
+  // The client certificate is REQUIRED: no certificate, or one that does not verify, fails the
+  // handshake.
+  ssl_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  ssl_.set_verify_callback([this](bool preverified, ssl::verify_context& vc) {
+    X509_STORE_CTX* sc = vc.native_handle();
+    X509* cert = X509_STORE_CTX_get_current_cert(sc);
+    int depth = X509_STORE_CTX_get_error_depth(sc);
+    if (!preverified) {
+      int err = X509_STORE_CTX_get_error(sc);
+      log_.warn("client certificate refused", {{"reason", X509_verify_cert_error_string(err)},
+                                               {"depth", depth},
+                                               {"subject", x509_subject(cert)}});
+      return false;
+    }
+    // Belt and braces over the security level: a SHA-1 or MD5 signature anywhere but on a
+    // self-signed trust anchor is refused (API Gateway warns about such truststores).
+    if (cert != nullptr && X509_check_issued(cert, cert) != X509_V_OK) {
+      int md_nid = NID_undef;
+      if (OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md_nid, nullptr) == 1 &&
+          (md_nid == NID_sha1 || md_nid == NID_md5 || md_nid == NID_md5_sha1)) {
+        log_.warn("client certificate refused", {{"reason", "weak signature digest"},
+                                                 {"depth", depth},
+                                                 {"subject", x509_subject(cert)}});
+        return false;
+      }
+    }
+    return true;
+  });
+
+  for (const auto& [name, fc] : config_.functions) {
+    pools_[name] = std::make_unique<FunctionPool>(io_, fc, log_);
+  }
+  if (config_.access_log == "-") {
+    access_out_ = &std::cout;
+  } else {
+    std::filesystem::path p(config_.access_log);
+    std::error_code ec;
+    if (p.has_parent_path())
+      std::filesystem::create_directories(p.parent_path(), ec);
+    access_file_.open(config_.access_log, std::ios::app);
+    if (!access_file_)
+      throw core::ConfigError("access_log", "cannot open " + config_.access_log);
+    access_out_ = &access_file_;
+  }
+}
+
+Gateway::~Gateway() {
+  stop();
+}
+
+void Gateway::start() {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(config_.host, ec);
+  if (ec)
+    throw core::ConfigError("listen.host", "not an IP address: " + config_.host);
+  tcp::endpoint ep(addr, config_.port);
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec)
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor_.bind(ep, ec);
+  if (!ec)
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw core::ConfigError("listen", "cannot listen on " + config_.host + ":" +
+                                          std::to_string(config_.port) + ": " + ec.message());
+  }
+  asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+std::uint16_t Gateway::port() const {
+  boost::system::error_code ec;
+  auto ep = acceptor_.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Gateway::stop() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  for (auto& [name, pool] : pools_)
+    pool->shutdown();
+}
+
+asio::awaitable<void> Gateway::accept_loop() {
+  while (!stopped_) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (stopped_ || ec == asio::error::operation_aborted)
+        co_return;
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    if (sessions_ >= kMaxSessions) {
+      log_.warn("too many connections; closing a new one");
+      continue;
+    }
+    asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+  }
+}
+
+void Gateway::write_access_log(const json::object& entry) {
+  if (access_out_ == nullptr)
+    return;
+  *access_out_ << json::serialize(entry) << '\n' << std::flush;
+}
+
+asio::awaitable<void> Gateway::session(tcp::socket socket) {
+  ++sessions_;
+  struct Count {
+    std::size_t& n;
+    ~Count() { --n; }
+  } count{sessions_};
+
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  const std::string ip = ec ? std::string("-") : remote.address().to_string();
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl_);
+
+  stream.next_layer().expires_after(config_.timeouts.handshake);
+  auto [hec] = co_await stream.async_handshake(ssl::stream_base::server,
+                                               asio::as_tuple(asio::use_awaitable));
+  if (hec) {
+    log_.info("tls handshake failed", {{"ip", ip}, {"error", hec.message()}});
+    co_return;
+  }
+  // verify_peer | fail_if_no_peer_cert make a certificate certain here; check anyway (fail closed).
+  X509* peer = SSL_get0_peer_certificate(stream.native_handle());
+  if (peer == nullptr || SSL_get_verify_result(stream.native_handle()) != X509_V_OK) {
+    log_.warn("connection without a verified client certificate", {{"ip", ip}});
+    co_return;
+  }
+  std::optional<ClientCertInfo> cert = client_cert_info(x509_pem(peer));
+  if (!cert) {
+    log_.warn("client certificate could not be parsed", {{"ip", ip}});
+    co_return;
+  }
+
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(config_.limits.max_header_bytes));
+    parser.body_limit(config_.limits.max_body_bytes);
+    stream.next_layer().expires_after(config_.timeouts.header);
+    auto [rec, rn] = co_await http::async_read_header(stream, buffer, parser,
+                                                      asio::as_tuple(asio::use_awaitable));
+    (void)rn;
+    std::optional<Response> early;
+    const auto request_time = std::chrono::system_clock::now();
+    if (rec == http::error::header_limit) {
+      // HTTP API quota: request line and headers 10240 bytes in total. Guess: 431.
+      early = Response::message(431, "Request Header Fields Too Large");
+    } else if (rec == http::error::body_limit) {
+      early = Response::message(413, "Request Entity Too Large");
+    } else if (rec && rec.category() != http::make_error_code(http::error::bad_target).category()) {
+      co_return;  // closed, timed out or reset: nothing to answer
+    } else if (rec == http::error::end_of_stream || rec == http::error::partial_message) {
+      co_return;
+    } else if (rec) {
+      early = Response::message(400, "Bad Request");
+    }
+    if (!early) {
+      auto& hdr = parser.get();
+      if (beast::iequals(hdr[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
+        co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
+      }
+      stream.next_layer().expires_after(config_.timeouts.body);
+      auto [bec, bn] =
+          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      (void)bn;
+      if (bec == http::error::body_limit) {
+        early = Response::message(413, "Request Entity Too Large");
+      } else if (bec) {
+        co_return;
+      }
+    }
+
+    json::object entry;
+    Response res;
+    bool keep_alive = false;
+    std::string method = "-";
+    GatewayRequest req;
+    req.request_id = new_request_id();
+    req.time = request_time;
+    if (early) {
+      res = std::move(*early);
+      entry["routeKey"] = "-";
+    } else {
+      auto msg = parser.release();
+      keep_alive = msg.keep_alive();
+      method = std::string(msg.method_string());
+      req.method = method;
+      req.target = std::string(msg.target());
+      req.protocol = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+      req.source_ip = ip;
+      for (const auto& f : msg) {
+        req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      }
+      req.body = std::move(msg.body());
+      req.client_cert = cert;
+      res = co_await handle(req, entry);
+    }
+
+    http::response<http::string_body> out;
+    out.version(11);
+    out.result(static_cast<unsigned>(res.status));
+    for (const auto& [k, v] : res.headers) {
+      std::string lower = core::to_lower(k);
+      // Framing is ours: a function cannot set content-length, transfer-encoding or connection.
+      if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
+        continue;
+      }
+      out.insert(k, v);
+    }
+    out.set(http::field::date,
+            utc_text(std::chrono::system_clock::now(), "%a, %d %b %Y %H:%M:%S GMT"));
+    out.set("apigw-requestid", req.request_id);
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive && !stopped_);
+    out.prepare_payload();
+
+    entry["requestId"] = req.request_id;
+    entry["ip"] = ip;
+    entry["requestTime"] = utc_text(request_time, "%d/%b/%Y:%H:%M:%S +0000");
+    entry["httpMethod"] = method;
+    entry["protocol"] = req.protocol.empty() ? "-" : req.protocol;
+    entry["status"] = res.status;
+    entry["responseLength"] = out.body().size();
+    if (!entry.contains("integrationError"))
+      entry["integrationError"] = "-";
+    if (!entry.contains("authorizerError"))
+      entry["authorizerError"] = "-";
+    entry["clientCertSerialNumber"] = cert->serial_number;
+    entry["clientCertSubjectDN"] = cert->subject_dn;
+    entry["clientCertIssuerDN"] = cert->issuer_dn;
+    entry["clientCertNotBefore"] = cert->not_before;
+    entry["clientCertNotAfter"] = cert->not_after;
+    write_access_log(entry);
+
+    stream.next_layer().expires_after(config_.timeouts.body);
+    auto [wec, wn] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+    (void)wn;
+    if (wec)
+      co_return;
+    if (!out.keep_alive()) {
+      if (early && !parser.is_done()) {
+        // The client may still be sending what we refused: read a little of it (bounded in time
+        // and size) so that closing does not reset the connection before it sees our answer.
+        stream.next_layer().expires_after(std::chrono::milliseconds(500));
+        std::size_t drained = 0;
+        std::array<char, 16384> sink{};
+        while (drained < 4 * 1024 * 1024) {
+          auto [dec, dn] = co_await stream.async_read_some(asio::buffer(sink),
+                                                           asio::as_tuple(asio::use_awaitable));
+          if (dec)
+            break;
+          drained += dn;
+        }
+      }
+      stream.next_layer().expires_after(std::chrono::seconds(1));
+      co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
+      co_return;
+    }
+  }
+}
+
+asio::awaitable<Gateway::Response> Gateway::handle(GatewayRequest req, json::object& entry) {
+  const auto raw_path = split_target(req.target).first;
+  auto match = match_route(config_.routes, req.method, raw_path);
+  if (!match) {
+    entry["routeKey"] = "-";
+    co_return Response::message(404, "Not Found");
+  }
+  const RouteConfig& route = *match->route;
+  entry["routeKey"] = route.route_key;
+
+  std::optional<json::object> authorizer_context;
+  if (route.authorizer) {
+    const AuthorizerConfig& auth = config_.authorizers.at(*route.authorizer);
+    auto ids = identity_source_values(auth, req);
+    if (!ids) {
+      entry["authorizerError"] = "identity source missing";
+      co_return Response::message(401, "Unauthorized");
+    }
+    // The cache is keyed by the identity source values only, as API Gateway does. With mTLS that
+    // is dangerous: a decision made for one certificate would be reused for a request that
+    // presents the same token with a different certificate (the authorizer never sees it). That
+    // is why routes.json sets result_ttl_seconds to 0 (no caching), mirroring the Terraform.
+    std::string key = auth.name;
+    for (const auto& v : *ids)
+      key += '\x1f' + v;
+    std::optional<AuthorizerDecision> decision;
+    const auto now = std::chrono::steady_clock::now();
+    if (auth.result_ttl.count() > 0) {
+      if (auto it = auth_cache_.find(key); it != auth_cache_.end()) {
+        if (it->second.expires > now) {
+          decision = it->second.decision;
+        } else {
+          auth_cache_.erase(it);
+        }
+      }
+    }
+    if (!decision) {
+      json::object event = build_authorizer_event(req, config_.api, *match, *ids);
+      InvokeResult r = co_await pools_.at(auth.function)->invoke(json::serialize(event));
+      if (r.status != InvokeStatus::kOk) {
+        // Authorizer failure or timeout: API Gateway answers 500 (it never lets the request in).
+        entry["authorizerError"] = std::string(to_string(r.status));
+        co_return Response::message(500, "Internal Server Error");
+      }
+      decision = parse_simple_response(r.payload);
+      if (!decision) {
+        entry["authorizerError"] = "invalid authorizer response";
+        log_.error("invalid authorizer response", {{"authorizer", auth.name}});
+        co_return Response::message(500, "Internal Server Error");
+      }
+      if (auth.result_ttl.count() > 0) {
+        if (auth_cache_.size() > 10000)
+          auth_cache_.clear();  // bounded
+        auth_cache_[key] = CacheEntry{now + auth.result_ttl, *decision};
+      }
+    }
+    if (!decision->authorized)
+      co_return Response::message(403, "Forbidden");
+    authorizer_context = decision->context;
+  }
+
+  json::object event = build_integration_event(req, config_.api, *match, authorizer_context);
+  InvokeResult r = co_await pools_.at(route.function)->invoke(json::serialize(event));
+  switch (r.status) {
+    case InvokeStatus::kOk:
+      break;
+    case InvokeStatus::kTimeout:
+      entry["integrationError"] = "timeout";
+      co_return Response::message(503, "Service Unavailable");
+    case InvokeStatus::kThrottled:
+      entry["integrationError"] = "throttled";
+      co_return Response::message(429, "Too Many Requests");
+    case InvokeStatus::kShutdown:
+      entry["integrationError"] = "shutdown";
+      co_return Response::message(503, "Service Unavailable");
+    case InvokeStatus::kFunctionError:
+    case InvokeStatus::kCrash:
+    case InvokeStatus::kInitError:
+      entry["integrationError"] = std::string(to_string(r.status));
+      co_return Response::message(500, "Internal Server Error");
+  }
+  auto mapped = map_integration_response(r.payload);
+  if (!mapped) {
+    entry["integrationError"] = "invalid function response";
+    co_return Response::message(500, "Internal Server Error");
+  }
+  co_return Response{mapped->status, std::move(mapped->headers), std::move(mapped->body)};
+}
+
+}  // namespace agm::local
