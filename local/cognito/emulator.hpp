@@ -1,0 +1,86 @@
+#pragma once
+// The Cognito user pool emulator, independent of the HTTP server around it: one request in, one
+// response out. It serves
+//   POST /oauth2/token                      client_credentials grant (Cognito's token endpoint)
+//   GET  /{pool}/.well-known/jwks.json      the pool's signing keys
+//   POST /  X-Amz-Target: AWSCognitoIdentityProviderService.<Action>  (the IdP JSON API subset
+//           that mtlsctl and the local stack use)
+//   POST /_local/rotate-signing-key         emulator-only: new active key, previous kept in JWKS
+// State (app clients, resource servers) lives in `<state_dir>/state.json`, rewritten atomically on
+// every change; signing keys in `<state_dir>/signing-keys.json` (keys.hpp). docs/local-stack.md
+// lists the AWS pages each behaviour follows and where this differs.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "core/time.hpp"
+#include "local/cognito/keys.hpp"
+
+namespace agm::local::cognito {
+
+struct Config {
+  std::string region = "us-east-1";
+  std::string user_pool_id = "us-east-1_LocalPool";
+  std::string state_dir;
+  // "identifier/scope" entries: resource servers (and scopes) created at start when missing.
+  std::vector<std::string> resource_server_scopes;
+};
+
+struct Request {
+  std::string method;
+  std::string target;                          // path and query
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+class Emulator {
+ public:
+  // Loads or creates the state; throws core::Error when the state dir is unusable or corrupt.
+  Emulator(Config config, const core::Clock& clock);
+
+  Response handle(const Request& request);
+
+  [[nodiscard]] std::string issuer() const;  // https://cognito-idp.{region}.amazonaws.com/{pool}
+
+ private:
+  Response token(const Request& request);
+  Response idp(const Request& request);
+  Response rotate_key();
+
+  // IdP actions: each returns the response object or throws ApiError.
+  boost::json::object create_client(const boost::json::object& in);
+  boost::json::object update_client(const boost::json::object& in);
+  boost::json::object describe_client(const boost::json::object& in);
+  boost::json::object list_clients(const boost::json::object& in);
+  boost::json::object delete_client(const boost::json::object& in);
+  boost::json::object create_resource_server(const boost::json::object& in);
+  boost::json::object describe_resource_server(const boost::json::object& in);
+  boost::json::object list_resource_servers(const boost::json::object& in);
+  boost::json::object describe_user_pool(const boost::json::object& in);
+
+  void check_pool(const boost::json::object& in) const;
+  // Validates and normalises the OAuth/validity settings of a client (create and update).
+  void apply_client_settings(boost::json::object& client, const boost::json::object& in) const;
+  [[nodiscard]] bool scope_exists(std::string_view scope) const;
+  void load();
+  void save() const;
+
+  Config config_;
+  const core::Clock& clock_;
+  SigningKeys keys_;
+  mutable std::mutex mutex_;
+  std::int64_t created_at_ = 0;
+  std::map<std::string, boost::json::object> clients_;           // by ClientId
+  std::map<std::string, boost::json::object> resource_servers_;  // by Identifier
+};
+
+}  // namespace agm::local::cognito
