@@ -39,7 +39,7 @@ struct HttpOptions {
   std::chrono::milliseconds timeout{5000};
   std::string ca_file;  // empty: libcurl default; else CAINFO
   bool verify_tls = true;
-  std::size_t max_response_bytes = 4 * 1024 * 1024;
+  std::size_t max_response_bytes = std::size_t{4} * 1024 * 1024;
 };
 
 // code(): "ConnectError", "Timeout", "TlsError", "ResponseTooLarge", "InvalidRequest",

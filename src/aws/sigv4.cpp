@@ -270,7 +270,7 @@ SignedParts sign_request(HttpRequest& request, const SigningParams& params) {
   std::string canonical_headers;
   std::string signed_headers;
   for (const auto& [name, value] : canonical) {
-    canonical_headers += name + ":" + value + "\n";
+    canonical_headers.append(name).append(":").append(value).append("\n");
     if (!signed_headers.empty()) {
       signed_headers += ';';
     }
