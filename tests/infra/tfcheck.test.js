@@ -1,5 +1,5 @@
 'use strict';
-// node --test tests/infra: the Terraform checker finds each kind of mistake in its fixture
+// node --test tests/infra/tfcheck.test.js: the Terraform checker finds each kind of mistake in its fixture
 // (tests/infra/fixtures/<kind>/, expected findings in expected.txt, one "where: message" prefix
 // a line), reports nothing else there, and passes the real infra/.
 
