@@ -69,6 +69,10 @@ ClientConfig ClientConfig::from_env(std::string_view service_env_suffix,
     throw core::ConfigError(creds_missing_variable(), "not set");
   }
   c.credentials = *creds;
+  const char* ca = std::getenv("AWS_CA_BUNDLE");  // NOLINT(concurrency-mt-unsafe): startup only
+  if (ca != nullptr && *ca != '\0') {
+    c.http.ca_file = ca;
+  }
   return c;
 }
 

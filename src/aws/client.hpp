@@ -27,8 +27,9 @@ struct ClientConfig {
   HttpOptions http;
   RetryPolicy retry;
 
-  // region from AWS_REGION/AWS_DEFAULT_REGION, endpoint via resolve_endpoint, credentials from env;
-  // throws core::ConfigError naming the missing variable.
+  // region from AWS_REGION/AWS_DEFAULT_REGION, endpoint via resolve_endpoint, credentials from env,
+  // http.ca_file from AWS_CA_BUNDLE when set (as the SDKs do); throws core::ConfigError naming the
+  // missing variable.
   static ClientConfig from_env(std::string_view service_env_suffix, std::string_view host_prefix);
 };
 

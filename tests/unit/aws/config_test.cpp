@@ -134,11 +134,21 @@ TEST(ClientConfig, FromEnvNamesTheMissingVariable) {
                  {"AWS_ACCESS_KEY_ID", "AKID"},
                  {"AWS_SECRET_ACCESS_KEY", "secret"},
                  {"AWS_SESSION_TOKEN", kUnset},
+                 {"AWS_CA_BUNDLE", kUnset},
                  {"AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000"}});
   const ClientConfig c = ClientConfig::from_env("DYNAMODB", "dynamodb");
+  EXPECT_EQ(c.http.ca_file, "");
   EXPECT_EQ(c.region, "eu-west-1");
   EXPECT_EQ(c.endpoint, "http://127.0.0.1:8000");
   EXPECT_EQ(c.credentials.access_key_id, "AKID");
+}
+
+TEST(ClientConfig, CaBundleFromEnv) {
+  ScopedEnv env({{"AWS_REGION", "eu-west-1"},
+                 {"AWS_ACCESS_KEY_ID", "AKID"},
+                 {"AWS_SECRET_ACCESS_KEY", "secret"},
+                 {"AWS_CA_BUNDLE", "/etc/ssl/custom.pem"}});
+  EXPECT_EQ(ClientConfig::from_env("SSM", "ssm").http.ca_file, "/etc/ssl/custom.pem");
 }
 
 }  // namespace

@@ -179,5 +179,30 @@ TEST(HttpClient, HeaderInjectionAndBadUrlsAreRefused) {
   }
 }
 
+TEST(HttpClient, TlsFailuresAreTlsErrorsAndNotSentInClear) {
+  agm::test::LoopbackServer server(
+      [](const agm::test::HttpRequest&) { return agm::test::HttpResponse{}; });
+  // https:// to a plain-HTTP peer: the handshake fails; nothing may be sent unencrypted.
+  HttpClient client;
+  HttpRequest req;
+  req.url = "https://127.0.0.1:" + std::to_string(server.port()) + "/";
+  try {
+    (void)client.send(req, milliseconds(2000));
+    FAIL() << "expected TlsError";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.code(), "TlsError") << e.what();
+  }
+  HttpOptions options;
+  options.ca_file = "/nonexistent/ca.pem";
+  HttpClient strict(options);
+  try {
+    (void)strict.send(req, milliseconds(2000));
+    FAIL() << "expected TlsError";
+  } catch (const TransportError& e) {
+    EXPECT_EQ(e.code(), "TlsError") << e.what();
+  }
+  EXPECT_TRUE(server.requests().empty());
+}
+
 }  // namespace
 }  // namespace agm::aws
