@@ -60,7 +60,8 @@ std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int attempt);
 // Retries throttling (ThrottlingException, ProvisionedThroughputExceededException,
 // RequestLimitExceeded, TooManyRequestsException...), 5xx and TransportErrors with exponential
 // backoff and full jitter, never past `deadline` (then throws the last error, or TransportError
-// "DeadlineExceeded").
+// "DeadlineExceeded"). TransportErrors that cannot heal by retrying (TlsError, InvalidRequest,
+// ResponseTooLarge) are thrown at once. NOT thread-safe (it owns one HttpClient): one per thread.
 class JsonClient {
  public:
   JsonClient(ClientConfig config, std::string signing_service, std::string target_prefix,

@@ -111,11 +111,14 @@ const HttpOptions& HttpClient::options() const {
 }
 
 HttpResponse HttpClient::send(const HttpRequest& request) {
-  return send(request, impl_->options.timeout);
+  return send(request, impl_ ? impl_->options.timeout : std::chrono::milliseconds(1));
 }
 
 HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseconds timeout) {
   const std::string where = request.method + " " + without_query(request.url);
+  if (!impl_) {
+    throw TransportError("InvalidRequest", "HttpClient used after move: " + where);
+  }
   if (request.url.empty() || request.method.empty() || has_crlf(request.url) ||
       has_crlf(request.method)) {
     throw TransportError("InvalidRequest", "invalid request: " + where);
