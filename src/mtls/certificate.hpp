@@ -21,7 +21,7 @@ class CertificateError : public core::Error {
 
 // Upper bound on the PEM text (and DER) accepted: far above any real client certificate, low enough
 // that a hostile request cannot make us parse megabytes.
-inline constexpr std::size_t kMaxCertificatePemBytes = 64 * 1024;
+inline constexpr std::size_t kMaxCertificatePemBytes = 65536;  // 64 KiB
 
 struct ClientCertificate {
   std::string pem;         // the input, as given

@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <exception>
-#include <limits>
 #include <memory>
 #include <utility>
 
@@ -44,12 +43,14 @@ NumberState numeric_claim(const json::object& o, std::string_view key, double& o
   return NumberState::kOk;
 }
 
+// Seconds as int64, clamped to +-2^62 so that absurd values (1e300) cannot overflow the cast.
 std::int64_t clamp_seconds(double d) {
-  constexpr auto kMax = static_cast<double>(std::numeric_limits<std::int64_t>::max() / 2);
-  if (d >= kMax)
-    return std::numeric_limits<std::int64_t>::max() / 2;
-  if (d <= -kMax)
-    return -(std::numeric_limits<std::int64_t>::max() / 2);
+  constexpr std::int64_t kLimit = std::int64_t{1} << 62;
+  constexpr auto kLimitD = static_cast<double>(kLimit);
+  if (d >= kLimitD)
+    return kLimit;
+  if (d <= -kLimitD)
+    return -kLimit;
   return static_cast<std::int64_t>(std::floor(d));
 }
 
