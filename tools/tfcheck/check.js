@@ -336,6 +336,7 @@ class ModuleCheck {
     const root = parts[0];
     if (parts.length < 2 || BUILTIN_ROOTS.has(root) || iterators.has(root)) return;
     const unq = (p) => (p || '').replace(/^"|"$/g, '');
+    if (root === 'var' || root === 'local') this.used.add(`${root}.${parts[1]}`);
     if (root === 'var') {
       if (!this.variables.has(parts[1])) this.report(file, where, `reference to undeclared variable "var.${parts[1]}"`);
     } else if (root === 'local') {
@@ -408,12 +409,24 @@ class ModuleCheck {
     }
   }
 
+  // Declared but never referenced (tflint's terraform_unused_declarations would fail the PR).
+  checkUnused() {
+    for (const [name, v] of this.variables) {
+      if (!this.used.has(`var.${name}`)) this.report(v.file, `variable "${name}"`, 'variable declared but never used');
+    }
+    for (const [name, l] of this.locals) {
+      if (!this.used.has(`local.${name}`)) this.report(l.file, `local "${name}"`, 'local declared but never used');
+    }
+  }
+
   async run() {
+    this.used = new Set();
     if (!this.partial) this.checkVersions();
     this.checkSchemas();
     this.checkVariablesAndOutputs();
     this.checkModuleCalls();
     await this.checkReferences();
+    if (!this.partial) this.checkUnused();
   }
 }
 

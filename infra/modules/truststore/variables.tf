@@ -36,8 +36,9 @@ variable "truststore_file" {
   default     = null
 
   validation {
-    condition     = var.truststore_file == null || fileexists(coalesce(var.truststore_file, "/"))
-    error_message = "truststore_file does not exist."
+    # `||` does not short-circuit in Terraform: try() keeps a null path from failing fileexists.
+    condition     = var.truststore_file == null || try(fileexists(var.truststore_file), false)
+    error_message = "truststore_file does not exist (a relative path is relative to the stack directory)."
   }
 }
 
