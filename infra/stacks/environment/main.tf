@@ -46,9 +46,13 @@ data "aws_ssm_parameters_by_path" "lambda" {
   }
 }
 
+# Read after the image tag lookup, so that a missing ecr stack is reported by the message above
+# rather than by a bare RepositoryNotFoundException.
 data "aws_ecr_repository" "function" {
   for_each = local.functions
   name     = "${var.name_prefix}-${each.key}"
+
+  depends_on = [data.aws_ssm_parameters_by_path.lambda]
 }
 
 locals {
