@@ -138,12 +138,13 @@ Decision Handler::decide_unchecked(const json::value& event) const {
     return deny("event_malformed", "clientCert has the wrong type");
   if (!pem.present() || pem.value.empty())
     return deny("cert_missing");
-  mtls::ClientCertificate cert;
+  std::shared_ptr<const mtls::ClientCertificate> parsed;
   try {
-    cert = mtls::ClientCertificate::from_pem(pem.value);
+    parsed = certificates_->parse(pem.value);
   } catch (const core::Error& e) {
     return deny("cert_invalid", e.code());
   }
+  const mtls::ClientCertificate& cert = *parsed;
 
   // Rule 2: registered, ACTIVE, now inside the certificate's and the record's validity.
   const core::TimePoint now = clock_.now();

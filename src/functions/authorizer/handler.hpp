@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
+#include "functions/common/certificate_cache.hpp"
 #include "functions/common/config.hpp"
 #include "mtls/registry.hpp"
 #include "oauth/verifier.hpp"
@@ -76,6 +78,8 @@ class Handler {
   const oauth::AccessTokenVerifier& verifier_;
   const core::Clock& clock_;
   const core::Logger& logger_;
+  // Parsed certificates by PEM text (see certificate_cache.hpp for why this is safe).
+  std::shared_ptr<CertificateCache> certificates_ = std::make_shared<CertificateCache>();
 };
 
 }  // namespace agm::functions::authorizer

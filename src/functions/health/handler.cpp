@@ -36,7 +36,8 @@ json::object Handler::respond(const json::value& event) const {
     } else if (!pem.present() || pem.value.empty()) {
       reason = "cert_missing";
     } else {
-      const auto cert = mtls::ClientCertificate::from_pem(pem.value);
+      const auto parsed = certificates_->parse(pem.value);
+      const mtls::ClientCertificate& cert = *parsed;
       const core::TimePoint now = clock_.now();
       if (!core::constant_time_equal(cert.thumbprint, *approved)) {
         reason = "cert_mismatch";

@@ -3,12 +3,14 @@
 // certificate in the request is the one the authorizer approved
 // (requestContext.authorizer.lambda.cert_thumbprint) and still within validity, then describes
 // it. Pure: the clock and the logger are passed in.
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
+#include "functions/common/certificate_cache.hpp"
 
 namespace agm::functions::health {
 
@@ -22,6 +24,7 @@ class Handler {
  private:
   const core::Clock& clock_;
   const core::Logger& logger_;
+  std::shared_ptr<CertificateCache> certificates_ = std::make_shared<CertificateCache>();
 };
 
 }  // namespace agm::functions::health

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "fixtures.hpp"
+#include "functions/common/certificate_cache.hpp"
 #include "functions/common/config.hpp"
 #include "functions/common/event.hpp"
 
@@ -144,6 +146,31 @@ TEST(Config, UrlMustBeHttpWithHost) {
   EXPECT_THROW(require_url(map_env({{"U", "ftp://a"}}), "U"), core::ConfigError);
   EXPECT_THROW(require_url(map_env({{"U", "https://"}}), "U"), core::ConfigError);
   EXPECT_THROW(require_url(map_env({{"U", "https:///x"}}), "U"), core::ConfigError);
+}
+
+}  // namespace
+}  // namespace agm::functions
+
+namespace agm::functions {
+namespace {
+
+TEST(CertificateCache, ReusesParsesOfIdenticalPemNeverCachesFailuresAndStaysBounded) {
+  const testing::TestPki pki;
+  const auto a = pki.client("a").cert_pem;
+  const auto b = pki.client("b").cert_pem;
+  const auto c = pki.client("c").cert_pem;
+  CertificateCache cache(2);
+  const auto first = cache.parse(a);
+  EXPECT_EQ(cache.parse(a).get(), first.get());
+  EXPECT_EQ(first->thumbprint, mtls::ClientCertificate::from_pem(a).thumbprint);
+  EXPECT_THROW(cache.parse("not a certificate"), core::Error);
+  EXPECT_EQ(cache.size(), 1U);
+  cache.parse(b);
+  cache.parse(c);  // evicts a, the oldest
+  EXPECT_EQ(cache.size(), 2U);
+  EXPECT_NE(cache.parse(a).get(), first.get());
+  // A different PEM text is a different key, even for the same certificate.
+  EXPECT_NE(cache.parse(a + "\n").get(), cache.parse(a).get());
 }
 
 }  // namespace
