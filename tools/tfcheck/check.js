@@ -153,6 +153,12 @@ class ModuleCheck {
         continue;
       }
       given.add(key);
+      // A block parses as a list of objects. `x = {...}` or `x = <expression>` for a block is an
+      // error in Terraform ("An argument named x is not expected here").
+      if (attr.isBlock && !Array.isArray(value)) {
+        this.report(file, where, `"${key}" is a block: write ${key} { ... } (or dynamic "${key}"), not ${key} = ...`);
+        continue;
+      }
       if (attr.block) {
         // A block parses as a list of objects; an object-typed attribute as an object.
         for (const item of asList(value)) {

@@ -6,7 +6,8 @@
 //
 // Schema shapes:
 //   Block    = { attrs: Map<tfName, Attr> }
-//   Attr     = { required: boolean, block: Block | null }   (block: nested struct = block or object)
+//   Attr     = { required: boolean, block: Block | null, isBlock: boolean }
+//              (block: the nested struct, of a nested block or of an object-typed argument)
 //   Resource = Block & { exported: Set<normalised attribute name> }   (for reference checks)
 
 const fs = require('fs');
@@ -77,7 +78,10 @@ function loadSchema(projectRoot) {
     for (const p of t.properties || []) {
       const name = tfNameFromDocs(p.docs) || snakeCase(p.name);
       const nested = structFqn(p.type);
-      b.attrs.set(name, { required: !p.optional, block: nested ? block(nested) : null });
+      // CDKTF documents nested blocks as "<name> block."; nested attributes (object-typed
+      // arguments of plugin-framework resources) have no such summary.
+      const isBlock = Boolean(nested) && /\bblock\.$/.test((p.docs && p.docs.summary) || '');
+      b.attrs.set(name, { required: !p.optional, block: nested ? block(nested) : null, isBlock });
     }
     return b;
   }
