@@ -1,0 +1,1050 @@
+// The built mtlsctl binary end to end: --help everywhere, exit codes (0 / 1 with one line / 2),
+// CA and certificate files with their modes and no-overwrite, the registry against dynalite,
+// `client create` against Cognito, and S3/SSM requests whose SigV4 signatures are recomputed.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aws/cognito_idp.hpp"
+#include "aws/dynamodb.hpp"
+#include "aws/sigv4.hpp"
+#include "core/crypto.hpp"
+#include "core/encoding.hpp"
+#include "core/json.hpp"
+#include "core/time.hpp"
+#include "mtls/pki.hpp"
+#include "mtls/registry.hpp"
+#include "support/dynalite.hpp"
+#include "support/loopback_server.hpp"
+#include "support/process.hpp"
+
+namespace agm::mtlsctl {
+namespace {
+
+using std::chrono::seconds;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+constexpr const char* kRegion = "us-east-1";
+constexpr const char* kAccessKey = "AKIDMTLSCTLTEST";
+constexpr const char* kSecretKey = "mtlsctl-test-secret";
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "mtlsctl-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      throw std::runtime_error("mkdtemp failed");
+    }
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void spit(const std::string& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+unsigned mode_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return 0;
+  }
+  return st.st_mode & 0777U;
+}
+
+std::size_t count_lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::ostream& operator<<(std::ostream& os, const Result& r) {
+  return os << "exit " << r.exit_code << "\n--- stdout ---\n"
+            << r.out << "--- stderr ---\n"
+            << r.err;
+}
+
+// A clean environment: only PATH and what the test gives, so the developer's AWS settings never
+// leak in.
+std::map<std::string, std::string> base_env() {
+  const char* path = std::getenv("PATH");
+  return {{"PATH", path != nullptr ? path : "/usr/bin:/bin"}};
+}
+
+std::map<std::string, std::string> aws_env() {
+  auto env = base_env();
+  env["AWS_REGION"] = kRegion;
+  env["AWS_ACCESS_KEY_ID"] = kAccessKey;
+  env["AWS_SECRET_ACCESS_KEY"] = kSecretKey;
+  return env;
+}
+
+// Runs mtlsctl with stdout and stderr captured to separate files.
+Result run(const std::vector<std::string>& args,
+           const std::map<std::string, std::string>& env = base_env()) {
+  static int counter = 0;
+  const TempDir io;
+  const std::string out = io / "out";
+  const std::string err = io / "err";
+  std::vector<std::string> argv{"sh",
+                                "-c",
+                                R"(o=$1; e=$2; shift 2; exec "$@" >"$o" 2>"$e")",
+                                "sh",
+                                out,
+                                err,
+                                test::binary_dir() + "/bin/mtlsctl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ++counter;
+  Result r;
+  {
+    test::ChildProcess p(argv, env, /*inherit_env=*/false);
+    const auto status = p.wait_for(std::chrono::seconds(60));
+    if (status && WIFEXITED(*status)) {
+      r.exit_code = WEXITSTATUS(*status);
+    }
+  }
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+json::value parse_out(const Result& r) {
+  auto v = core::parse_json(r.out);
+  if (!v) {
+    ADD_FAILURE() << "stdout is not JSON: " << r;
+    return {};
+  }
+  return *v;
+}
+
+std::string str(const json::value& v, std::string_view key) {
+  return std::string(core::get_string(v, key).value_or("<missing>"));
+}
+
+// SHA-256 of a PEM certificate's DER, computed here from the base64 body (independently of the
+// mtls library the CLI uses).
+std::string thumbprint_of_pem(const std::string& pem) {
+  std::string body;
+  std::istringstream in(pem);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("-----", 0) != 0) {
+      body += line;
+    }
+  }
+  const auto der = core::base64_decode(body);
+  return der ? core::sha256_hex(*der) : "";
+}
+
+int run_openssl_verify(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"openssl", "verify"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  test::ChildProcess p(argv, {}, true, "/dev/null");
+  const auto st = p.wait_for(std::chrono::seconds(30));
+  return st && WIFEXITED(*st) ? WEXITSTATUS(*st) : -1;
+}
+
+// --- SigV4: recompute the signature of what the server received ---
+
+core::TimePoint parse_amz_date(const std::string& text) {
+  std::tm tm{};
+  std::istringstream in(text);
+  in >> std::get_time(&tm, "%Y%m%dT%H%M%SZ");
+  return std::chrono::system_clock::from_time_t(::timegm(&tm));
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, sep)) {
+    out.push_back(item);
+  }
+  return out;
+}
+
+// Checks the Authorization header of `req` against our signer run over the received method,
+// target, signed headers and body. Returns "" when it matches, otherwise what differs.
+std::string check_sigv4(const test::HttpRequest& req, const std::string& service, bool s3) {
+  const auto auth = req.headers.find("authorization");
+  const auto date = req.headers.find("x-amz-date");
+  if (auth == req.headers.end() || date == req.headers.end()) {
+    return "no Authorization or X-Amz-Date";
+  }
+  const std::string& a = auth->second;
+  const std::string scope = std::string("/") + kRegion + "/" + service + "/aws4_request";
+  if (a.rfind("AWS4-HMAC-SHA256 Credential=" + std::string(kAccessKey) + "/", 0) != 0 ||
+      a.find(scope) == std::string::npos) {
+    return "unexpected credential scope: " + a;
+  }
+  const auto sh = a.find("SignedHeaders=");
+  const auto comma = a.find(',', sh);
+  if (sh == std::string::npos || comma == std::string::npos) {
+    return "no SignedHeaders: " + a;
+  }
+  const auto signed_headers = split(a.substr(sh + 14, comma - sh - 14), ';');
+  aws::HttpRequest again;
+  again.method = req.method;
+  again.url = "http://" + req.headers.at("host") + req.target;
+  again.body = req.body;
+  for (const auto& name : signed_headers) {
+    const auto h = req.headers.find(name);
+    if (h == req.headers.end()) {
+      return "signed header " + name + " not received";
+    }
+    if (name != "x-amz-date" && !(s3 && name == "x-amz-content-sha256")) {
+      again.headers.push_back({name, h->second});
+    }
+  }
+  aws::SigningParams params;
+  params.region = kRegion;
+  params.service = service;
+  params.credentials = {kAccessKey, kSecretKey, ""};
+  params.time = parse_amz_date(date->second);
+  params.normalize_path = !s3;
+  params.sign_body = s3;
+  const auto parts = aws::sign_request(again, params);
+  if (parts.authorization != a) {
+    return "signature mismatch:\n received " + a + "\n expected " + parts.authorization +
+           "\n canonical request:\n" + parts.canonical_request;
+  }
+  return "";
+}
+
+// --- usage ---
+
+TEST(MtlsctlUsage, HelpOnEveryLevelExitsZero) {
+  const std::vector<std::vector<std::string>> helps = {
+      {"--help"},
+      {"ca", "--help"},
+      {"ca", "init", "--help"},
+      {"cert", "--help"},
+      {"cert", "issue", "--help"},
+      {"cert", "issue-server", "--help"},
+      {"cert", "inspect", "--help"},
+      {"client", "--help"},
+      {"client", "create", "--help"},
+      {"client", "register", "--help"},
+      {"client", "revoke", "--help"},
+      {"client", "list", "--help"},
+      {"truststore", "--help"},
+      {"truststore", "build", "--help"},
+      {"truststore", "publish", "--help"},
+      {"truststore", "store", "--help"},
+  };
+  for (const auto& args : helps) {
+    const Result r = run(args);
+    EXPECT_EQ(r.exit_code, 0) << args.front() << " " << args.back() << "\n" << r;
+    EXPECT_NE(r.out.find("Usage:"), std::string::npos) << r;
+  }
+  // Each level lists what is below it.
+  EXPECT_NE(run({"--help"}).out.find("truststore"), std::string::npos);
+  EXPECT_NE(run({"client", "--help"}).out.find("revoke"), std::string::npos);
+  EXPECT_NE(run({"ca", "init", "--help"}).out.find("--key-type"), std::string::npos);
+}
+
+TEST(MtlsctlUsage, BadUsageExitsTwo) {
+  const std::vector<std::vector<std::string>> bad = {
+      {},
+      {"nonsense"},
+      {"ca"},
+      {"ca", "init"},
+      {"ca", "init", "--dir", "x", "--key-type", "dsa-1024"},
+      {"ca", "init", "--dir", "x", "--days", "0"},
+      {"ca", "init", "--dir", "x", "--unknown-flag"},
+      {"cert", "issue", "--ca-dir", "x", "--out-dir", "y"},
+      {"cert", "issue-server", "--ca-dir", "x", "--out-dir", "y"},
+      {"cert", "inspect"},
+      {"client", "create", "--name", "n"},
+      {"client", "register", "--cert", "c"},
+      {"client", "revoke"},
+      {"client", "revoke", "--cert", "c", "--thumbprint", "ab"},
+      {"truststore", "build", "--out", "x"},
+      {"truststore", "publish", "--file", "f"},
+      {"truststore", "store", "--file", "f"},
+  };
+  for (const auto& args : bad) {
+    const Result r = run(args);
+    std::string joined;
+    for (const auto& a : args) {
+      joined += a + " ";
+    }
+    EXPECT_EQ(r.exit_code, 2) << joined << "\n" << r;
+    EXPECT_FALSE(r.err.empty()) << joined;
+  }
+}
+
+// --- CA and certificates ---
+
+class MtlsctlFiles : public ::testing::Test {
+ protected:
+  TempDir tmp_;
+  std::string ca_ = tmp_ / "ca";
+  std::string out_ = tmp_ / "out";
+};
+
+TEST_F(MtlsctlFiles, CaInitWritesTheChainWithPrivateKeysAndNeverOverwrites) {
+  Result r = run({"ca", "init", "--dir", ca_, "--name", "Test", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json::value paths = parse_out(r);
+  EXPECT_EQ(str(paths, "truststore"), ca_ + "/truststore.pem");
+  EXPECT_EQ(mode_of(ca_), 0700U) << "a new CA directory is private";
+  EXPECT_EQ(mode_of(ca_ + "/root-ca.key"), 0600U);
+  EXPECT_EQ(mode_of(ca_ + "/intermediate-ca.key"), 0600U);
+  EXPECT_EQ(mode_of(ca_ + "/root-ca.pem"), 0644U);
+  EXPECT_EQ(mode_of(ca_ + "/intermediate-ca.pem"), 0644U);
+  const std::string root = slurp(ca_ + "/root-ca.pem");
+  const std::string inter = slurp(ca_ + "/intermediate-ca.pem");
+  EXPECT_EQ(slurp(ca_ + "/truststore.pem"), root + inter) << "root and intermediate";
+  EXPECT_TRUE(
+      mtls::pki::check_truststore_certificate(root, std::chrono::system_clock::now()).empty());
+  EXPECT_TRUE(
+      mtls::pki::check_truststore_certificate(inter, std::chrono::system_clock::now()).empty());
+  // Only tmp files of ours would be left behind on failure; none on success.
+  for (const auto& entry : fs::directory_iterator(ca_)) {
+    EXPECT_EQ(entry.path().filename().string().rfind(".mtlsctl-", 0), std::string::npos);
+  }
+
+  // Again: refused, one line, nothing changed.
+  r = run({"ca", "init", "--dir", ca_});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_EQ(r.err.rfind("mtlsctl: ", 0), 0U) << r;
+  EXPECT_NE(r.err.find("exists"), std::string::npos) << r;
+  EXPECT_EQ(slurp(ca_ + "/root-ca.pem"), root);
+  // One file present is enough to refuse, before anything is written.
+  fs::remove(ca_ + "/root-ca.pem");
+  r = run({"ca", "init", "--dir", ca_});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_FALSE(fs::exists(ca_ + "/root-ca.pem"));
+
+  r = run({"ca", "init", "--dir", ca_, "--force", "--key-type", "rsa-2048"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(slurp(ca_ + "/intermediate-ca.pem"), inter);
+  EXPECT_EQ(mode_of(ca_ + "/root-ca.key"), 0600U);
+  EXPECT_NE(slurp(ca_ + "/root-ca.key").find("BEGIN PRIVATE KEY"), std::string::npos);
+}
+
+TEST_F(MtlsctlFiles, CertIssueWritesKeyLeafAndChainThatOpensslVerifies) {
+  ASSERT_EQ(run({"ca", "init", "--dir", ca_}).exit_code, 0);
+  Result r = run({"cert", "issue", "--ca-dir", ca_, "--client-id", "client42", "--out-dir", out_,
+                  "--days", "30", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const json::value issued = parse_out(r);
+  const std::string key = out_ + "/client42.key";
+  const std::string leaf = out_ + "/client42.pem";
+  const std::string chain = out_ + "/client42-chain.pem";
+  EXPECT_EQ(str(issued, "key"), key);
+  EXPECT_EQ(str(issued, "certificate"), leaf);
+  EXPECT_EQ(str(issued, "chain"), chain);
+  EXPECT_EQ(mode_of(key), 0600U);
+  EXPECT_EQ(mode_of(leaf), 0644U);
+  const std::string leaf_pem = slurp(leaf);
+  EXPECT_EQ(slurp(chain), leaf_pem + slurp(ca_ + "/intermediate-ca.pem"));
+  const std::string thumbprint = thumbprint_of_pem(leaf_pem);
+  ASSERT_EQ(thumbprint.size(), 64U);
+  EXPECT_EQ(str(issued, "thumbprint"), thumbprint);
+  const auto der_hash = core::sha256(*core::base64_decode([&] {
+    std::string b;
+    for (const auto& line : split(leaf_pem, '\n')) {
+      if (line.rfind("-----", 0) != 0) {
+        b += line;
+      }
+    }
+    return b;
+  }()));
+  EXPECT_EQ(str(issued, "x5t#S256"), core::base64url_encode(der_hash));
+
+  EXPECT_EQ(run_openssl_verify({"-purpose", "sslclient", "-CAfile", ca_ + "/truststore.pem", leaf}),
+            0);
+  EXPECT_EQ(run_openssl_verify({"-purpose", "sslclient", "-CAfile", ca_ + "/root-ca.pem",
+                                "-untrusted", ca_ + "/intermediate-ca.pem", leaf}),
+            0);
+
+  // Human output names the same thumbprint.
+  r = run({"cert", "issue", "--ca-dir", ca_, "--client-id", "other", "--out-dir", out_});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find(thumbprint_of_pem(slurp(out_ + "/other.pem"))), std::string::npos) << r;
+
+  // No overwrite without --force; with it, a new key and certificate.
+  const std::string old_key = slurp(key);
+  r = run({"cert", "issue", "--ca-dir", ca_, "--client-id", "client42", "--out-dir", out_});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_EQ(slurp(key), old_key);
+  r = run({"cert", "issue", "--ca-dir", ca_, "--client-id", "client42", "--out-dir", out_,
+           "--force", "--key-type", "rsa-2048"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(slurp(key), old_key);
+  EXPECT_EQ(mode_of(key), 0600U);
+
+  // A client id that would escape the output directory, a missing CA: exit 1, one line.
+  r = run({"cert", "issue", "--ca-dir", ca_, "--client-id", "../evil", "--out-dir", out_});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_FALSE(fs::exists(tmp_ / "evil.pem"));
+  r = run({"cert", "issue", "--ca-dir", tmp_ / "nope", "--client-id", "c", "--out-dir", out_});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("intermediate-ca"), std::string::npos) << r;
+}
+
+TEST_F(MtlsctlFiles, CertIssueServerWritesServerCertificateWithSan) {
+  ASSERT_EQ(run({"ca", "init", "--dir", ca_}).exit_code, 0);
+  const Result r = run({"cert", "issue-server", "--ca-dir", ca_, "--out-dir", out_, "--dns",
+                        "localhost", "gw.local.test", "--ip", "127.0.0.1"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(mode_of(out_ + "/server.key"), 0600U);
+  const std::string server = out_ + "/server.pem";
+  for (const char* host : {"localhost", "gw.local.test"}) {
+    EXPECT_EQ(run_openssl_verify({"-purpose", "sslserver", "-verify_hostname", host, "-CAfile",
+                                  ca_ + "/truststore.pem", server}),
+              0)
+        << host;
+  }
+  EXPECT_EQ(run_openssl_verify({"-purpose", "sslserver", "-verify_ip", "127.0.0.1", "-CAfile",
+                                ca_ + "/truststore.pem", server}),
+            0);
+  EXPECT_NE(run_openssl_verify({"-purpose", "sslserver", "-verify_hostname", "evil.test", "-CAfile",
+                                ca_ + "/truststore.pem", server}),
+            0);
+  EXPECT_EQ(slurp(out_ + "/server-chain.pem"), slurp(server) + slurp(ca_ + "/intermediate-ca.pem"));
+}
+
+TEST_F(MtlsctlFiles, CertInspectPrintsTheIdentity) {
+  ASSERT_EQ(run({"ca", "init", "--dir", ca_, "--name", "Inspect"}).exit_code, 0);
+  ASSERT_EQ(
+      run({"cert", "issue", "--ca-dir", ca_, "--client-id", "abc", "--out-dir", out_}).exit_code,
+      0);
+  const std::string leaf_pem = slurp(out_ + "/abc.pem");
+  for (const std::string& file : {out_ + "/abc.pem", out_ + "/abc-chain.pem"}) {
+    const Result r = run({"cert", "inspect", file, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    const json::value v = parse_out(r);
+    EXPECT_EQ(str(v, "subject"), "CN=abc");
+    EXPECT_EQ(str(v, "issuer"), "CN=Inspect Intermediate CA");
+    EXPECT_EQ(str(v, "thumbprint"), thumbprint_of_pem(leaf_pem)) << "the leaf of a chain";
+    EXPECT_EQ(str(v, "serial_number").size(), 32U);
+    const auto nb = core::parse_rfc3339(str(v, "not_before"));
+    const auto na = core::parse_rfc3339(str(v, "not_after"));
+    ASSERT_TRUE(nb && na);
+    EXPECT_NEAR(std::chrono::duration<double>(*na - *nb).count(), 365 * 86400 + 300, 5);
+  }
+  const Result human = run({"cert", "inspect", out_ + "/abc.pem"});
+  ASSERT_EQ(human.exit_code, 0);
+  EXPECT_NE(human.out.find("x5t#S256:"), std::string::npos);
+  EXPECT_NE(human.out.find(thumbprint_of_pem(leaf_pem)), std::string::npos);
+
+  spit(tmp_ / "garbage.pem", "not a certificate\n");
+  Result r = run({"cert", "inspect", tmp_ / "garbage.pem"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  r = run({"cert", "inspect", tmp_ / "missing.pem"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("missing.pem"), std::string::npos) << r;
+}
+
+// --- truststore build ---
+
+TEST_F(MtlsctlFiles, TruststoreBuildAcceptsCasAndRefusesEachProblemOnItsOwnLine) {
+  ASSERT_EQ(run({"ca", "init", "--dir", ca_}).exit_code, 0);
+  const std::string bundle = tmp_ / "bundle.pem";
+  Result r = run({"truststore", "build", "--out", bundle, ca_ + "/root-ca.pem",
+                  ca_ + "/intermediate-ca.pem", ca_ + "/truststore.pem", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(slurp(bundle), slurp(ca_ + "/truststore.pem")) << "duplicates kept once";
+  EXPECT_EQ(core::get_int(parse_out(r), "certificates"), 2);
+  r = run({"truststore", "build", "--out", bundle, ca_ + "/root-ca.pem"});
+  EXPECT_EQ(r.exit_code, 1) << "no overwrite without --force\n" << r;
+
+  // One certificate per problem, made to fail it.
+  const auto now = std::chrono::system_clock::now();
+  mtls::pki::IssueOptions ca_opts;
+  ca_opts.is_ca = true;
+  const auto expired = mtls::pki::issue_certificate(
+      nullptr, "Expired CA", mtls::pki::KeyType::kEcP256,
+      {now - std::chrono::hours(48), now - std::chrono::hours(24)}, ca_opts, {});
+  auto sha1_opts = ca_opts;
+  sha1_opts.digest = "sha1";
+  const auto sha1 = mtls::pki::issue_certificate(nullptr, "SHA1 CA", mtls::pki::KeyType::kRsa2048,
+                                                 mtls::pki::days_from(now, 10), sha1_opts, {});
+  auto small_opts = ca_opts;
+  small_opts.rsa_bits = 1024;
+  const auto small = mtls::pki::issue_certificate(nullptr, "Small CA", mtls::pki::KeyType::kRsa2048,
+                                                  mtls::pki::days_from(now, 10), small_opts, {});
+  ASSERT_EQ(
+      run({"cert", "issue", "--ca-dir", ca_, "--client-id", "leaf", "--out-dir", out_}).exit_code,
+      0);
+  spit(tmp_ / "expired.pem", expired.cert_pem);
+  spit(tmp_ / "sha1.pem", sha1.cert_pem);
+  spit(tmp_ / "small.pem", small.cert_pem);
+
+  const std::string refused = tmp_ / "refused.pem";
+  struct Case {
+    std::string file;
+    std::string needle;
+  };
+  for (const Case& c :
+       {Case{out_ + "/leaf.pem", "not a CA"}, Case{tmp_ / "expired.pem", "expired"},
+        Case{tmp_ / "sha1.pem", "weak signature"}, Case{tmp_ / "small.pem", "1024 bits"}}) {
+    r = run({"truststore", "build", "--out", refused, ca_ + "/root-ca.pem", c.file});
+    EXPECT_EQ(r.exit_code, 1) << c.file << "\n" << r;
+    EXPECT_EQ(count_lines(r.err), 1U) << r;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << r;
+    EXPECT_NE(r.err.find(c.file), std::string::npos) << "names the file\n" << r;
+    EXPECT_FALSE(fs::exists(refused)) << "nothing written on refusal";
+  }
+  // All at once: one line each, every line prefixed.
+  r = run({"truststore", "build", "--out", refused, out_ + "/leaf.pem", tmp_ / "expired.pem",
+           tmp_ / "sha1.pem", tmp_ / "small.pem"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 4U) << r;
+  for (const auto& line : split(r.err, '\n')) {
+    EXPECT_EQ(line.rfind("mtlsctl: ", 0), 0U) << line;
+  }
+  spit(tmp_ / "empty.pem", "");
+  r = run({"truststore", "build", "--out", refused, tmp_ / "empty.pem"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("no CERTIFICATE"), std::string::npos) << r;
+}
+
+// --- registry against dynalite ---
+
+constexpr const char* kTable = "mtlsctl-cert-registry";
+
+aws::ClientConfig dynalite_config(const std::string& endpoint) {
+  aws::ClientConfig c;
+  c.region = kRegion;
+  c.endpoint = endpoint;
+  c.credentials = {kAccessKey, kSecretKey, ""};
+  return c;
+}
+
+class MtlsctlRegistry : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dynalite_ = std::make_unique<test::Dynalite>();
+    aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
+    const auto soon = [] { return std::chrono::steady_clock::now() + seconds(10); };
+    db.create_table(mtls::DynamoRegistry::create_table_request(kTable), soon());
+    // dynalite creates tables asynchronously (CREATING, then ACTIVE), like DynamoDB.
+    const auto give_up = std::chrono::steady_clock::now() + seconds(20);
+    for (;;) {
+      const auto d = db.describe_table(kTable, soon());
+      // describe_table answers the Table description itself.
+      if (d && core::get_string(json::value(*d), "TableStatus") == "ACTIVE") {
+        break;
+      }
+      ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "table never became ACTIVE";
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  static void TearDownTestSuite() { dynalite_.reset(); }
+
+  void SetUp() override {
+    ASSERT_EQ(run({"ca", "init", "--dir", ca_}).exit_code, 0);
+    env_ = aws_env();
+    env_["AWS_ENDPOINT_URL_DYNAMODB"] = dynalite_->endpoint();
+    env_["CERT_TABLE_NAME"] = kTable;
+  }
+
+  std::string issue(const std::string& client_id, const std::string& dir_name) {
+    const std::string dir = tmp_ / dir_name;
+    EXPECT_EQ(run({"cert", "issue", "--ca-dir", ca_, "--client-id", client_id, "--out-dir", dir})
+                  .exit_code,
+              0);
+    return dir + "/" + client_id + ".pem";
+  }
+
+  std::optional<mtls::RegistryRecord> find(const std::string& thumbprint) {
+    aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
+    mtls::DynamoRegistry registry(db, kTable, std::chrono::milliseconds(10000));
+    return registry.find(thumbprint);
+  }
+
+  static std::unique_ptr<test::Dynalite> dynalite_;
+  TempDir tmp_;
+  std::string ca_ = tmp_ / "ca";
+  std::map<std::string, std::string> env_;
+};
+std::unique_ptr<test::Dynalite> MtlsctlRegistry::dynalite_;
+
+TEST_F(MtlsctlRegistry, RegisterListRevoke) {
+  const std::string cert = issue("client-a", "a1");
+  const std::string thumbprint = thumbprint_of_pem(slurp(cert));
+
+  Result r = run({"client", "register", "--cert", cert, "--client-id", "client-a"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find(thumbprint), std::string::npos) << r;
+  auto rec = find(thumbprint);
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->client_id, "client-a");
+  EXPECT_EQ(rec->status, mtls::CertStatus::kActive);
+  EXPECT_EQ(rec->subject_dn, "CN=client-a");
+  EXPECT_FALSE(rec->scopes.has_value()) << "no --scopes: any scope of the client";
+
+  // Registered twice: exit 1, one clear line.
+  r = run({"client", "register", "--cert", cert, "--client-id", "client-a"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("already registered"), std::string::npos) << r;
+
+  // A second certificate of the same client (rotation), limited to one scope.
+  const std::string cert2 = issue("client-a", "a2");
+  const std::string thumbprint2 = thumbprint_of_pem(slurp(cert2));
+  r = run({"client", "register", "--cert", cert2, "--client-id", "client-a", "--scopes",
+           "mtls-api/health.read", "--json"},
+          env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(str(parse_out(r), "thumbprint"), thumbprint2);
+  rec = find(thumbprint2);
+  ASSERT_TRUE(rec.has_value());
+  ASSERT_TRUE(rec->scopes.has_value());
+  EXPECT_EQ(*rec->scopes, std::vector<std::string>{"mtls-api/health.read"});
+
+  const std::string cert3 = issue("client-b", "b1");
+  ASSERT_EQ(run({"client", "register", "--cert", cert3, "--client-id", "client-b"}, env_).exit_code,
+            0);
+
+  // list by client (the index) and all (a scan).
+  r = run({"client", "list", "--client-id", "client-a", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  json::value listed = parse_out(r);
+  ASSERT_TRUE(listed.is_array()) << r;
+  ASSERT_EQ(listed.as_array().size(), 2U) << r;
+  for (const auto& item : listed.as_array()) {
+    EXPECT_EQ(str(item, "client_id"), "client-a");
+    EXPECT_EQ(str(item, "status"), "ACTIVE");
+  }
+  r = run({"client", "list", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_GE(parse_out(r).as_array().size(), 3U);
+  r = run({"client", "list", "--client-id", "nobody", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(parse_out(r).as_array().empty());
+  r = run({"client", "list", "--client-id", "client-a"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("THUMBPRINT", 0), 0U) << r;
+  EXPECT_NE(r.out.find(thumbprint), std::string::npos);
+  EXPECT_NE(r.out.find(thumbprint2), std::string::npos);
+  EXPECT_EQ(count_lines(r.out), 3U) << r;
+
+  // Revoke by certificate file, then by thumbprint written as openssl prints it.
+  r = run({"client", "revoke", "--cert", cert, "--reason", "key compromise"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  rec = find(thumbprint);
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->status, mtls::CertStatus::kRevoked);
+  EXPECT_EQ(rec->revocation_reason, "key compromise");
+  EXPECT_TRUE(rec->revoked_at.has_value());
+  std::string colons;
+  for (std::size_t i = 0; i < thumbprint2.size(); i += 2) {
+    colons += (colons.empty() ? "" : ":") + core::to_lower(thumbprint2.substr(i, 2));
+  }
+  std::transform(colons.begin(), colons.end(), colons.begin(),
+                 [](char c) { return static_cast<char>(std::toupper(c)); });
+  r = run({"client", "revoke", "--thumbprint", colons, "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(str(parse_out(r), "status"), "REVOKED");
+  EXPECT_EQ(find(thumbprint2)->status, mtls::CertStatus::kRevoked);
+  EXPECT_EQ(find(thumbprint_of_pem(slurp(cert3)))->status, mtls::CertStatus::kActive)
+      << "the other client untouched";
+
+  // Unknown and malformed thumbprints.
+  r = run({"client", "revoke", "--thumbprint", std::string(64, 'a')}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("not registered"), std::string::npos) << r;
+  r = run({"client", "revoke", "--thumbprint", "xyz"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+}
+
+TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
+  const std::string cert = issue("client-c", "c1");
+  // A chain file: which certificate was meant is ambiguous.
+  Result r = run(
+      {"client", "register", "--cert", tmp_ / "c1/client-c-chain.pem", "--client-id", "client-c"},
+      env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("exactly one certificate"), std::string::npos) << r;
+
+  // An expired certificate, unless asked for explicitly.
+  const auto now = std::chrono::system_clock::now();
+  const mtls::pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
+                                    slurp(ca_ + "/intermediate-ca.pem")};
+  const auto old = mtls::pki::issue_client_certificate(
+      inter, "client-c", mtls::pki::KeyType::kEcP256,
+      {now - std::chrono::hours(48), now - std::chrono::hours(24)});
+  spit(tmp_ / "old.pem", old.cert_pem);
+  r = run({"client", "register", "--cert", tmp_ / "old.pem", "--client-id", "client-c"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("not valid now"), std::string::npos) << r;
+  EXPECT_FALSE(find(thumbprint_of_pem(old.cert_pem)).has_value());
+  r = run({"client", "register", "--cert", tmp_ / "old.pem", "--client-id", "client-c",
+           "--allow-expired"},
+          env_);
+  EXPECT_EQ(r.exit_code, 0) << r;
+
+  // Garbage instead of a certificate.
+  spit(tmp_ / "garbage.pem", "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n");
+  r = run({"client", "register", "--cert", tmp_ / "garbage.pem", "--client-id", "x"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+}
+
+TEST_F(MtlsctlRegistry, AwsErrorsAndMissingConfigurationExitOneWithTheCode) {
+  const std::string cert = issue("client-d", "d1");
+  // A table that does not exist: DynamoDB's own error code in the message.
+  Result r = run(
+      {"client", "register", "--cert", cert, "--client-id", "client-d", "--table", "no-such-table"},
+      env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("ResourceNotFoundException"), std::string::npos) << r;
+  r = run({"client", "list", "--table", "no-such-table"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("ResourceNotFoundException"), std::string::npos) << r;
+
+  // No table, no region, no credentials: named.
+  auto env = env_;
+  env.erase("CERT_TABLE_NAME");
+  r = run({"client", "list"}, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("CERT_TABLE_NAME"), std::string::npos) << r;
+  env = env_;
+  env.erase("AWS_REGION");
+  r = run({"client", "list"}, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("AWS_REGION"), std::string::npos) << r;
+  env = env_;
+  env.erase("AWS_SECRET_ACCESS_KEY");
+  r = run({"client", "list"}, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("AWS_ACCESS_KEY_ID"), std::string::npos) << r;
+
+  // Flags win over the environment: the env points at a closed port, the flags at dynalite.
+  env = env_;
+  env["AWS_ENDPOINT_URL_DYNAMODB"] = "http://127.0.0.1:" + std::to_string(test::free_port());
+  env["CERT_TABLE_NAME"] = "no-such-table";
+  env["AWS_REGION"] = "eu-west-3";
+  r = run({"client", "register", "--cert", cert, "--client-id", "client-d", "--endpoint-url",
+           dynalite_->endpoint(), "--table", kTable, "--region", kRegion},
+          env);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  // And the unreachable endpoint alone fails in bounded time with one line.
+  const auto start = std::chrono::steady_clock::now();
+  r = run({"client", "list"}, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(45));
+}
+
+// --- Cognito ---
+
+TEST(MtlsctlClientCreate, CreatesAClientCredentialsClientWithASignedRequest) {
+  TempDir tmp;
+  std::string failure;
+  test::LoopbackServer cognito([&](const test::HttpRequest& req) {
+    test::HttpResponse resp;
+    resp.headers["content-type"] = "application/x-amz-json-1.1";
+    const auto target = req.headers.find("x-amz-target");
+    if (target == req.headers.end() ||
+        target->second != "AWSCognitoIdentityProviderService.CreateUserPoolClient") {
+      failure = "bad X-Amz-Target";
+    }
+    const auto body = core::parse_json(req.body);
+    if (!body) {
+      failure = "body not JSON";
+      resp.status = 400;
+      return resp;
+    }
+    if (core::get_string(*body, "UserPoolId") != "us-east-1_TestPool") {
+      resp.status = 400;
+      resp.body = R"({"__type":"ResourceNotFoundException","message":"User pool does not exist."})";
+      return resp;
+    }
+    const json::object expected_flows_etc{
+        {"ClientName", "partner-one"},
+        {"GenerateSecret", true},
+        {"AllowedOAuthFlows", json::array{"client_credentials"}},
+        {"AllowedOAuthScopes", json::array{"mtls-api/health.read", "mtls-api/other"}},
+        {"AllowedOAuthFlowsUserPoolClient", true}};
+    for (const auto& kv : expected_flows_etc) {
+      const auto* got = core::find(*body, kv.key());
+      if (got == nullptr || *got != kv.value()) {
+        failure = "body field " + std::string(kv.key()) + ": " + req.body;
+      }
+    }
+    const std::string sig = check_sigv4(req, "cognito-idp", false);
+    if (!sig.empty()) {
+      failure = sig;
+    }
+    resp.body =
+        R"({"UserPoolClient":{"ClientId":"4abcdefclientid","ClientSecret":"s3cr3t-value","ClientName":"partner-one"}})";
+    return resp;
+  });
+  auto env = aws_env();
+  env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = cognito.url();
+  env["COGNITO_USER_POOL_ID"] = "us-east-1_TestPool";
+  const std::vector<std::string> base{"client",        "create",   "--name",
+                                      "partner-one",   "--scopes", "mtls-api/health.read",
+                                      "mtls-api/other"};
+
+  Result r = run(base, env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(failure, "");
+  EXPECT_NE(r.out.find("4abcdefclientid"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("s3cr3t-value"), std::string::npos) << r;
+  EXPECT_EQ(r.err.find("s3cr3t"), std::string::npos) << "the secret is never logged";
+
+  auto args = base;
+  args.insert(args.end(), {"--json"});
+  r = run(args, env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(str(parse_out(r), "client_id"), "4abcdefclientid");
+  EXPECT_EQ(str(parse_out(r), "client_secret"), "s3cr3t-value");
+
+  // --secret-file: 0600 file, the secret is not on stdout.
+  const std::string secret_file = tmp / "secret";
+  args = base;
+  args.insert(args.end(), {"--secret-file", secret_file});
+  r = run(args, env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(slurp(secret_file), "s3cr3t-value\n");
+  EXPECT_EQ(mode_of(secret_file), 0600U);
+  EXPECT_EQ(r.out.find("s3cr3t"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("4abcdefclientid"), std::string::npos) << r;
+
+  // The secret file exists: refused before any client is created.
+  const std::size_t before = cognito.requests().size();
+  r = run(args, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(cognito.requests().size(), before) << "no CreateUserPoolClient sent";
+
+  // The user pool from the flag; Cognito's error code in the one line.
+  args = base;
+  args.insert(args.end(), {"--user-pool-id", "us-east-1_Other"});
+  r = run(args, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("ResourceNotFoundException"), std::string::npos) << r;
+
+  env.erase("COGNITO_USER_POOL_ID");
+  r = run(base, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("COGNITO_USER_POOL_ID"), std::string::npos) << r;
+  EXPECT_EQ(failure, "");
+}
+
+#ifdef AGM_HAVE_COGNITO_EMULATOR
+TEST(MtlsctlClientCreate, AgainstTheCognitoEmulator) {
+  TempDir tmp;
+  const std::uint16_t port = test::free_port();
+  test::ChildProcess emulator(
+      {test::binary_dir() + "/bin/agm-cognito", "--host", "127.0.0.1", "--port",
+       std::to_string(port), "--region", kRegion, "--user-pool-id", "us-east-1_LocalPool",
+       "--state-dir", tmp / "state", "--resource-server-scopes", "mtls-api/health.read"},
+      {}, true, tmp / "emulator.log");
+  ASSERT_TRUE(test::wait_for_port(port, std::chrono::seconds(15))) << slurp(tmp / "emulator.log");
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
+  auto env = aws_env();
+  env["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] = endpoint;
+  env["COGNITO_USER_POOL_ID"] = "us-east-1_LocalPool";
+
+  Result r = run(
+      {"client", "create", "--name", "partner", "--scopes", "mtls-api/health.read", "--json"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r << slurp(tmp / "emulator.log");
+  const json::value created = parse_out(r);
+  const std::string id = str(created, "client_id");
+  const std::string secret = str(created, "client_secret");
+  ASSERT_FALSE(id.empty());
+  ASSERT_FALSE(secret.empty());
+
+  // What Cognito now holds is a client_credentials client with that secret.
+  aws::ClientConfig config = dynalite_config(endpoint);
+  aws::CognitoIdp idp(config);
+  const json::value described =
+      idp.call("DescribeUserPoolClient",
+               json::object{{"UserPoolId", "us-east-1_LocalPool"}, {"ClientId", id}},
+               std::chrono::steady_clock::now() + seconds(10));
+  const json::value* client = core::find(described, "UserPoolClient");
+  ASSERT_NE(client, nullptr) << json::serialize(described);
+  EXPECT_EQ(str(*client, "ClientSecret"), secret);
+  EXPECT_EQ(*core::find(*client, "AllowedOAuthFlows"), (json::array{"client_credentials"}));
+  EXPECT_EQ(*core::find(*client, "AllowedOAuthScopes"), (json::array{"mtls-api/health.read"}));
+  EXPECT_EQ(core::get_bool(*client, "AllowedOAuthFlowsUserPoolClient"), true);
+
+  // A scope the pool does not have: Cognito's error code, exit 1.
+  r = run({"client", "create", "--name", "partner2", "--scopes", "mtls-api/nope"}, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("ScopeDoesNotExistException"), std::string::npos) << r;
+}
+#endif
+
+// --- S3 and SSM ---
+
+TEST(MtlsctlTruststorePublish, PutsTheBundleToS3WithASignedRequest) {
+  TempDir tmp;
+  ASSERT_EQ(run({"ca", "init", "--dir", tmp / "ca"}).exit_code, 0);
+  const std::string bundle = slurp(tmp / "ca/truststore.pem");
+  std::string failure;
+  test::LoopbackServer s3([&](const test::HttpRequest& req) {
+    test::HttpResponse resp;
+    if (req.method != "PUT") {
+      failure = "method " + req.method;
+    }
+    if (req.target == "/missing-bucket/truststore.pem") {
+      resp.status = 404;
+      resp.headers["content-type"] = "application/xml";
+      resp.body =
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code>"
+          "<Message>The specified bucket does not exist</Message></Error>";
+      return resp;
+    }
+    if (req.target != "/trust-bucket/mtls/truststore.pem") {
+      failure = "target " + req.target;
+    }
+    if (req.body != bundle) {
+      failure = "body is not the bundle";
+    }
+    const auto sha = req.headers.find("x-amz-content-sha256");
+    if (sha == req.headers.end() || sha->second != core::sha256_hex(req.body)) {
+      failure = "x-amz-content-sha256";
+    }
+    const std::string sig = check_sigv4(req, "s3", true);
+    if (!sig.empty()) {
+      failure = sig;
+    }
+    resp.headers["x-amz-version-id"] = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY";
+    return resp;
+  });
+  auto env = aws_env();
+  env["AWS_ENDPOINT_URL_S3"] = s3.url();
+  Result r = run({"truststore", "publish", "--file", tmp / "ca/truststore.pem", "--bucket",
+                  "trust-bucket", "--key", "mtls/truststore.pem"},
+                 env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(failure, "");
+  EXPECT_EQ(r.out, "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY\n");
+  ASSERT_EQ(s3.requests().size(), 1U);
+
+  r = run({"truststore", "publish", "--file", tmp / "ca/truststore.pem", "--bucket", "trust-bucket",
+           "--key", "mtls/truststore.pem", "--json"},
+          env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(str(parse_out(r), "version_id"), "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY");
+
+  // S3's XML error code reaches the one line.
+  r = run(
+      {"truststore", "publish", "--file", tmp / "ca/truststore.pem", "--bucket", "missing-bucket"},
+      env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("NoSuchBucket"), std::string::npos) << r;
+
+  // A bundle API Gateway would warn about is never uploaded.
+  ASSERT_EQ(run({"cert", "issue", "--ca-dir", tmp / "ca", "--client-id", "leaf", "--out-dir",
+                 tmp / "out"})
+                .exit_code,
+            0);
+  const std::size_t before = s3.requests().size();
+  r = run(
+      {"truststore", "publish", "--file", tmp / "out/leaf-chain.pem", "--bucket", "trust-bucket"},
+      env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("not a CA"), std::string::npos) << r;
+  EXPECT_EQ(s3.requests().size(), before);
+}
+
+TEST(MtlsctlTruststoreStore, WritesASecureStringToSsmWithASignedRequest) {
+  TempDir tmp;
+  ASSERT_EQ(run({"ca", "init", "--dir", tmp / "ca"}).exit_code, 0);
+  const std::string bundle = slurp(tmp / "ca/truststore.pem");
+  std::string failure;
+  test::LoopbackServer ssm([&](const test::HttpRequest& req) {
+    test::HttpResponse resp;
+    resp.headers["content-type"] = "application/x-amz-json-1.1";
+    const auto target = req.headers.find("x-amz-target");
+    if (target == req.headers.end() || target->second != "AmazonSSM.PutParameter") {
+      failure = "bad X-Amz-Target";
+    }
+    const auto body = core::parse_json(req.body);
+    if (!body || core::get_string(*body, "Name") != "/mtls/truststore" ||
+        core::get_string(*body, "Value") != bundle ||
+        core::get_string(*body, "Type") != "SecureString" ||
+        core::get_bool(*body, "Overwrite") != true) {
+      failure = "body: " + req.body;
+    }
+    if (body && core::get_string(*body, "KeyId") == "alias/wrong") {
+      resp.status = 400;
+      resp.body = R"({"__type":"InvalidKeyId","message":"Invalid KeyId"})";
+      return resp;
+    }
+    const std::string sig = check_sigv4(req, "ssm", false);
+    if (!sig.empty()) {
+      failure = sig;
+    }
+    resp.body = R"({"Version":7,"Tier":"Standard"})";
+    return resp;
+  });
+  auto env = aws_env();
+  env["AWS_ENDPOINT_URL_SSM"] = ssm.url();
+  Result r = run({"truststore", "store", "--file", tmp / "ca/truststore.pem", "--parameter",
+                  "/mtls/truststore", "--kms-key-id", "alias/mtls"},
+                 env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(failure, "");
+  EXPECT_NE(r.out.find("version 7"), std::string::npos) << r;
+  ASSERT_EQ(ssm.requests().size(), 1U);
+  EXPECT_EQ(core::get_string(*core::parse_json(ssm.requests()[0].body), "KeyId"), "alias/mtls");
+
+  r = run({"truststore", "store", "--file", tmp / "ca/truststore.pem", "--parameter",
+           "/mtls/truststore", "--json"},
+          env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(core::get_int(parse_out(r), "version"), 7);
+  EXPECT_EQ(core::find(*core::parse_json(ssm.requests().back().body), "KeyId"), nullptr);
+
+  r = run({"truststore", "store", "--file", tmp / "ca/truststore.pem", "--parameter",
+           "/mtls/truststore", "--kms-key-id", "alias/wrong"},
+          env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("InvalidKeyId"), std::string::npos) << r;
+  EXPECT_EQ(failure, "");
+}
+
+}  // namespace
+}  // namespace agm::mtlsctl
