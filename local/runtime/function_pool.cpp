@@ -245,7 +245,7 @@ void FunctionPool::assign(const std::shared_ptr<Process>& proc,
   proc->wake.cancel();
 }
 
-void FunctionPool::complete(const std::shared_ptr<Invocation>& inv, InvokeStatus status,
+void FunctionPool::complete(std::shared_ptr<Invocation> inv, InvokeStatus status,
                             std::string payload) {
   if (inv->result)
     return;

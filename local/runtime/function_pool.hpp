@@ -94,7 +94,8 @@ class FunctionPool {
   std::shared_ptr<Process> spawn();
   void on_exit(const std::shared_ptr<Process>& proc);
   void on_free(const std::shared_ptr<Process>& proc);
-  void complete(const std::shared_ptr<Invocation>& inv, InvokeStatus status, std::string payload);
+  // By value: callers pass proc->current, which complete() resets.
+  void complete(std::shared_ptr<Invocation> inv, InvokeStatus status, std::string payload);
   void kill_process(const std::shared_ptr<Process>& proc);
   boost::asio::awaitable<void> serve_runtime_api(std::shared_ptr<Process> proc);
   boost::asio::awaitable<void> serve_connection(std::shared_ptr<Process> proc,

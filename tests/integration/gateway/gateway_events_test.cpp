@@ -1,0 +1,181 @@
+// The pure parts of the gateway: config and routes parsing, route matching, payload 2.0 events,
+// the authorizer's simple response and the response mapping.
+#include <gtest/gtest.h>
+
+#include "core/encoding.hpp"
+#include "core/error.hpp"
+#include "gateway_harness.hpp"
+#include "local/gateway/config.hpp"
+#include "local/gateway/events.hpp"
+
+namespace agm::local {
+namespace {
+
+namespace json = boost::json;
+
+GatewayConfig with_functions(std::initializer_list<const char*> names) {
+  GatewayConfig c;
+  for (const char* n : names) {
+    FunctionConfig f;
+    f.name = n;
+    f.command = {"/bin/true"};
+    c.functions[n] = f;
+  }
+  return c;
+}
+
+TEST(GatewayRoutes, CommittedRoutesFileMirrorsTheApi) {
+  GatewayConfig c = with_functions({"token", "health", "authorizer"});
+  parse_routes(test::gw::read_file(test::project_root() + "/local/routes.json"), c);
+  ASSERT_EQ(c.routes.size(), 2U);
+  auto token = match_route(c.routes, "POST", "/token");
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->route->function, "token");
+  EXPECT_FALSE(token->route->authorizer);
+  auto health = match_route(c.routes, "GET", "/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->route->authorizer, "mtls");
+  const auto& auth = c.authorizers.at("mtls");
+  EXPECT_EQ(auth.function, "authorizer");
+  EXPECT_EQ(auth.identity_sources, std::vector<std::string>{"$request.header.Authorization"});
+  EXPECT_EQ(auth.result_ttl.count(), 0);  // no decision cache with mTLS (see server.cpp)
+  EXPECT_FALSE(match_route(c.routes, "GET", "/token"));
+  EXPECT_FALSE(match_route(c.routes, "GET", "/health/x"));
+}
+
+TEST(GatewayRoutes, RoutesNamingUnknownFunctionsAreRefused) {
+  GatewayConfig c = with_functions({"token"});
+  EXPECT_THROW(parse_routes(R"({"routes":[{"route_key":"GET /x","function":"nope"}]})", c),
+               core::ConfigError);
+  EXPECT_THROW(parse_routes(R"({"routes":[{"route_key":"GET x","function":"token"}]})", c),
+               core::ConfigError);
+  EXPECT_THROW(parse_routes(R"({"routes":[{"route_key":"GET /x","function":"token",
+                               "authorizer":"missing"}]})",
+                            c),
+               core::ConfigError);
+  EXPECT_THROW(parse_routes("not json", c), core::ConfigError);
+}
+
+TEST(GatewayRoutes, MostSpecificRouteWins) {
+  GatewayConfig c = with_functions({"a", "b", "c", "d", "e"});
+  parse_routes(R"({"routes":[
+      {"route_key":"$default","function":"e"},
+      {"route_key":"ANY /items/{id}","function":"d"},
+      {"route_key":"GET /items/{id}","function":"b"},
+      {"route_key":"GET /items/special","function":"a"},
+      {"route_key":"GET /files/{path+}","function":"c"}]})",
+               c);
+  EXPECT_EQ(match_route(c.routes, "GET", "/items/special")->route->function, "a");
+  auto m = match_route(c.routes, "GET", "/items/7");
+  EXPECT_EQ(m->route->function, "b");
+  EXPECT_EQ(m->path_parameters.at("id"), "7");
+  EXPECT_EQ(match_route(c.routes, "PUT", "/items/7")->route->function, "d");
+  auto greedy = match_route(c.routes, "GET", "/files/a/b/c");
+  EXPECT_EQ(greedy->route->function, "c");
+  EXPECT_EQ(greedy->path_parameters.at("path"), "a/b/c");
+  EXPECT_EQ(match_route(c.routes, "GET", "/elsewhere")->route->function, "e");
+  EXPECT_EQ(match_route(c.routes, "GET", "/items/")->route->function, "e");
+}
+
+TEST(GatewayEvents, StructuredResponseMapping) {
+  auto r = map_integration_response(
+      R"({"statusCode":418,"headers":{"x-a":"1","x-n":2},"cookies":["s=1"],"body":"hi"})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 418);
+  EXPECT_EQ(r->body, "hi");
+  using H = std::pair<std::string, std::string>;
+  EXPECT_NE(std::find(r->headers.begin(), r->headers.end(), H{"x-n", "2"}), r->headers.end());
+  EXPECT_NE(std::find(r->headers.begin(), r->headers.end(), H{"set-cookie", "s=1"}),
+            r->headers.end());
+  auto b64 = map_integration_response(R"({"statusCode":200,"body":"aGk=","isBase64Encoded":true})");
+  ASSERT_TRUE(b64);
+  EXPECT_EQ(b64->body, "hi");
+}
+
+TEST(GatewayEvents, UnstructuredResponsesBecome200Json) {
+  for (const char* payload : {R"("just text")", "42", R"({"a":1})", "[1,2]"}) {
+    auto r = map_integration_response(payload);
+    ASSERT_TRUE(r) << payload;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, payload);
+    EXPECT_EQ(r->headers.at(0).second, "application/json");
+  }
+}
+
+TEST(GatewayEvents, InvalidResponsesAreRefused) {
+  for (const char* payload :
+       {"not json", R"({"statusCode":"200"})", R"({"statusCode":99})", R"({"statusCode":600})",
+        R"({"statusCode":200,"headers":[]})", R"({"statusCode":200,"cookies":[1]})",
+        R"({"statusCode":200,"body":"%%%","isBase64Encoded":true})"}) {
+    EXPECT_FALSE(map_integration_response(payload)) << payload;
+  }
+}
+
+TEST(GatewayEvents, SimpleAuthorizerResponses) {
+  auto allow = parse_simple_response(R"({"isAuthorized":true,"context":{"k":"v"}})");
+  ASSERT_TRUE(allow);
+  EXPECT_TRUE(allow->authorized);
+  EXPECT_EQ(json::serialize(allow->context), R"({"k":"v"})");
+  auto deny = parse_simple_response(R"({"isAuthorized":false})");
+  ASSERT_TRUE(deny);
+  EXPECT_FALSE(deny->authorized);
+  // Fail closed: anything that is not a clear decision is invalid (the gateway answers 500).
+  for (const char* bad :
+       {R"({"isAuthorized":"true"})", R"({})", "true", "nope",
+        R"({"isAuthorized":true,"context":"x"})", R"({"principalId":"x","policyDocument":{}})"}) {
+    EXPECT_FALSE(parse_simple_response(bad)) << bad;
+  }
+}
+
+TEST(GatewayEvents, IdentitySourcesMissingOrEmptyAreNone) {
+  AuthorizerConfig auth;
+  auth.identity_sources = {"$request.header.Authorization", "$request.querystring.k"};
+  GatewayRequest req;
+  req.target = "/x?k=v%201";
+  req.headers = {{"AUTHORIZATION", "Bearer t"}};
+  auto ids = identity_source_values(auth, req);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(*ids, (std::vector<std::string>{"Bearer t", "v 1"}));
+  req.target = "/x";
+  EXPECT_FALSE(identity_source_values(auth, req));
+  req.target = "/x?k=1";
+  req.headers = {{"authorization", "  "}};
+  EXPECT_FALSE(identity_source_values(auth, req));
+}
+
+TEST(GatewayEvents, AuthorizerEventShape) {
+  GatewayConfig c = with_functions({"f"});
+  parse_routes(R"({"routes":[{"route_key":"GET /health","function":"f"}]})", c);
+  GatewayRequest req;
+  req.method = "GET";
+  req.target = "/health?a=b";
+  req.protocol = "HTTP/1.1";
+  req.source_ip = "127.0.0.1";
+  req.headers = {{"Authorization", "Bearer x"}};
+  req.body = "ignored";
+  req.request_id = "rid";
+  req.time = core::from_epoch_seconds(1700000000);
+  auto m = match_route(c.routes, "GET", "/health");
+  ApiInfo api;
+  api.api_id = "abc";
+  api.account_id = "123456789012";
+  api.region = "eu-west-1";
+  api.stage = "prod";
+  auto ev = json::value(build_authorizer_event(req, api, *m, {"Bearer x"}));
+  EXPECT_EQ(core::get_string(ev, "type"), "REQUEST");
+  EXPECT_EQ(core::get_string(ev, "routeArn"),
+            "arn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/health");
+  EXPECT_EQ(json::serialize(*core::find(ev, "identitySource")), R"(["Bearer x"])");
+  EXPECT_EQ(core::find(ev, "body"), nullptr);  // authorizers do not get the body
+  EXPECT_EQ(core::get_string_path(ev, {"requestContext", "time"}), "14/Nov/2023:22:13:20 +0000");
+  EXPECT_EQ(core::get_int(*core::find(ev, "requestContext"), "timeEpoch"), 1700000000000LL);
+}
+
+TEST(GatewayEvents, CertificateTimesUseOpenSslForm) {
+  EXPECT_EQ(format_cert_time(core::from_epoch_seconds(1559046602)), "May 28 12:30:02 2019 GMT");
+  EXPECT_EQ(format_cert_time(core::from_epoch_seconds(1628156164)), "Aug  5 09:36:04 2021 GMT");
+  EXPECT_FALSE(client_cert_info("not a certificate"));
+}
+
+}  // namespace
+}  // namespace agm::local

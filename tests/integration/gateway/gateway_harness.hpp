@@ -1,0 +1,206 @@
+#pragma once
+// Test harness for agm-gateway: a throw-away PKI (made with mtls/pki in a temp dir), a gateway
+// config with the fixture functions, the gateway as a child process, and a libcurl HTTPS client
+// that presents a client certificate.
+#include <curl/curl.h>
+
+#include <stdlib.h>
+
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/json.hpp"
+#include "mtls/pki.hpp"
+#include "support/process.hpp"
+
+namespace agm::test::gw {
+
+namespace fs = std::filesystem;
+
+inline void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "agm-gateway-test-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    if (std::getenv("AGM_KEEP_TEST_DIR") != nullptr) return;  // for debugging a failure
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+struct ClientFiles {
+  std::string cert;  // path
+  std::string key;   // path
+  std::string pem;   // the certificate PEM
+};
+
+// Root CA -> intermediate CA -> server and client certificates; plus bad clients.
+struct Pki {
+  std::string server_ca;   // path: root CA (curl verifies the server with it)
+  std::string truststore;  // path: root + intermediate
+  std::string server_cert, server_key;
+  ClientFiles good, expired, other_ca, self_signed;
+  std::optional<ClientFiles> sha1;  // when OpenSSL still signs with SHA-1
+
+  explicit Pki(const fs::path& dir) {
+    using namespace agm::mtls::pki;
+    const auto now = std::chrono::system_clock::now();
+    const auto k = KeyType::kEcP256;
+    auto root = create_root_ca("Gateway Test Root", k, days_from(now, 30));
+    auto inter = create_intermediate_ca(root, "Gateway Test Intermediate", k, days_from(now, 30));
+    server_ca = (dir / "server-ca.pem").string();
+    write_file(server_ca, root.cert_pem);
+    truststore = (dir / "truststore.pem").string();
+    write_file(truststore, root.cert_pem + inter.cert_pem);
+    auto server =
+        issue_server_certificate(inter, {"localhost"}, {"127.0.0.1"}, k, days_from(now, 30));
+    server_cert = (dir / "server.pem").string();
+    server_key = (dir / "server.key").string();
+    write_file(server_cert, server.cert_pem + inter.cert_pem);
+    write_file(server_key, server.key_pem);
+
+    auto save = [&](const std::string& name, const KeyAndCert& kc) {
+      ClientFiles f{(dir / (name + ".pem")).string(), (dir / (name + ".key")).string(),
+                    kc.cert_pem};
+      write_file(f.cert, kc.cert_pem);
+      write_file(f.key, kc.key_pem);
+      return f;
+    };
+    good = save("good", issue_client_certificate(inter, "client-good", k, days_from(now, 10)));
+    expired = save("expired", issue_client_certificate(inter, "client-expired", k,
+                                                       Validity{now - std::chrono::hours(24 * 10),
+                                                                now - std::chrono::hours(24)}));
+    auto other_root = create_root_ca("Other Root", k, days_from(now, 30));
+    other_ca =
+        save("other", issue_client_certificate(other_root, "client-other", k, days_from(now, 10)));
+    self_signed = save("self", issue_certificate(nullptr, "client-self", k, days_from(now, 10),
+                                                 IssueOptions{}, {"clientAuth"}));
+    try {
+      IssueOptions weak;
+      weak.digest = "sha1";
+      sha1 = save("sha1", issue_certificate(&inter, "client-sha1", k, days_from(now, 10), weak,
+                                            {"clientAuth"}));
+    } catch (const std::exception&) {
+      sha1.reset();  // this OpenSSL refuses to sign with SHA-1: nothing to test
+    }
+  }
+};
+
+struct Reply {
+  CURLcode code = CURLE_OK;
+  long status = 0;
+  std::string body;
+  std::multimap<std::string, std::string> headers;  // names lower-cased
+  std::string error;
+
+  [[nodiscard]] std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  [[nodiscard]] bool handshake_refused_or_forbidden() const {
+    return code != CURLE_OK || status == 403;
+  }
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string path = "/";
+  std::vector<std::string> headers;  // "Name: value"
+  std::optional<std::string> body;
+  const ClientFiles* client = nullptr;  // nullptr: no client certificate
+  long timeout_ms = 20000;
+};
+
+inline std::size_t on_body(char* d, std::size_t s, std::size_t n, void* u) {
+  static_cast<std::string*>(u)->append(d, s * n);
+  return s * n;
+}
+
+inline std::size_t on_header(char* d, std::size_t s, std::size_t n, void* u) {
+  std::string line(d, s * n);
+  auto colon = line.find(':');
+  if (colon != std::string::npos) {
+    std::string name = line.substr(0, colon);
+    for (auto& ch : name)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
+      value.pop_back();
+    while (!value.empty() && value.front() == ' ')
+      value.erase(0, 1);
+    static_cast<std::multimap<std::string, std::string>*>(u)->emplace(name, value);
+  }
+  return s * n;
+}
+
+inline Reply https(std::uint16_t port, const std::string& server_ca, const Request& r) {
+  Reply out;
+  CURL* c = curl_easy_init();
+  std::string url = "https://127.0.0.1:" + std::to_string(port) + r.path;
+  char err[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  curl_easy_setopt(c, CURLOPT_CAINFO, server_ca.c_str());
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r.timeout_ms);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (r.client != nullptr) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, r.client->cert.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEY, r.client->key.c_str());
+  }
+  if (r.body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, r.body->data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body->size()));
+  } else if (r.method == "GET") {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  }
+  curl_slist* hl = nullptr;
+  for (const auto& h : r.headers)
+    hl = curl_slist_append(hl, h.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &out.headers);
+  out.code = curl_easy_perform(c);
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
+  out.error = err;
+  curl_slist_free_all(hl);
+  curl_easy_cleanup(c);
+  return out;
+}
+
+inline std::string bin(const std::string& name) {
+  return binary_dir() + "/bin/" + name;
+}
+
+inline bool pid_exists(int pid) {
+  return fs::exists("/proc/" + std::to_string(pid));
+}
+
+}  // namespace agm::test::gw
