@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "unit/mtls/test_pki.hpp"
 
@@ -229,6 +231,29 @@ TEST_F(CachedRegistryTest, BoundedSize) {
   EXPECT_EQ(inner_.calls, 10);
   (void)cache.find(std::string(63, 'd') + '0');
   EXPECT_EQ(inner_.calls, 11);
+}
+
+TEST_F(CachedRegistryTest, ConcurrentFindsAreSerialisedToTheInnerReader) {
+  // FakeReader is not thread-safe (plain int counter): the cache's lock must cover it.
+  CachedRegistry cache(inner_, clock_, seconds(30), seconds(5), 8);
+  std::vector<std::thread> threads;
+  std::atomic<int> found{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        if (cache.find(i % 2 == 0 ? record_.thumbprint
+                                  : std::string(63, 'e') + static_cast<char>('0' + (i + t) % 10)))
+          found.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(found.load(), 8 * 250);
+  // 1 hit-able record + 10 distinct misses, capacity 8: some evictions, far fewer calls than finds.
+  EXPECT_LT(inner_.calls, 8 * 500);
+  EXPECT_GE(inner_.calls, 11);
 }
 
 }  // namespace

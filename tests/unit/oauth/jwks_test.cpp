@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
@@ -203,6 +205,25 @@ TEST_F(JwksCacheTest, PreloadedSetNeedsNoFetch) {
   EXPECT_EQ(code_of(cache, "k2"), "ok") << "a bad document does not replace a good set";
   // An unknown kid after a preload may fetch at once (no fetch has happened yet).
   EXPECT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(server_.count(), 1U);
+}
+
+TEST_F(JwksCacheTest, ConcurrentLookupsFetchOnce) {
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (code_of(cache, i % 5 == 0 ? "unknown" : "k1") == "ok")
+          ok.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(ok.load(), 8 * 40);
   EXPECT_EQ(server_.count(), 1U);
 }
 
