@@ -1,0 +1,159 @@
+'use strict';
+// node --test tests/infra/security.test.js: the security properties the issue asks of infra/,
+// checked on the parsed Terraform so that a later edit cannot quietly drop one.
+
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('fs');
+const path = require('path');
+const hcl = require('@cdktf/hcl2json');
+
+const root = path.resolve(__dirname, '..', '..');
+
+async function parseDir(dir) {
+  const out = [];
+  for (const f of fs.readdirSync(path.join(root, dir)).filter((n) => n.endsWith('.tf'))) {
+    out.push(await hcl.parse(f, fs.readFileSync(path.join(root, dir, f), 'utf8')));
+  }
+  return out;
+}
+
+async function allModules() {
+  const dirs = [];
+  for (const base of ['infra/modules', 'infra/stacks']) {
+    for (const d of fs.readdirSync(path.join(root, base))) dirs.push(`${base}/${d}`);
+  }
+  const res = {};
+  for (const d of dirs) res[d] = await parseDir(d);
+  return res;
+}
+
+function blocksOf(files, kind, type) {
+  const out = [];
+  for (const body of files) {
+    for (const [name, blocks] of Object.entries((body[kind] || {})[type] || {})) {
+      for (const b of blocks) out.push({ name, b });
+    }
+  }
+  return out;
+}
+
+const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+test('IAM: no Allow statement has a wildcard action or a bare "*" resource', async () => {
+  const modules = await allModules();
+  let statements = 0;
+  for (const [dir, files] of Object.entries(modules)) {
+    for (const { name, b } of blocksOf(files, 'data', 'aws_iam_policy_document')) {
+      const all = [...asList(b.statement), ...asList((b.dynamic || {}).statement).flatMap((d) => asList(d.content))];
+      for (const s of all) {
+        if ((s.effect || 'Allow') !== 'Allow') continue;
+        statements += 1;
+        for (const a of asList(s.actions)) assert.ok(!a.includes('*'), `${dir} ${name}: wildcard action ${a}`);
+        for (const r of asList(s.resources)) assert.notStrictEqual(r, '*', `${dir} ${name}: resource "*"`);
+      }
+    }
+  }
+  assert.ok(statements >= 5, `only ${statements} Allow statements found`);
+});
+
+test('functions may only read the registry and write their own logs', async () => {
+  const [main] = await parseDir('infra/modules/lambda_function');
+  const doc = main.data.aws_iam_policy_document.permissions[0];
+  const actions = [...asList(doc.statement), ...asList(doc.dynamic.statement).flatMap((d) => asList(d.content))]
+    .flatMap((s) => asList(s.actions)).sort();
+  assert.deepStrictEqual(actions, ['dynamodb:GetItem', 'dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+  const query = asList(doc.dynamic.statement)[0];
+  assert.match(query.for_each, /var\.registry_index_query/);
+});
+
+test('the API is reachable only through the mTLS custom domain', async () => {
+  const files = await parseDir('infra/modules/http_api');
+  const [api] = blocksOf(files, 'resource', 'aws_apigatewayv2_api');
+  assert.strictEqual(api.b.disable_execute_api_endpoint, true);
+  assert.strictEqual(api.b.protocol_type, 'HTTP');
+  const [domain] = blocksOf(files, 'resource', 'aws_apigatewayv2_domain_name');
+  const cfg = domain.b.domain_name_configuration[0];
+  assert.strictEqual(cfg.security_policy, 'TLS_1_2');
+  assert.strictEqual(cfg.endpoint_type, 'REGIONAL');
+  const mtls = domain.b.mutual_tls_authentication[0];
+  assert.strictEqual(mtls.truststore_uri, '${var.truststore_uri}');
+  assert.strictEqual(mtls.truststore_version, '${var.truststore_version}');
+});
+
+test('authorizer result caching is off by default', async () => {
+  const files = await parseDir('infra/modules/http_api');
+  const [auth] = blocksOf(files, 'resource', 'aws_apigatewayv2_authorizer');
+  assert.strictEqual(auth.b.authorizer_result_ttl_in_seconds, '${var.authorizer_cache_ttl_seconds}');
+  assert.strictEqual(auth.b.authorizer_type, 'REQUEST');
+  assert.strictEqual(auth.b.authorizer_payload_format_version, '2.0');
+  assert.strictEqual(auth.b.enable_simple_responses, true);
+  for (const dir of ['infra/modules/http_api', 'infra/stacks/environment']) {
+    const vars = Object.assign({}, ...(await parseDir(dir)).map((b) => b.variable || {}));
+    assert.strictEqual(vars.authorizer_cache_ttl_seconds[0].default, 0, dir);
+  }
+  const [route] = blocksOf(files, 'resource', 'aws_apigatewayv2_route').filter((r) => r.name === 'health');
+  assert.strictEqual(route.b.authorization_type, 'CUSTOM');
+});
+
+test('every bucket blocks public access and refuses plain HTTP', async () => {
+  const modules = await allModules();
+  for (const [dir, files] of Object.entries(modules)) {
+    const buckets = blocksOf(files, 'resource', 'aws_s3_bucket');
+    if (buckets.length === 0) continue;
+    const pab = blocksOf(files, 'resource', 'aws_s3_bucket_public_access_block');
+    assert.strictEqual(pab.length, buckets.length, dir);
+    for (const { b } of pab) {
+      for (const k of ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets']) {
+        assert.strictEqual(b[k], true, `${dir}: ${k}`);
+      }
+    }
+    const docs = blocksOf(files, 'data', 'aws_iam_policy_document');
+    const deny = docs.flatMap(({ b }) => asList(b.statement)).find((s) => s.effect === 'Deny' &&
+      asList(s.condition).some((c) => c.variable === 'aws:SecureTransport' && asList(c.values).includes('false')));
+    assert.ok(deny, `${dir}: no TLS-only deny statement`);
+    assert.strictEqual(blocksOf(files, 'resource', 'aws_s3_bucket_versioning').length, buckets.length, dir);
+    assert.strictEqual(blocksOf(files, 'resource', 'aws_s3_bucket_server_side_encryption_configuration').length, buckets.length, dir);
+  }
+});
+
+test('every log group has a retention, every table PITR and encryption', async () => {
+  const modules = await allModules();
+  let groups = 0;
+  for (const [dir, files] of Object.entries(modules)) {
+    for (const { name, b } of blocksOf(files, 'resource', 'aws_cloudwatch_log_group')) {
+      groups += 1;
+      assert.ok(b.retention_in_days !== undefined, `${dir} ${name}: no retention`);
+    }
+    for (const { name, b } of blocksOf(files, 'resource', 'aws_dynamodb_table')) {
+      assert.strictEqual(b.point_in_time_recovery[0].enabled, true, `${dir} ${name}`);
+      assert.strictEqual(b.server_side_encryption[0].enabled, true, `${dir} ${name}`);
+      assert.strictEqual(b.billing_mode, 'PAY_PER_REQUEST', `${dir} ${name}`);
+    }
+  }
+  assert.ok(groups >= 2);
+});
+
+test('ECR repositories are immutable, scanned and encrypted', async () => {
+  const files = await parseDir('infra/modules/ecr_repository');
+  const [repo] = blocksOf(files, 'resource', 'aws_ecr_repository');
+  assert.strictEqual(repo.b.image_tag_mutability, 'IMMUTABLE');
+  assert.strictEqual(repo.b.image_scanning_configuration[0].scan_on_push, true);
+  assert.ok(repo.b.encryption_configuration);
+  assert.strictEqual(blocksOf(files, 'resource', 'aws_ecr_lifecycle_policy').length, 1);
+});
+
+test('Lambda invoke permissions are scoped to this API or this user pool', async () => {
+  const modules = await allModules();
+  let perms = 0;
+  for (const [dir, files] of Object.entries(modules)) {
+    for (const { name, b } of blocksOf(files, 'resource', 'aws_lambda_permission')) {
+      perms += 1;
+      assert.ok(typeof b.source_arn === 'string' && b.source_arn.length > 0, `${dir} ${name}: no source_arn`);
+      if (b.principal === 'apigateway.amazonaws.com') {
+        assert.match(b.source_arn, /^\$\{aws_apigatewayv2_api\.this\.execution_arn\}\//, `${dir} ${name}`);
+      }
+    }
+  }
+  assert.strictEqual(perms, 4); // token, health, authorizer, pre-token
+});
