@@ -185,8 +185,13 @@ class RatioReporter final : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
-      if (r.run_type == Run::RT_Iteration && !r.error_occurred)
-        times_[r.benchmark_name()] = r.GetAdjustedCPUTime();
+      if (r.error_occurred)
+        continue;
+      // Single runs, or the median when --benchmark_repetitions reports aggregates.
+      if (r.run_type == Run::RT_Iteration)
+        times_[r.run_name.function_name] = r.GetAdjustedCPUTime();
+      else if (r.aggregate_name == "median")
+        times_[r.run_name.function_name] = r.GetAdjustedCPUTime();
     }
   }
   void Finalize() override {

@@ -63,7 +63,7 @@ int main() {
         jwks_http.ca_file = ca_file;
         jwks_http.connect_timeout = std::chrono::milliseconds(1000);
         jwks_http.timeout = std::chrono::milliseconds(2000);
-        jwks_http.max_response_bytes = 256 * 1024;
+        jwks_http.max_response_bytes = std::size_t{256} * 1024;
         auto instance =
             std::make_shared<Instance>(std::move(config), std::move(dynamo), jwks_http, log);
         return agm::functions::json_handler(

@@ -59,7 +59,9 @@ int main(int argc, char** argv) {
     if (name == "." || name == "..")
       continue;
     ++count;
-    program = bin_dir + "/" + name;
+    program = bin_dir;
+    program += '/';
+    program += name;
   }
   ::closedir(d);
   if (count != 1)

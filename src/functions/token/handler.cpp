@@ -15,7 +15,8 @@ namespace json = core::json;
 
 namespace {
 
-constexpr std::size_t kMaxBodyBytes = 8 * 1024;  // a client_credentials request is tiny
+constexpr std::size_t kMaxBodyBytes =
+    std::size_t{8} * 1024;  // a client_credentials request is tiny
 
 // A result the handler returns, with the reason that goes to the log.
 struct Outcome {

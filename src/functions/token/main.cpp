@@ -62,7 +62,7 @@ int main() {
         cognito_http.ca_file = ca_file;
         cognito_http.connect_timeout = std::chrono::milliseconds(2000);
         cognito_http.timeout = std::chrono::milliseconds(5000);
-        cognito_http.max_response_bytes = 256 * 1024;
+        cognito_http.max_response_bytes = std::size_t{256} * 1024;
         auto instance = std::make_shared<Instance>(std::move(config), std::move(dynamo),
                                                    std::move(cognito_http), log);
         return agm::functions::json_handler(
