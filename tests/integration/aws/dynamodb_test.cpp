@@ -230,6 +230,7 @@ TEST(DynamoDbRetries, ServerErrorsAreRetriedToSuccess) {
   EXPECT_EQ(s_attr(*got, "thumbprint"), "aa11");
   const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 3U);
+  EXPECT_EQ(server.connections_accepted(), 1U);  // retries reuse the kept-alive connection
   for (const auto& r : requests) {
     EXPECT_EQ(r.headers.at("x-amz-target"), "DynamoDB_20120810.GetItem");
     EXPECT_EQ(r.headers.at("content-type"), "application/x-amz-json-1.0");
