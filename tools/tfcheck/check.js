@@ -29,6 +29,68 @@ const TOP_LEVEL = new Set([
   'terraform', 'provider', 'variable', 'locals', 'output', 'resource', 'data', 'module', 'check',
   'moved', 'import', 'removed', 'ephemeral'
 ]);
+// Terraform 1.10's built-in functions (provider-defined ones are called provider::NAME::FN).
+const BUILTIN_FUNCTIONS = new Set(`abs abspath alltrue anytrue base64decode base64encode base64gzip
+  base64sha256 base64sha512 basename bcrypt can ceil chomp chunklist cidrhost cidrnetmask cidrsubnet
+  cidrsubnets coalesce coalescelist compact concat contains csvdecode dirname distinct element
+  endswith ephemeralasnull file filebase64 filebase64sha256 filebase64sha512 fileexists filemd5
+  fileset filesha1 filesha256 filesha512 flatten floor format formatdate formatlist indent index
+  issensitive join jsondecode jsonencode keys length log lookup lower matchkeys max md5 merge min
+  nonsensitive one parseint pathexpand plantimestamp pow range regex regexall replace reverse
+  rsadecrypt sensitive setintersection setproduct setsubtract setunion sha1 sha256 sha512 signum
+  slice sort split startswith strcontains strrev substr sum templatefile templatestring
+  textdecodebase64 textencodebase64 timeadd timecmp timestamp title tobool tolist tomap tonumber
+  toset tostring transpose trim trimprefix trimspace trimsuffix try upper urlencode uuid uuidv5
+  values yamldecode yamlencode zipmap`.split(/\s+/));
+
+// The ${...} expressions of a template string, each without its quoted string literals (whose
+// text is not code), e.g. "a-${format("%s(x)", var.b)}" -> [`format(, var.b)`].
+function templateExpressions(template) {
+  const out = [];
+  for (let i = template.indexOf('${'); i >= 0; i = template.indexOf('${', i)) {
+    let depth = 0;
+    let j = i + 2;
+    let code = '';
+    for (; j < template.length; j++) {
+      const c = template[j];
+      if (c === '"') { // skip a string literal, escapes and nested templates included
+        let k = j + 1;
+        let nest = 0;
+        for (; k < template.length; k++) {
+          if (template[k] === '\\') { k++; continue; }
+          if (template[k] === '$' && template[k + 1] === '{') nest++;
+          else if (template[k] === '}' && nest > 0) nest--;
+          else if (template[k] === '"' && nest === 0) break;
+        }
+        code += ' ';
+        j = k;
+        continue;
+      }
+      if (c === '{') depth++;
+      if (c === '}') {
+        if (depth === 0) break;
+        depth--;
+      }
+      code += c;
+    }
+    out.push(code);
+    i = j + 1;
+  }
+  return out;
+}
+
+function unknownFunctions(value) {
+  const names = new Set();
+  for (const s of collectStrings(value, [])) {
+    for (const code of templateExpressions(s)) {
+      for (const m of code.matchAll(/(^|[^\w.:])([a-z_][a-z0-9_]*)\s*\(/g)) {
+        if (!BUILTIN_FUNCTIONS.has(m[2])) names.add(m[2]);
+      }
+    }
+  }
+  return [...names];
+}
+
 // Roots of references that are not declarations of the module.
 const BUILTIN_ROOTS = new Set(['path', 'terraform', 'each', 'count', 'self']);
 
@@ -297,6 +359,9 @@ class ModuleCheck {
 
   async checkReferences() {
     const visit = async (file, where, value, iterators) => {
+      for (const fn of unknownFunctions(value)) {
+        this.report(file, where, `call to unknown function "${fn}" (not a Terraform 1.10 built-in)`);
+      }
       for (const s of collectStrings(value, [])) {
         let refs;
         try {
@@ -326,6 +391,10 @@ class ModuleCheck {
           }
         } else if (key === 'terraform') {
           continue;
+        } else if (key === 'locals') {
+          for (const l of asList(value)) {
+            for (const [name, v] of Object.entries(l)) await visit(file, `local "${name}"`, v, new Set());
+          }
         } else if ((key === 'module' || key === 'output' || key === 'check') && isObject(value)) {
           for (const [name, blocks] of Object.entries(value)) {
             await visit(file, `${key} "${name}"`, blocks, dynamicIterators(blocks, new Set()));
