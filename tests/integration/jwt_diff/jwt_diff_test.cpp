@@ -177,6 +177,19 @@ TEST(JwtDifferential, AgreesWithAwsJwtVerify) {
   c.add("empty_kid", sign_jwt(key1, R"({"alg":"RS256","kid":""})", payload));
   c.add("kid_number", sign_jwt(key1, R"({"alg":"RS256","kid":1})", payload));
   c.add("kid_of_other_key", sign_jwt(key1, rs256_header(key2.kid()), payload));
+  // Keys offered by the token itself (jwk, jku, x5u) are never used: only the pool's JWKS counts.
+  c.add("embedded_jwk_unknown_kid", sign_jwt(unknown,
+                                             R"({"alg":"RS256","kid":"diff-key-unknown","jwk":)" +
+                                                 json::serialize(unknown.jwk()) + "}",
+                                             payload));
+  c.add("embedded_jwk_known_kid", sign_jwt(unknown,
+                                           R"({"alg":"RS256","kid":"diff-key-1","jwk":)" +
+                                               json::serialize(unknown.jwk()) + "}",
+                                           payload));
+  c.add("jku_header", sign_jwt(unknown,
+                               R"({"alg":"RS256","kid":"diff-key-unknown",)"
+                               R"("jku":"https://attacker.example/jwks.json"})",
+                               payload));
   // Signatures.
   c.add("bad_signature_impostor_key", sign_jwt(impostor, claims()));
   c.add("truncated_signature", signing_input + "." + b64(signature.substr(0, 200)));

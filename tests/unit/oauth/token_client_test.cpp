@@ -51,7 +51,7 @@ TEST(TokenEndpointClient, UnreachableIsTransportError) {
 
 TEST(TokenEndpointClient, SlowEndpointTimesOut) {
   agm::test::LoopbackServer server([](const agm::test::HttpRequest&) {
-    return agm::test::HttpResponse{200, {}, "{}", std::chrono::milliseconds(3000), false};
+    return agm::test::HttpResponse{200, {}, "{}", std::chrono::milliseconds(1500), false};
   });
   aws::HttpOptions opts;
   opts.timeout = std::chrono::milliseconds(300);
@@ -59,7 +59,7 @@ TEST(TokenEndpointClient, SlowEndpointTimesOut) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_THROW((void)client.request("Basic eA==", "grant_type=client_credentials"),
                aws::TransportError);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
 }
 
 }  // namespace
