@@ -5,13 +5,18 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
+#include "unit/mtls/test_pki.hpp"
 #include "unit/oauth/test_jwt.hpp"
 
 namespace agm::oauth {
@@ -225,6 +230,50 @@ TEST_F(JwksCacheTest, ConcurrentLookupsFetchOnce) {
   }
   EXPECT_EQ(ok.load(), 8 * 40);
   EXPECT_EQ(server_.count(), 1U);
+}
+
+// HTTPS with TLS verification on: a JWKS server whose certificate we do not trust is refused;
+// trusting its certificate (HttpOptions::ca_file) makes the same fetch work.
+TEST(HttpJwksFetcherTls, VerifiesTheServerCertificate) {
+  char dir_template[] = "/tmp/agm_jwks_tls_XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  agm::test::TestCertSpec spec;
+  spec.subject = {{"CN", "localhost"}};
+  const std::int64_t now = core::to_epoch_seconds(std::chrono::system_clock::now());
+  spec.not_before = now - 3600;
+  spec.not_after = now + 86400;
+  const agm::test::TestCert server_cert = agm::test::make_test_cert(spec);
+  std::ofstream(dir + "/cert.pem") << server_cert.cert_pem;
+  std::ofstream(dir + "/key.pem") << server_cert.key_pem;
+  const std::string jwks = agm::test::jwks_of({&key(1)});
+  std::ofstream(dir + "/jwks.json") << jwks;
+  const std::uint16_t port = agm::test::free_port();
+  {
+    // openssl s_server -WWW serves files from its working directory.
+    agm::test::ChildProcess server(
+        {"sh", "-c",
+         "cd '" + dir + "' && exec openssl s_server -quiet -WWW -accept 127.0.0.1:" +
+             std::to_string(port) + " -cert cert.pem -key key.pem"},
+        {}, true, dir + "/server.log");
+    ASSERT_TRUE(agm::test::wait_for_port(port, std::chrono::seconds(10)));
+    const std::string url = "https://localhost:" + std::to_string(port) + "/jwks.json";
+
+    HttpJwksFetcher untrusted(url);
+    EXPECT_THROW((void)untrusted.fetch(), aws::TransportError);
+    core::ManualClock clock(core::from_epoch_seconds(now));
+    JwksCache cache(untrusted, clock);
+    EXPECT_EQ(code_of(cache, "k1"), "jwks_unavailable");
+
+    aws::HttpOptions trusting;
+    trusting.ca_file = dir + "/cert.pem";
+    HttpJwksFetcher trusted(url, trusting);
+    EXPECT_EQ(trusted.fetch(), jwks);
+  }
+  for (const char* f : {"/cert.pem", "/key.pem", "/jwks.json", "/server.log"}) {
+    std::remove((dir + f).c_str());
+  }
+  rmdir(dir.c_str());
 }
 
 TEST(JwkRsaKey, BuildsFromNAndE) {
