@@ -54,3 +54,26 @@ test('the command exits 1 on findings and 2 on bad usage', () => {
   const usage = spawnSync(process.execPath, [cli], { encoding: 'utf8' });
   assert.strictEqual(usage.status, 2);
 });
+
+test('fmt.js reports what terraform fmt would rewrite', () => {
+  const { checkFile } = require(path.join(root, 'tools/tfcheck/fmt'));
+  const os = require('os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfcheck-fmt-'));
+  try {
+    const good = path.join(dir, 'good.tf');
+    fs.writeFileSync(good, 'resource "x" "y" {\n  name         = "a"\n  force_delete = true\n  tags = {\n    A = "b"\n  }\n}\n');
+    assert.deepStrictEqual(checkFile(good), []);
+    const bad = path.join(dir, 'bad.tf');
+    fs.writeFileSync(bad, 'resource "x" "y" {\n  name = "a"\n  force_delete = true \n   tags  = {\n    A = "b"\n  }\n}');
+    const findings = checkFile(bad).map((f) => f.slice(bad.length + 1)).sort();
+    assert.deepStrictEqual(findings, [
+      '2: align "=" of consecutive arguments: expected "name         = ..."',
+      '3: trailing whitespace',
+      '4: indentation is not a multiple of two spaces',
+      '4: one space on each side of "="',
+      '7: no newline at end of file',
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
