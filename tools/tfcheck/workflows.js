@@ -59,11 +59,7 @@ function shellcheck(file, script) {
   });
 }
 
-async function main(files) {
-  if (files.length === 0) {
-    process.stderr.write('usage: workflows.js FILE...\n');
-    return 2;
-  }
+async function checkWorkflows(files) {
   const findings = [];
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');
@@ -72,6 +68,15 @@ async function main(files) {
     }
     for (const s of runScripts(text)) findings.push(...shellcheck(file, s));
   }
+  return findings;
+}
+
+async function main(files) {
+  if (files.length === 0) {
+    process.stderr.write('usage: workflows.js FILE...\n');
+    return 2;
+  }
+  const findings = await checkWorkflows(files);
   for (const f of findings) process.stdout.write(`${f}\n`);
   if (findings.length > 0) {
     process.stderr.write(`check-workflows: ${findings.length} finding(s)\n`);
@@ -81,7 +86,10 @@ async function main(files) {
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-  process.stderr.write(`check-workflows: ${e.stack || e}\n`);
-  process.exit(2);
-});
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`check-workflows: ${e.stack || e}\n`);
+    process.exit(2);
+  });
+}
+module.exports = { checkWorkflows };
