@@ -88,6 +88,18 @@ data "aws_ssm_parameter" "truststore" {
   count           = var.ssm_parameter_name == null ? 0 : 1
   name            = var.ssm_parameter_name
   with_decryption = true
+
+  # Fail the plan rather than hand API Gateway a bundle it would reject (or an unprotected one).
+  lifecycle {
+    postcondition {
+      condition     = self.type == "SecureString"
+      error_message = "SSM parameter ${var.ssm_parameter_name} must be a SecureString (mtlsctl truststore store writes one)."
+    }
+    postcondition {
+      condition     = strcontains(nonsensitive(self.value), "-----BEGIN CERTIFICATE-----")
+      error_message = "SSM parameter ${var.ssm_parameter_name} does not hold a PEM certificate bundle."
+    }
+  }
 }
 
 resource "aws_s3_object" "truststore" {

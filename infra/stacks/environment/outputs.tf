@@ -23,6 +23,11 @@ output "user_pool_id" {
   value       = module.cognito.user_pool_id
 }
 
+output "issuer" {
+  description = "Issuer (iss) of the access tokens; JWKS at <issuer>/.well-known/jwks.json."
+  value       = module.cognito.issuer
+}
+
 output "cognito_token_url" {
   description = "Cognito's own token endpoint (reachable only by the token function in practice)."
   value       = module.cognito.token_url
