@@ -96,7 +96,7 @@ data "aws_ssm_parameter" "truststore" {
       error_message = "SSM parameter ${var.ssm_parameter_name} must be a SecureString (mtlsctl truststore store writes one)."
     }
     postcondition {
-      condition     = strcontains(nonsensitive(self.value), "-----BEGIN CERTIFICATE-----")
+      condition     = nonsensitive(strcontains(self.value, "-----BEGIN CERTIFICATE-----"))
       error_message = "SSM parameter ${var.ssm_parameter_name} does not hold a PEM certificate bundle."
     }
   }
