@@ -255,6 +255,7 @@ int run_list(const ListOptions& o) {
     return 0;
   }
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(records.size());
   for (const auto& r : records) {
     rows.push_back({r.thumbprint, r.client_id, std::string(mtls::to_string(r.status)),
                     core::format_rfc3339(r.not_after), r.scopes ? join(*r.scopes, ",") : "*",

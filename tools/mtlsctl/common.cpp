@@ -248,9 +248,7 @@ std::optional<std::string> normalize_thumbprint(std::string_view text) {
     if (c == ':') {
       continue;
     }
-    if (c >= '0' && c <= '9') {
-      out += c;
-    } else if (c >= 'a' && c <= 'f') {
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) {
       out += c;
     } else if (c >= 'A' && c <= 'F') {
       out += static_cast<char>(c - 'A' + 'a');
