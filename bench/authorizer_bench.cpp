@@ -160,14 +160,14 @@ void BM_Part_TokenVerify(benchmark::State& state) {
   agm::oauth::JwksCache jwks(fetcher, clock);
   jwks.set_jwks(w.jwks_text);
   const agm::oauth::AccessTokenVerifier verifier(
-      agm::oauth::VerifierConfig{agm::functions::testing::kRegion,
-                                 agm::functions::testing::kPool},
+      agm::oauth::VerifierConfig{agm::functions::testing::kRegion, agm::functions::testing::kPool},
       jwks, clock);
   std::vector<std::string> tokens;
   for (const auto& p : w.payloads) {
     const auto ev = agm::core::parse_json(p).value();
     tokens.emplace_back(
-        std::string(agm::core::get_string_path(ev, {"headers", "authorization"}).value()).substr(7));
+        std::string(agm::core::get_string_path(ev, {"headers", "authorization"}).value())
+            .substr(7));
   }
   std::size_t i = 0;
   for (auto _ : state) {
@@ -182,6 +182,8 @@ BENCHMARK(BM_Part_TokenVerify)->Unit(benchmark::kMicrosecond);
 // Console output as usual, plus the (b)/(a) ratio at the end.
 class RatioReporter final : public benchmark::ConsoleReporter {
  public:
+  // Tabular, no colour: the output is kept as a text file next to the JSON.
+  RatioReporter() : ConsoleReporter(OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
