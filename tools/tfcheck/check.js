@@ -221,6 +221,10 @@ class ModuleCheck {
         this.report(file, where, `"${key}" is a block: write ${key} { ... } (or dynamic "${key}"), not ${key} = ...`);
         continue;
       }
+      if (attr.kind) {
+        const problem = literalMismatch(attr.kind, value);
+        if (problem) this.report(file, where, `argument "${key}": ${problem}`);
+      }
       if (attr.block) {
         // A block parses as a list of objects; an object-typed attribute as an object.
         for (const item of asList(value)) {
@@ -502,6 +506,31 @@ class ModuleCheck {
     this.checkModuleCalls();
     await this.checkReferences();
     if (!this.partial) this.checkUnused();
+  }
+}
+
+// A literal value Terraform could not convert to the argument's type (expressions are not
+// judged: their type is only known to Terraform).
+function literalMismatch(kind, value) {
+  const isExpr = typeof value === 'string' && value.includes('${');
+  if (isExpr || value === null) return null;
+  const what = Array.isArray(value) ? 'a list' : isObject(value) ? 'an object' : `${JSON.stringify(value)}`;
+  switch (kind) {
+    case 'list':
+      return Array.isArray(value) ? null : `a list is required, not ${what}`;
+    case 'map':
+      return isObject(value) ? null : `a map is required, not ${what}`;
+    case 'string':
+      return Array.isArray(value) || isObject(value) ? `a string is required, not ${what}` : null;
+    case 'number':
+      if (typeof value === 'number') return null;
+      if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return null;
+      return `a number is required, not ${what}`;
+    case 'bool':
+      if (typeof value === 'boolean' || value === 'true' || value === 'false') return null;
+      return `a bool is required, not ${what}`;
+    default:
+      return null;
   }
 }
 

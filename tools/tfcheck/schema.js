@@ -6,7 +6,8 @@
 //
 // Schema shapes:
 //   Block    = { attrs: Map<tfName, Attr> }
-//   Attr     = { required: boolean, block: Block | null, isBlock: boolean }
+//   Attr     = { required: boolean, block: Block | null, isBlock: boolean,
+//                kind: 'string' | 'number' | 'bool' | 'list' | 'map' | null }
 //              (block: the nested struct, of a nested block or of an object-typed argument)
 //   Resource = Block & { exported: Set<normalised attribute name> }   (for reference checks)
 
@@ -50,6 +51,21 @@ function structFqn(type) {
   return null;
 }
 
+// The value kind of a non-block argument: string, number, bool, list (list or set), map, or
+// null when anything goes (any, unions of several kinds).
+function valueKind(type) {
+  if (!type) return null;
+  if (type.primitive) {
+    return { string: 'string', number: 'number', boolean: 'bool' }[type.primitive] || null;
+  }
+  if (type.collection) return type.collection.kind === 'map' ? 'map' : 'list';
+  if (type.union) {
+    const kinds = new Set(type.union.types.filter((t) => t.fqn !== 'cdktf.IResolvable').map(valueKind));
+    return kinds.size === 1 ? [...kinds][0] : null;
+  }
+  return null;
+}
+
 function loadSchema(projectRoot) {
   const dir = packageDir(projectRoot);
   const jsiiPath = path.join(dir, '.jsii');
@@ -81,7 +97,12 @@ function loadSchema(projectRoot) {
       // CDKTF documents nested blocks as "<name> block."; nested attributes (object-typed
       // arguments of plugin-framework resources) have no such summary.
       const isBlock = Boolean(nested) && /\bblock\.$/.test((p.docs && p.docs.summary) || '');
-      b.attrs.set(name, { required: !p.optional, block: nested ? block(nested) : null, isBlock });
+      b.attrs.set(name, {
+        required: !p.optional,
+        block: nested ? block(nested) : null,
+        isBlock,
+        kind: nested ? null : valueKind(p.type),
+      });
     }
     return b;
   }
