@@ -1,4 +1,5 @@
 // mtlsctl cert issue | issue-server | inspect.
+#include <algorithm>
 #include <iostream>
 
 #include "common.hpp"
@@ -39,6 +40,21 @@ mtls::pki::KeyAndCert load_intermediate(const std::string& ca_dir) {
   return {read_file(ca_dir + "/intermediate-ca.key"), read_file(ca_dir + "/intermediate-ca.pem")};
 }
 
+// A certificate that outlives its issuer stops verifying the day the issuer expires, long before
+// anyone looks at its own not_after: refuse it, naming the longest validity that works.
+mtls::pki::Validity validity_within(const mtls::pki::KeyAndCert& issuer, int days) {
+  const core::TimePoint now = std::chrono::system_clock::now();
+  const auto validity = mtls::pki::days_from(now, days);
+  const auto issuer_cert = mtls::ClientCertificate::from_pem(issuer.cert_pem);
+  if (validity.not_after > issuer_cert.not_after) {
+    const auto left = std::chrono::duration_cast<std::chrono::hours>(issuer_cert.not_after - now);
+    throw CliError("the intermediate CA expires " + core::format_rfc3339(issuer_cert.not_after) +
+                   ": use --days " + std::to_string(std::max<long>(0, left.count() / 24)) +
+                   " or less, or rotate the CA (docs/operations.md)");
+  }
+  return validity;
+}
+
 mtls::pki::KeyType key_type(const std::string& text) {
   const auto type = mtls::pki::parse_key_type(text);
   if (!type) {
@@ -61,9 +77,8 @@ int run_issue(const IssueOptions& o) {
   ensure_directory(o.out_dir);
   refuse_existing({key_path, cert_path, chain_path}, o.force);
 
-  const auto issued = mtls::pki::issue_client_certificate(
-      issuer, o.client_id, key_type(o.key_type),
-      mtls::pki::days_from(std::chrono::system_clock::now(), o.days));
+  const auto issued = mtls::pki::issue_client_certificate(issuer, o.client_id, key_type(o.key_type),
+                                                          validity_within(issuer, o.days));
   const auto cert = mtls::ClientCertificate::from_pem(issued.cert_pem);
 
   write_file(key_path, issued.key_pem, 0600, o.force);
@@ -98,9 +113,8 @@ int run_issue_server(const IssueServerOptions& o) {
   ensure_directory(o.out_dir);
   refuse_existing({key_path, cert_path, chain_path}, o.force);
 
-  const auto issued = mtls::pki::issue_server_certificate(
-      issuer, o.dns, o.ip, key_type(o.key_type),
-      mtls::pki::days_from(std::chrono::system_clock::now(), o.days));
+  const auto issued = mtls::pki::issue_server_certificate(issuer, o.dns, o.ip, key_type(o.key_type),
+                                                          validity_within(issuer, o.days));
   write_file(key_path, issued.key_pem, 0600, o.force);
   write_file(cert_path, issued.cert_pem, 0644, o.force);
   write_file(chain_path, issued.cert_pem + issuer.cert_pem, 0644, o.force);

@@ -14,6 +14,7 @@
 #include <iomanip>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -177,6 +178,24 @@ int run_openssl_verify(const std::vector<std::string>& args) {
   const auto st = p.wait_for(std::chrono::seconds(30));
   return st && WIFEXITED(*st) ? WEXITSTATUS(*st) : -1;
 }
+
+// What a loopback handler (on the server's thread) found wrong; read by the test afterwards.
+class Failure {
+ public:
+  Failure& operator=(std::string text) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    text_ = std::move(text);
+    return *this;
+  }
+  [[nodiscard]] std::string get() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::string text_;
+};
 
 // --- SigV4: recompute the signature of what the server received ---
 
@@ -411,6 +430,18 @@ TEST_F(MtlsctlFiles, CertIssueWritesKeyLeafAndChainThatOpensslVerifies) {
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(slurp(key), old_key);
   EXPECT_EQ(mode_of(key), 0600U);
+
+  // A certificate that would outlive the intermediate CA is refused, naming what works.
+  const std::string short_ca = tmp_ / "short-ca";
+  ASSERT_EQ(run({"ca", "init", "--dir", short_ca, "--days", "10"}).exit_code, 0);
+  r = run({"cert", "issue", "--ca-dir", short_ca, "--client-id", "long", "--out-dir", out_,
+           "--days", "30"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("--days 9 or less"), std::string::npos) << r;
+  EXPECT_FALSE(fs::exists(out_ + "/long.pem"));
+  r = run({"cert", "issue", "--ca-dir", short_ca, "--client-id", "long", "--out-dir", out_,
+           "--days", "9"});
+  EXPECT_EQ(r.exit_code, 0) << r;
 
   // A client id that would escape the output directory, a missing CA: exit 1, one line.
   r = run({"cert", "issue", "--ca-dir", ca_, "--client-id", "../evil", "--out-dir", out_});
@@ -776,7 +807,7 @@ TEST_F(MtlsctlRegistry, AwsErrorsAndMissingConfigurationExitOneWithTheCode) {
 
 TEST(MtlsctlClientCreate, CreatesAClientCredentialsClientWithASignedRequest) {
   TempDir tmp;
-  std::string failure;
+  Failure failure;
   test::LoopbackServer cognito([&](const test::HttpRequest& req) {
     test::HttpResponse resp;
     resp.headers["content-type"] = "application/x-amz-json-1.1";
@@ -825,7 +856,7 @@ TEST(MtlsctlClientCreate, CreatesAClientCredentialsClientWithASignedRequest) {
 
   Result r = run(base, env);
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(failure, "");
+  EXPECT_EQ(failure.get(), "");
   EXPECT_NE(r.out.find("4abcdefclientid"), std::string::npos) << r;
   EXPECT_NE(r.out.find("s3cr3t-value"), std::string::npos) << r;
   EXPECT_EQ(r.err.find("s3cr3t"), std::string::npos) << "the secret is never logged";
@@ -866,7 +897,7 @@ TEST(MtlsctlClientCreate, CreatesAClientCredentialsClientWithASignedRequest) {
   r = run(base, env);
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("COGNITO_USER_POOL_ID"), std::string::npos) << r;
-  EXPECT_EQ(failure, "");
+  EXPECT_EQ(failure.get(), "");
 }
 
 #ifdef AGM_HAVE_COGNITO_EMULATOR
@@ -920,7 +951,7 @@ TEST(MtlsctlTruststorePublish, PutsTheBundleToS3WithASignedRequest) {
   TempDir tmp;
   ASSERT_EQ(run({"ca", "init", "--dir", tmp / "ca"}).exit_code, 0);
   const std::string bundle = slurp(tmp / "ca/truststore.pem");
-  std::string failure;
+  Failure failure;
   test::LoopbackServer s3([&](const test::HttpRequest& req) {
     test::HttpResponse resp;
     if (req.method != "PUT") {
@@ -957,9 +988,16 @@ TEST(MtlsctlTruststorePublish, PutsTheBundleToS3WithASignedRequest) {
                   "trust-bucket", "--key", "mtls/truststore.pem"},
                  env);
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(failure, "");
+  EXPECT_EQ(failure.get(), "");
   EXPECT_EQ(r.out, "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY\n");
   ASSERT_EQ(s3.requests().size(), 1U);
+  // The signature check above can fail: a changed body or key no longer matches.
+  test::HttpRequest tampered = s3.requests()[0];
+  tampered.body += "x";
+  EXPECT_NE(check_sigv4(tampered, "s3", true), "");
+  tampered = s3.requests()[0];
+  tampered.target = "/trust-bucket/mtls/other.pem";
+  EXPECT_NE(check_sigv4(tampered, "s3", true), "");
 
   r = run({"truststore", "publish", "--file", tmp / "ca/truststore.pem", "--bucket", "trust-bucket",
            "--key", "mtls/truststore.pem", "--json"},
@@ -993,7 +1031,7 @@ TEST(MtlsctlTruststoreStore, WritesASecureStringToSsmWithASignedRequest) {
   TempDir tmp;
   ASSERT_EQ(run({"ca", "init", "--dir", tmp / "ca"}).exit_code, 0);
   const std::string bundle = slurp(tmp / "ca/truststore.pem");
-  std::string failure;
+  Failure failure;
   test::LoopbackServer ssm([&](const test::HttpRequest& req) {
     test::HttpResponse resp;
     resp.headers["content-type"] = "application/x-amz-json-1.1";
@@ -1026,9 +1064,15 @@ TEST(MtlsctlTruststoreStore, WritesASecureStringToSsmWithASignedRequest) {
                   "/mtls/truststore", "--kms-key-id", "alias/mtls"},
                  env);
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(failure, "");
+  EXPECT_EQ(failure.get(), "");
   EXPECT_NE(r.out.find("version 7"), std::string::npos) << r;
   ASSERT_EQ(ssm.requests().size(), 1U);
+  test::HttpRequest tampered = ssm.requests()[0];
+  tampered.headers["x-amz-target"] = "AmazonSSM.DeleteParameter";
+  EXPECT_NE(check_sigv4(tampered, "ssm", false), "") << "a changed signed header is caught";
+  tampered = ssm.requests()[0];
+  tampered.body.back() = ' ';
+  EXPECT_NE(check_sigv4(tampered, "ssm", false), "") << "a changed body is caught";
   EXPECT_EQ(core::get_string(*core::parse_json(ssm.requests()[0].body), "KeyId"), "alias/mtls");
 
   r = run({"truststore", "store", "--file", tmp / "ca/truststore.pem", "--parameter",
@@ -1043,7 +1087,7 @@ TEST(MtlsctlTruststoreStore, WritesASecureStringToSsmWithASignedRequest) {
           env);
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("InvalidKeyId"), std::string::npos) << r;
-  EXPECT_EQ(failure, "");
+  EXPECT_EQ(failure.get(), "");
 }
 
 }  // namespace
