@@ -318,6 +318,31 @@ Response Emulator::rotate_key() {
 // POST /oauth2/token, client_credentials only, per
 // https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html
 Response Emulator::token(const Request& request) {
+  auto checked = check_token_request(request);
+  if (auto* error = std::get_if<Response>(&checked))
+    return *error;
+  if (config_.pre_token_trigger)  // the server must run the trigger first (see emulator.hpp)
+    return trigger_failed();
+  return finish_token(std::get<TokenGrant>(checked), std::nullopt);
+}
+
+bool Emulator::is_token_request(const Request& request) const {
+  return request.method == "POST" &&
+         request.target.substr(0, request.target.find('?')) == "/oauth2/token";
+}
+
+std::variant<Response, TokenGrant> Emulator::check_token_request(const Request& request) {
+  const std::lock_guard lock(mutex_);
+  try {
+    return check_token_impl(request);
+  } catch (const ApiError& e) {
+    return api_error(ApiError{"InternalErrorException", e.message, 500});
+  } catch (const std::exception& e) {
+    return api_error(ApiError{"InternalErrorException", e.what(), 500});
+  }
+}
+
+std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& request) {
   const auto ct = request.headers.find("content-type");
   if (ct == request.headers.end() ||
       core::to_lower(ct->second).rfind("application/x-www-form-urlencoded", 0) != 0)
@@ -408,25 +433,144 @@ Response Emulator::token(const Request& request) {
   if (scopes.empty())
     return oauth_error("invalid_scope");
 
-  std::int64_t validity = 3600;  // AccessTokenValidity unset: 60 minutes
+  TokenGrant grant;
+  grant.client_id = client_id;
+  grant.scopes = std::move(scopes);
   if (const auto v = int_member(client, "AccessTokenValidity")) {
     const auto* units = client.if_contains("TokenValidityUnits");
     const auto unit = units != nullptr ? core::get_string(*units, "AccessToken") : std::nullopt;
-    validity = *v * unit_seconds(unit.value_or("hours"));
-    if (validity <= 0)
-      validity = 3600;
+    grant.validity = *v * unit_seconds(unit.value_or("hours"));
+    if (grant.validity <= 0)
+      grant.validity = 3600;  // AccessTokenValidity unset: 60 minutes
+  }
+  // aws_client_metadata: URL-encoded JSON object of strings, handed to the trigger's
+  // request.clientMetadata (Cognito's token endpoint documents it for client_credentials).
+  if (const auto md = params.find("aws_client_metadata"); md != params.end()) {
+    const auto parsed = core::parse_json(md->second);
+    if (!parsed || !parsed->is_object())
+      return oauth_error("invalid_request");
+    for (const auto& kv : parsed->as_object())
+      if (!kv.value().is_string())
+        return oauth_error("invalid_request");
+    grant.client_metadata = parsed->as_object();
+  }
+  return grant;
+}
+
+Response Emulator::trigger_failed() {
+  // Guess: Cognito documents no token endpoint error for a failed trigger; the request is
+  // refused as invalid_request (HTTP 400), and no token is issued.
+  return oauth_error("invalid_request");
+}
+
+json::object Emulator::pre_token_event(const TokenGrant& grant) const {
+  // The V3_0 event for a client_credentials grant
+  // (https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html).
+  // Guess: there is no user, so userName is null and userAttributes empty.
+  return json::object{
+      {"version", "3"},
+      {"triggerSource", "TokenGeneration_ClientCredentials"},
+      {"region", config_.region},
+      {"userPoolId", config_.user_pool_id},
+      {"userName", nullptr},
+      {"callerContext",
+       json::object{{"awsSdkVersion", "aws-sdk-unknown-unknown"}, {"clientId", grant.client_id}}},
+      {"request",
+       json::object{{"userAttributes", json::object{}},
+                    {"groupConfiguration", json::object{{"groupsToOverride", json::array{}},
+                                                        {"iamRolesToOverride", json::array{}},
+                                                        {"preferredRole", nullptr}}},
+                    {"scopes", to_array(grant.scopes)},
+                    {"clientMetadata", grant.client_metadata}}},
+      {"response", json::object{{"claimsAndScopeOverrideDetails", nullptr}}}};
+}
+
+Response Emulator::finish_token(const TokenGrant& grant,
+                                const std::optional<std::string>& trigger_response) {
+  try {
+    return finish_token_impl(grant, trigger_response);
+  } catch (const ApiError&) {
+    return trigger_failed();  // the trigger's answer had a member of the wrong type
+  } catch (const std::exception& e) {
+    return api_error(ApiError{"InternalErrorException", e.what(), 500});
+  }
+}
+
+Response Emulator::finish_token_impl(const TokenGrant& grant,
+                                     const std::optional<std::string>& trigger_response) {
+  std::vector<std::string> scopes = grant.scopes;
+  json::object added;
+  std::vector<std::string> suppressed;
+  if (trigger_response) {
+    const auto answer = core::parse_json(*trigger_response);
+    if (!answer || !answer->is_object())
+      return trigger_failed();
+    const auto* details = core::find_path(*answer, {"response", "claimsAndScopeOverrideDetails"});
+    const auto* access = details != nullptr && details->is_object()
+                             ? core::find(*details, "accessTokenGeneration")
+                             : nullptr;
+    if (access != nullptr && access->is_object()) {
+      const auto& gen = access->as_object();
+      // Claims Cognito reserves for itself (the page's list for access tokens); a trigger that
+      // tries to set one is refused here (guess: Cognito's exact reaction is not documented).
+      static constexpr std::array<std::string_view, 16> kReserved = {
+          "acr", "amr", "aud", "auth_time", "azp",        "exp", "iat",       "identities",
+          "iss", "jti", "nbf", "nonce",     "origin_jti", "sub", "token_use", "client_id"};
+      auto reserved = [](std::string_view k) {
+        return k == "scope" || k == "version" ||
+               std::find(kReserved.begin(), kReserved.end(), k) != kReserved.end();
+      };
+      if (const auto* add = gen.if_contains("claimsToAddOrOverride");
+          add != nullptr && !add->is_null()) {
+        if (!add->is_object())
+          return trigger_failed();
+        for (const auto& kv : add->as_object()) {
+          if (reserved(kv.key()))
+            return trigger_failed();
+          added[kv.key()] = kv.value();
+        }
+      }
+      for (const char* key : {"claimsToSuppress", "scopesToSuppress", "scopesToAdd"}) {
+        const auto list = string_list(gen, key);  // throws on a non-list: caught below
+        if (!list)
+          continue;
+        if (std::string_view(key) == "claimsToSuppress") {
+          for (const auto& c : *list)
+            if (reserved(c))
+              return trigger_failed();
+          suppressed = *list;
+        } else if (std::string_view(key) == "scopesToSuppress") {
+          for (const auto& sc : *list)
+            scopes.erase(std::remove(scopes.begin(), scopes.end(), sc), scopes.end());
+        } else {
+          for (const auto& sc : *list)
+            if (std::find(scopes.begin(), scopes.end(), sc) == scopes.end())
+              scopes.push_back(sc);
+        }
+      }
+    }
   }
   std::string scope_claim;
   for (const auto& sc : scopes)
     scope_claim += (scope_claim.empty() ? "" : " ") + sc;
   const std::int64_t now = core::to_epoch_seconds(clock_.now());
   // Claims in the order Cognito writes them for a client_credentials access token.
-  const json::object claims{
-      {"sub", client_id}, {"token_use", "access"}, {"scope", scope_claim}, {"auth_time", now},
-      {"iss", issuer()},  {"exp", now + validity}, {"iat", now},           {"version", 2},
-      {"jti", uuid_v4()}, {"client_id", client_id}};
+  json::object claims{{"sub", grant.client_id},
+                      {"token_use", "access"},
+                      {"scope", scope_claim},
+                      {"auth_time", now},
+                      {"iss", issuer()},
+                      {"exp", now + grant.validity},
+                      {"iat", now},
+                      {"version", 2},
+                      {"jti", uuid_v4()},
+                      {"client_id", grant.client_id}};
+  for (const auto& kv : added)
+    claims[kv.key()] = kv.value();
+  for (const auto& c : suppressed)
+    claims.erase(c);
   return json_response(200, json::object{{"access_token", keys_.sign_jwt(claims)},
-                                         {"expires_in", validity},
+                                         {"expires_in", grant.validity},
                                          {"token_type", "Bearer"}});
 }
 

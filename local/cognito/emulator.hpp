@@ -12,7 +12,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/json.hpp"
@@ -27,6 +29,9 @@ struct Config {
   std::string state_dir;
   // "identifier/scope" entries: resource servers (and scopes) created at start when missing.
   std::vector<std::string> resource_server_scopes;
+  // A pre token generation trigger (event version V3_0) is configured: token requests go through
+  // check_token_request / pre_token_event / finish_token, and the server invokes the function.
+  bool pre_token_trigger = false;
 };
 
 struct Request {
@@ -42,6 +47,14 @@ struct Response {
   std::string body;
 };
 
+// A client_credentials request that passed every check, before signing.
+struct TokenGrant {
+  std::string client_id;
+  std::vector<std::string> scopes;
+  std::int64_t validity = 3600;
+  boost::json::object client_metadata;  // aws_client_metadata (string values)
+};
+
 class Emulator {
  public:
   // Loads or creates the state; throws core::Error when the state dir is unusable or corrupt.
@@ -51,8 +64,22 @@ class Emulator {
 
   [[nodiscard]] std::string issuer() const;  // https://cognito-idp.{region}.amazonaws.com/{pool}
 
+  // The token endpoint in steps, for a server that runs the pre token generation trigger:
+  // validates the request (an error response, or the grant), builds the V3_0 trigger event, and
+  // signs the token with the trigger's answer applied (nullopt `trigger_response`: no trigger).
+  // A trigger that failed, or answered something Cognito would refuse, refuses the token.
+  [[nodiscard]] bool is_token_request(const Request& request) const;
+  std::variant<Response, TokenGrant> check_token_request(const Request& request);
+  [[nodiscard]] boost::json::object pre_token_event(const TokenGrant& grant) const;
+  Response finish_token(const TokenGrant& grant,
+                        const std::optional<std::string>& trigger_response);
+  static Response trigger_failed();
+
  private:
   Response token(const Request& request);
+  std::variant<Response, TokenGrant> check_token_impl(const Request& request);
+  Response finish_token_impl(const TokenGrant& grant,
+                             const std::optional<std::string>& trigger_response);
   Response idp(const Request& request);
   Response rotate_key();
 
@@ -77,7 +104,7 @@ class Emulator {
   Config config_;
   const core::Clock& clock_;
   SigningKeys keys_;
-  mutable std::mutex mutex_;
+  mutable std::recursive_mutex mutex_;  // handle() -> token() -> check_token_request()
   std::int64_t created_at_ = 0;
   std::map<std::string, boost::json::object> clients_;           // by ClientId
   std::map<std::string, boost::json::object> resource_servers_;  // by Identifier

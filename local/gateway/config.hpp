@@ -39,7 +39,7 @@ struct RouteConfig {
 };
 
 struct Limits {
-  std::size_t max_body_bytes = 10 * 1024 * 1024;  // HTTP API payload quota: 10 MB
+  std::size_t max_body_bytes = std::size_t{10} * 1024 * 1024;  // HTTP API payload quota: 10 MB
   std::size_t max_header_bytes = 10240;  // HTTP API quota: request line and headers, 10240 bytes
 };
 

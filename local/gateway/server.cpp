@@ -282,10 +282,10 @@ asio::awaitable<void> Gateway::session(tcp::socket socket) {
       early = Response::message(431, "Request Header Fields Too Large");
     } else if (rec == http::error::body_limit) {
       early = Response::message(413, "Request Entity Too Large");
-    } else if (rec && rec.category() != http::make_error_code(http::error::bad_target).category()) {
-      co_return;  // closed, timed out or reset: nothing to answer
-    } else if (rec == http::error::end_of_stream || rec == http::error::partial_message) {
-      co_return;
+    } else if ((rec &&
+                rec.category() != http::make_error_code(http::error::bad_target).category()) ||
+               rec == http::error::end_of_stream || rec == http::error::partial_message) {
+      co_return;  // closed, timed out, reset or cut short: nothing to answer
     } else if (rec) {
       early = Response::message(400, "Bad Request");
     }
@@ -380,7 +380,7 @@ asio::awaitable<void> Gateway::session(tcp::socket socket) {
         stream.next_layer().expires_after(std::chrono::milliseconds(500));
         std::size_t drained = 0;
         std::array<char, 16384> sink{};
-        while (drained < 4 * 1024 * 1024) {
+        while (drained < std::size_t{4} * 1024 * 1024) {
           auto [dec, dn] = co_await stream.async_read_some(asio::buffer(sink),
                                                            asio::as_tuple(asio::use_awaitable));
           if (dec)

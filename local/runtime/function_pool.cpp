@@ -41,8 +41,8 @@ namespace {
 
 constexpr std::string_view kPrefix = "/2018-06-01/runtime/";
 // Lambda's synchronous response payload quota is 6 MB; a bigger response is a function error.
-constexpr std::size_t kMaxResponseBytes = 6 * 1024 * 1024;
-constexpr std::size_t kMaxOutputLine = 64 * 1024;
+constexpr std::size_t kMaxResponseBytes = std::size_t{6} * 1024 * 1024;
+constexpr std::size_t kMaxOutputLine = std::size_t{64} * 1024;
 
 // Variables of the gateway's own environment a function process also gets. Lambda gives a
 // function nothing of its host's environment; these few make local binaries run (PATH, shared
@@ -245,6 +245,8 @@ void FunctionPool::assign(const std::shared_ptr<Process>& proc,
   proc->wake.cancel();
 }
 
+// By value on purpose: callers pass proc->current, which this resets.
+// NOLINTNEXTLINE(performance-unnecessary-value-param)
 void FunctionPool::complete(std::shared_ptr<Invocation> inv, InvokeStatus status,
                             std::string payload) {
   if (inv->result)
@@ -320,14 +322,20 @@ std::shared_ptr<FunctionPool::Process> FunctionPool::spawn() {
   // Everything the child needs is prepared before fork: after fork only async-signal-safe calls.
   std::vector<std::string> env_strings;
   env_strings.reserve(env.size());
-  for (const auto& [k, v] : env)
-    env_strings.push_back(k + "=" + v);
+  for (const auto& [k, v] : env) {
+    std::string entry = k;
+    entry += '=';
+    entry += v;
+    env_strings.push_back(std::move(entry));
+  }
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings)
     envp.push_back(s.data());
   envp.push_back(nullptr);
   std::vector<std::string> args = config_.command;
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -384,16 +392,19 @@ std::shared_ptr<FunctionPool::Process> FunctionPool::spawn() {
   asio::co_spawn(io_, pump_output(p, 1), asio::detached);
   asio::co_spawn(io_, pump_output(p, 2), asio::detached);
   if (pfd >= 0)
-    asio::co_spawn(io_, watch_exit(p), asio::detached);
+    watch_exit(p);
   return p;
 }
 
-asio::awaitable<void> FunctionPool::watch_exit(std::shared_ptr<Process> proc) {
-  auto [ec] = co_await proc->pidfd.async_wait(asio::posix::stream_descriptor::wait_read,
-                                              asio::as_tuple(asio::use_awaitable));
-  if (ec || proc->reaped)
-    co_return;
-  on_exit(proc);
+void FunctionPool::watch_exit(const std::shared_ptr<Process>& proc) {
+  // A plain handler (not a coroutine): the pidfd turns readable when the process exits. On
+  // shutdown the descriptor is closed and the handler sees operation_aborted.
+  proc->pidfd.async_wait(asio::posix::stream_descriptor::wait_read,
+                         [this, proc](const boost::system::error_code& ec) {
+                           if (ec || proc->reaped)
+                             return;
+                           on_exit(proc);
+                         });
 }
 
 void FunctionPool::on_exit(const std::shared_ptr<Process>& proc) {
@@ -484,7 +495,8 @@ asio::awaitable<void> FunctionPool::pump_output(std::shared_ptr<Process> proc, i
         co_await asio::async_read_until(fd, buf, '\n', asio::as_tuple(asio::use_awaitable));
     std::size_t take = ec ? buf.size() : n;  // too long a line or end of stream: flush all
     if (take > 0) {
-      std::string line(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + take);
+      std::string line(asio::buffers_begin(buf.data()),
+                       asio::buffers_begin(buf.data()) + static_cast<std::ptrdiff_t>(take));
       buf.consume(take);
       if (!line.empty() && line.back() == '\n')
         line.pop_back();

@@ -101,7 +101,7 @@ class FunctionPool {
   boost::asio::awaitable<void> serve_connection(std::shared_ptr<Process> proc,
                                                 boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> pump_output(std::shared_ptr<Process> proc, int which);
-  boost::asio::awaitable<void> watch_exit(std::shared_ptr<Process> proc);
+  void watch_exit(const std::shared_ptr<Process>& proc);
 
   boost::asio::io_context& io_;
   FunctionConfig config_;

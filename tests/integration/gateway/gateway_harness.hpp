@@ -45,7 +45,8 @@ struct TempDir {
     path = ::mkdtemp(tmpl.data());
   }
   ~TempDir() {
-    if (std::getenv("AGM_KEEP_TEST_DIR") != nullptr) return;  // for debugging a failure
+    if (std::getenv("AGM_KEEP_TEST_DIR") != nullptr)
+      return;  // for debugging a failure
     std::error_code ec;
     fs::remove_all(path, ec);
   }
