@@ -65,3 +65,11 @@ test('the build context leaves out build output, dependencies and key material',
     assert.ok(ignore.includes(p), `.dockerignore lacks ${p}`);
   }
 });
+
+test('the Dockerfile passes dockerfile-utils validation, which does catch mistakes', () => {
+  const { validate } = require('dockerfile-utils');
+  const problems = validate(read('docker/Dockerfile'), {}).map((d) => `${d.range.start.line + 1}: ${d.message}`);
+  assert.deepStrictEqual(problems, []);
+  const broken = 'FROM scratch\nCOPPY a b\nUSER\n';
+  assert.deepStrictEqual(validate(broken, {}).map((d) => d.range.start.line + 1), [2, 3]);
+});
