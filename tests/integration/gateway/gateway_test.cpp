@@ -47,16 +47,23 @@ std::string write_config(const fs::path& d, const Pki& p, std::uint16_t listen_p
            json::object{
                {"route_key", "GET /private"}, {"function", "echo"}, {"authorizer", "fixture"}},
            json::object{{"route_key", "GET /initerr"}, {"function", "initerr"}},
+           json::object{
+               {"route_key", "GET /cached"}, {"function", "echo"}, {"authorizer", "cached"}},
            json::object{{"route_key", "GET /conc"}, {"function", "conc"}},
            json::object{{"route_key", "GET /throttle"}, {"function", "throttle"}},
        }},
       {"authorizers",
-       json::object{{"fixture", json::object{{"function", "authz"},
-                                             {"identity_sources",
-                                              json::array{"$request.header.Authorization"}},
-                                             {"result_ttl_seconds", 0},
-                                             {"enable_simple_responses", true},
-                                             {"payload_format_version", "2.0"}}}}}};
+       json::object{
+           {"fixture",
+            json::object{{"function", "authz"},
+                         {"identity_sources", json::array{"$request.header.Authorization"}},
+                         {"result_ttl_seconds", 0},
+                         {"enable_simple_responses", true},
+                         {"payload_format_version", "2.0"}}},
+           {"cached", json::object{{"function", "authz"},
+                                   {"identity_sources", json::array{"$request.header.Authorization",
+                                                                    "$request.header.X-Extra"}},
+                                   {"result_ttl_seconds", 300}}}}}};
   write_file(d / "routes.json", json::serialize(routes));
   json::object initerr = function("fixture_echo_function");
   initerr["env"] = json::object{{"FIXTURE_INIT_ERROR", "missing CERT_TABLE_NAME"}};
@@ -86,6 +93,19 @@ std::string write_config(const fs::path& d, const Pki& p, std::uint16_t listen_p
   auto path = (d / "gateway.json").string();
   write_file(path, json::serialize(config));
   return path;
+}
+
+// The last JSON log line that contains `needle`.
+std::optional<json::value> log_line(const std::string& log, const std::string& needle) {
+  std::optional<json::value> found;
+  std::istringstream in(log);
+  for (std::string l; std::getline(in, l);) {
+    if (l.find(needle) == std::string::npos)
+      continue;
+    if (auto v = core::parse_json(l))
+      found = v;
+  }
+  return found;
 }
 
 // One gateway for the suite (functions stay warm between tests, as they would in the stack).
@@ -302,7 +322,12 @@ TEST_F(GatewayTest, TimeoutIs503AndTheProcessIsKilled) {
   EXPECT_LT(took, std::chrono::seconds(10));
   Reply after = call({.path = "/echo"});
   EXPECT_EQ(after.status, 201) << after.body;
-  EXPECT_NE(log_text().find("function timed out"), std::string::npos);
+  // The process that timed out was killed (its pid is in the log line) and reaped.
+  auto line = log_line(log_text(), "function timed out");
+  ASSERT_TRUE(line) << log_text();
+  auto pid = core::get_int(*line, "pid");
+  ASSERT_TRUE(pid && *pid > 0);
+  EXPECT_FALSE(pid_exists(static_cast<int>(*pid))) << "timed-out process " << *pid << " survived";
 }
 
 TEST_F(GatewayTest, InitErrorIs500AndLogged) {
@@ -331,7 +356,7 @@ TEST_F(GatewayTest, AuthorizerDenyIs403) {
 }
 
 TEST_F(GatewayTest, AuthorizerFailuresAre500) {
-  for (const char* h : {"Authorization: error", "Authorization: garbage"}) {
+  for (const char* h : {"Authorization: error", "Authorization: garbage", "Authorization: slow"}) {
     Reply r = call({.path = "/private", .headers = {h}});
     EXPECT_EQ(r.status, 500) << h;
     EXPECT_EQ(r.body, R"({"message":"Internal Server Error"})") << h;
@@ -353,6 +378,31 @@ TEST_F(GatewayTest, AuthorizerAllowPassesItsContextToTheIntegration) {
   EXPECT_EQ(json::serialize(*core::find(*ctx, "identity_source")), R"(["allow"])");
   EXPECT_EQ(core::get_string(*ctx, "route_arn"),
             "arn:aws:execute-api:us-east-1:000000000000:local/$default/GET/private");
+}
+
+TEST_F(GatewayTest, AuthorizerDecisionsAreCachedByIdentitySourceOnlyWhenTtlIsSet) {
+  auto context_of = [](const Reply& r) {
+    json::value ev = event_of(r);
+    const json::value* ctx = core::find_path(ev, {"requestContext", "authorizer", "lambda"});
+    return ctx ? json::serialize(*ctx) : std::string();
+  };
+  // TTL 0 (/private): every request invokes the authorizer.
+  Reply a = call({.path = "/private", .headers = {"Authorization: allow"}});
+  Reply b = call({.path = "/private", .headers = {"Authorization: allow"}});
+  ASSERT_EQ(a.status, 201);
+  ASSERT_EQ(b.status, 201);
+  EXPECT_NE(context_of(a), context_of(b));
+  // TTL 300 (/cached): the same identity sources reuse the decision, others do not.
+  Reply c = call({.path = "/cached", .headers = {"Authorization: allow", "X-Extra: 1"}});
+  Reply d = call({.path = "/cached", .headers = {"Authorization: allow", "X-Extra: 1"}});
+  Reply e = call({.path = "/cached", .headers = {"Authorization: allow", "X-Extra: 2"}});
+  ASSERT_EQ(c.status, 201) << c.body;
+  ASSERT_EQ(d.status, 201);
+  ASSERT_EQ(e.status, 201);
+  EXPECT_EQ(context_of(c), context_of(d));
+  EXPECT_NE(context_of(c), context_of(e));
+  // A missing second identity source is 401 without asking the authorizer.
+  EXPECT_EQ(call({.path = "/cached", .headers = {"Authorization: allow"}}).status, 401);
 }
 
 TEST_F(GatewayTest, ConcurrentRequestsUseMoreProcessesUpToTheLimit) {

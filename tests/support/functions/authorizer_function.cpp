@@ -3,6 +3,8 @@
 //   deny     {"isAuthorized":false}
 //   error    a function error            garbage  a response without isAuthorized
 //   slow     sleeps 60 s (past the timeout)
+#include <unistd.h>
+
 #include <chrono>
 #include <thread>
 
@@ -15,7 +17,10 @@ using agm::lambda::invocation_response;
 
 namespace {
 
+int invocations = 0;  // per process: tests tell a cached decision from a fresh one
+
 invocation_response handle(const invocation_request& req) {
+  ++invocations;
   auto event = agm::core::parse_json(req.payload);
   if (!event)
     return invocation_response::failure("event is not JSON", "FixtureError");
@@ -37,7 +42,9 @@ invocation_response handle(const invocation_request& req) {
                    {"type", agm::core::get_string(*event, "type").value_or("")},
                    {"route_arn", agm::core::get_string(*event, "routeArn").value_or("")},
                    {"identity_source", ids ? *ids : json::value()},
-                   {"n", 42}};
+                   {"n", 42},
+                   {"pid", ::getpid()},
+                   {"invocation", invocations}};
   return invocation_response::success(
       json::serialize(json::object{{"isAuthorized", true}, {"context", ctx}}));
 }
