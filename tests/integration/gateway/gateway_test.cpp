@@ -13,6 +13,8 @@
 #include <set>
 #include <thread>
 
+#include <openssl/ssl.h>
+
 #include "core/encoding.hpp"
 #include "gateway_harness.hpp"
 #include "mtls/certificate.hpp"
@@ -463,6 +465,43 @@ TEST_F(GatewayTest, OversizedHeaderIs431WhileOthersAreServed) {
   EXPECT_EQ(::recv(idle, &c, 1, 0), 0);  // orderly close by the gateway, not our timeout
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(4000));
   ::close(idle);
+}
+
+// A client that completes the handshake, sends half a request and stalls is dropped after the
+// header timeout (3 s in this config) while other clients are served.
+TEST_F(GatewayTest, StalledRequestIsDroppedAfterTheHeaderTimeout) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_EQ(SSL_CTX_use_certificate_file(ctx, pki->good.cert.c_str(), SSL_FILETYPE_PEM), 1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(ctx, pki->good.key.c_str(), SSL_FILETYPE_PEM), 1);
+  ASSERT_EQ(SSL_CTX_load_verify_locations(ctx, pki->server_ca.c_str(), nullptr), 1);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{8, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  ASSERT_EQ(SSL_connect(ssl), 1);
+  const std::string partial = "GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
+  ASSERT_EQ(SSL_write(ssl, partial.data(), static_cast<int>(partial.size())),
+            static_cast<int>(partial.size()));
+
+  EXPECT_EQ(call({.path = "/echo"}).status, 201);  // others are served meanwhile
+
+  auto started = std::chrono::steady_clock::now();
+  char buf[256];
+  int n = SSL_read(ssl, buf, sizeof buf);
+  auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_LE(n, 0);  // closed by the gateway, nothing answered
+  EXPECT_GE(waited, std::chrono::milliseconds(1000));
+  EXPECT_LT(waited, std::chrono::milliseconds(7000));  // well before our own 8 s receive timeout
+  SSL_free(ssl);
+  ::close(fd);
+  SSL_CTX_free(ctx);
 }
 
 TEST_F(GatewayTest, OversizedBodyIs413WhileOthersAreServed) {
