@@ -433,15 +433,15 @@ std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& req
   if (scopes.empty())
     return oauth_error("invalid_scope");
 
-  TokenGrant grant;
-  grant.client_id = client_id;
-  grant.scopes = std::move(scopes);
+  TokenGrant out;
+  out.client_id = client_id;
+  out.scopes = std::move(scopes);
   if (const auto v = int_member(client, "AccessTokenValidity")) {
     const auto* units = client.if_contains("TokenValidityUnits");
     const auto unit = units != nullptr ? core::get_string(*units, "AccessToken") : std::nullopt;
-    grant.validity = *v * unit_seconds(unit.value_or("hours"));
-    if (grant.validity <= 0)
-      grant.validity = 3600;  // AccessTokenValidity unset: 60 minutes
+    out.validity = *v * unit_seconds(unit.value_or("hours"));
+    if (out.validity <= 0)
+      out.validity = 3600;  // AccessTokenValidity unset: 60 minutes
   }
   // aws_client_metadata: URL-encoded JSON object of strings, handed to the trigger's
   // request.clientMetadata (Cognito's token endpoint documents it for client_credentials).
@@ -452,9 +452,9 @@ std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& req
     for (const auto& kv : parsed->as_object())
       if (!kv.value().is_string())
         return oauth_error("invalid_request");
-    grant.client_metadata = parsed->as_object();
+    out.client_metadata = parsed->as_object();
   }
-  return grant;
+  return out;
 }
 
 Response Emulator::trigger_failed() {

@@ -115,15 +115,26 @@ class CognitoEmulatorTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void start() {
+  void start(std::vector<std::string> extra = {}) {
     port_ = agm::test::free_port();
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{agm::test::binary_dir() + "/bin/agm-cognito", "--host",
-                                 "127.0.0.1", "--port", std::to_string(port_), "--region",
-                                 "us-east-1", "--user-pool-id", kPool, "--state-dir", state_,
-                                 "--resource-server-scopes", "mtls-api/health.read",
-                                 "--resource-server-scopes", "mtls-api/admin"},
-        std::map<std::string, std::string>{}, true, dir_ + "/cognito.log");
+    std::vector<std::string> argv{agm::test::binary_dir() + "/bin/agm-cognito",
+                                  "--host",
+                                  "127.0.0.1",
+                                  "--port",
+                                  std::to_string(port_),
+                                  "--region",
+                                  "us-east-1",
+                                  "--user-pool-id",
+                                  kPool,
+                                  "--state-dir",
+                                  state_,
+                                  "--resource-server-scopes",
+                                  "mtls-api/health.read",
+                                  "--resource-server-scopes",
+                                  "mtls-api/admin"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    process_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, true,
+                                              dir_ + "/cognito.log");
     ASSERT_TRUE(agm::test::wait_for_port(port_, std::chrono::seconds(15)))
         << read_all(dir_ + "/cognito.log");
   }
@@ -263,6 +274,15 @@ TEST_F(CognitoEmulatorTest, TokenEndpointClientAuthAndScopes) {
   EXPECT_EQ(I(r.json(), "expires_in"), 300);
   const std::string jwt(S(r.json(), "access_token").value_or(""));
   EXPECT_EQ(S(jwt_part(jwt, 1), "scope"), "mtls-api/health.read mtls-api/admin");
+
+  // aws_client_metadata is accepted (and, without a trigger, has no effect).
+  r = token("grant_type=client_credentials&aws_client_metadata=" +
+                agm::core::percent_encode(R"({"cert_thumbprint":"abc"})"),
+            id, secret);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(jwt_part(S(r.json(), "access_token").value_or(""), 1).as_object().count("cnf"), 0U);
+  EXPECT_EQ(error_of(token("grant_type=client_credentials&aws_client_metadata=%5Bnot", id, secret)),
+            "invalid_request");
 
   // Credentials in the body instead of Basic.
   r = token("grant_type=client_credentials&client_id=" + id + "&client_secret=" + secret);
@@ -448,6 +468,65 @@ TEST_F(CognitoEmulatorTest, StatePersistsAndRotationKeepsOldKeyPublished) {
   ASSERT_EQ(http("POST", base() + "/_local/rotate-signing-key", {}, "").status, 200);
   EXPECT_NE(aws_jwt_verify(id, old_jwt).first, 0);
   EXPECT_EQ(aws_jwt_verify(id, new_jwt).first, 0);
+}
+
+// Pre token generation trigger (V3_0, client credentials): the emulator runs the function binary
+// through a Lambda Runtime API and applies its answer; a failing or misbehaving trigger refuses the
+// token.
+TEST_F(CognitoEmulatorTest, PreTokenGenerationTrigger) {
+  const std::string fixture = agm::test::binary_dir() + "/bin/cognito_pre_token_fixture";
+  process_->stop();
+  start({"--pre-token-generation-command", fixture});
+  const auto [id, secret] = create_client("bound", {"mtls-api/health.read", "mtls-api/admin"});
+  auto with_metadata = [&](const std::string& metadata, const std::string& scope) {
+    return token(
+        "grant_type=client_credentials" +
+            (scope.empty() ? std::string() : "&scope=" + agm::core::percent_encode(scope)) +
+            "&aws_client_metadata=" + agm::core::percent_encode(metadata),
+        id, secret);
+  };
+
+  Reply r = with_metadata(R"({"cert_thumbprint":"q1w2e3"})", "mtls-api/health.read");
+  ASSERT_EQ(r.status, 200) << r.body << read_all(dir_ + "/cognito.log");
+  const std::string jwt = S(r.json(), "access_token").value_or("");
+  const auto claims = jwt_part(jwt, 1);
+  EXPECT_EQ(S(claims, {"cnf", "x5t#S256"}), "q1w2e3");
+  EXPECT_EQ(S(claims, "seen_trigger_source"), "TokenGeneration_ClientCredentials");
+  EXPECT_EQ(S(claims, "seen_version"), "3");
+  EXPECT_EQ(S(claims, "seen_client_id"), id);
+  EXPECT_EQ(json::serialize(*agm::core::find(claims, "seen_scopes")),
+            R"(["mtls-api/health.read"])");
+  EXPECT_EQ(S(claims, "iss"), std::string("https://cognito-idp.us-east-1.amazonaws.com/") + kPool);
+  EXPECT_EQ(aws_jwt_verify(id, jwt, "mtls-api/health.read").first, 0);
+
+  // Scope overrides.
+  r = with_metadata(R"({"mode":"suppress"})", "mtls-api/admin");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(S(jwt_part(S(r.json(), "access_token").value_or(""), 1), "scope"),
+            "mtls-api/health.read");
+
+  // The trigger fails, or tries to set a claim Cognito reserves: no token.
+  r = with_metadata(R"({"mode":"deny"})", "");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r), "invalid_request");
+  EXPECT_FALSE(S(r.json(), "access_token").has_value());
+  r = with_metadata(R"({"mode":"reserved"})", "");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_FALSE(S(r.json(), "access_token").has_value());
+  // Still served after failures; client checks happen before the trigger runs.
+  EXPECT_EQ(with_metadata(R"({"cert_thumbprint":"x"})", "").status, 200);
+  EXPECT_EQ(error_of(token("grant_type=client_credentials", id, "wrong")), "invalid_client");
+
+  // SIGTERM: clean exit, the trigger's processes stopped with it.
+  const int status = process_->stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  bool left = false;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string cmd = read_all(entry.path().string() + "/cmdline");
+    if (cmd.rfind(fixture, 0) == 0)
+      left = true;
+  }
+  EXPECT_FALSE(left) << "a pre token generation process is still running";
 }
 
 }  // namespace
