@@ -25,6 +25,7 @@ build: configure ## build everything (debug preset)
 test: build lint check-static ## install, build and run every test and check (CI runs this)
 	ctest --preset debug --parallel $(JOBS)
 	$(MAKE) --no-print-directory test-asan
+	FUZZ_SECONDS=10 scripts/fuzz
 	@echo "make test: all checks passed"
 
 test-unit: build ## unit tests only

@@ -1,0 +1,52 @@
+// The authorizer's handler fed raw Runtime API payloads (payload 2.0 REQUEST events), with a
+// preloaded JWKS, a fake registry (fuzz_support.hpp) and, for the second handler, the TTL cache
+// and REQUIRE_CERT_BOUND_TOKEN. A bearer token ending in ".SIG" is signed first, so allows are
+// reachable. Properties: handle() never throws and always answers {"isAuthorized": bool}; an allow
+// carries client_id == kClientId and a 64-digit cert_thumbprint in its context.
+#include <cstdlib>
+
+#include "common/fuzz_support.hpp"
+#include "functions/authorizer/handler.hpp"
+
+namespace {
+
+void check(const std::string& out) {
+  agm::fuzz::maybe_print(out);
+  const auto parsed = agm::core::parse_json(out);
+  if (!parsed || !parsed->is_object())
+    std::abort();
+  const auto* allowed = parsed->as_object().if_contains("isAuthorized");
+  if (allowed == nullptr || !allowed->is_bool())
+    std::abort();
+  if (!allowed->as_bool())
+    return;
+  const auto* context = parsed->as_object().if_contains("context");
+  if (context == nullptr || !context->is_object())
+    std::abort();
+  const auto* client = context->as_object().if_contains("client_id");
+  const auto* thumb = context->as_object().if_contains("cert_thumbprint");
+  if (client == nullptr || !client->is_string() || client->as_string() != agm::fuzz::kClientId ||
+      thumb == nullptr || !thumb->is_string() || thumb->as_string().size() != 64)
+    std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static auto* verifier = new agm::fuzz::Verifier();
+  static agm::fuzz::FuzzRegistry registry;
+  static agm::mtls::CachedRegistry cached(registry, agm::fuzz::fixed_clock(),
+                                          std::chrono::seconds(30), std::chrono::seconds(5), 64);
+  static const agm::functions::authorizer::RouteScopes routes =
+      agm::functions::authorizer::parse_route_scopes("GET /health=mtls-api/health.read");
+  static const agm::functions::authorizer::Handler plain(
+      {routes, false}, registry, verifier->verifier, agm::fuzz::fixed_clock(),
+      agm::fuzz::null_logger());
+  static const agm::functions::authorizer::Handler bound({routes, true}, cached, verifier->verifier,
+                                                         agm::fuzz::fixed_clock(),
+                                                         agm::fuzz::null_logger());
+  const std::string payload = agm::fuzz::resign_event(agm::fuzz::as_view(data, size));
+  check(plain.handle(payload));
+  check(bound.handle(payload));
+  return 0;
+}

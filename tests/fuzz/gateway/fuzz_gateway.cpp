@@ -1,0 +1,113 @@
+// The API Gateway emulator's request handling. Its session (local/gateway/server.cpp) is a
+// coroutine over a TLS stream, so this target replays its steps on raw bytes: Beast's
+// request_parser with the gateway's limits (10240 header bytes, the body limit), then what
+// Gateway::handle does with a parsed request: split_target, match_route over local/routes.json,
+// identity_source_values, build_authorizer_event, build_integration_event; the body is also fed to
+// parse_simple_response and map_integration_response (the function answers the gateway maps), and
+// to client_cert_info. Properties: nothing throws; a mapped status is within 100..599; a route
+// that needs the authorizer is never reached without its identity source (Authorization).
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/fuzz_support.hpp"
+#include "local/gateway/config.hpp"
+#include "local/gateway/events.hpp"
+
+namespace http = boost::beast::http;
+
+namespace {
+
+const agm::local::GatewayConfig& config() {
+  static const agm::local::GatewayConfig c = [] {
+    agm::local::GatewayConfig g;
+    for (const char* name : {"token", "authorizer", "health"}) {
+      agm::local::FunctionConfig f;
+      f.name = name;
+      g.functions[name] = f;
+    }
+    std::ifstream in(AGM_PROJECT_ROOT "/local/routes.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    agm::local::parse_routes(text.str(), g);  // throws (and aborts the run) if the file is gone
+    return g;
+  }();
+  return c;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto& cfg = config();
+  const std::string_view input = agm::fuzz::as_view(data, size);
+
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(cfg.limits.max_header_bytes));
+  parser.body_limit(std::uint64_t{64} * 1024);  // the real 10 MB limit only costs time here
+  parser.eager(true);
+  boost::system::error_code ec;
+  std::size_t used = 0;
+  while (used < input.size() && !parser.is_done()) {
+    const std::size_t n =
+        parser.put(boost::asio::const_buffer(input.data() + used, input.size() - used), ec);
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec || n == 0)
+      break;
+    used += n;
+  }
+  if (!ec && !parser.is_done() && parser.is_header_done())
+    parser.put_eof(ec);  // the peer closed: a body without length ends here
+  if (ec || !parser.is_done())
+    return 0;  // the gateway answers 400/413/431 or closes
+
+  auto msg = parser.release();
+  agm::local::GatewayRequest req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  req.protocol = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  req.source_ip = "127.0.0.1";
+  for (const auto& f : msg)
+    req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  req.body = msg.body();
+  req.client_cert = agm::local::ClientCertInfo{
+      "-----BEGIN CERTIFICATE-----\n", "CN=fuzz", "CN=fuzz-ca", "01", "Jan  1 00:00:00 2027 GMT",
+      "Jan  1 00:00:00 2028 GMT"};
+  req.request_id = "fuzz";
+  req.time = agm::fuzz::fixed_clock().now();
+
+  const auto [raw_path, query] = agm::local::split_target(req.target);
+  (void)query;
+  if (const auto match = agm::local::match_route(cfg.routes, req.method, raw_path)) {
+    std::optional<boost::json::object> context;
+    if (match->route->authorizer) {
+      const auto& auth = cfg.authorizers.at(*match->route->authorizer);
+      const auto ids = agm::local::identity_source_values(auth, req);
+      if (ids) {
+        bool has_auth = false;
+        for (const auto& [k, v] : req.headers)
+          has_auth = has_auth || (agm::core::to_lower(k) == "authorization" && !v.empty());
+        if (!has_auth)
+          std::abort();  // the authorizer would run without its identity source
+        (void)boost::json::serialize(
+            agm::local::build_authorizer_event(req, cfg.api, *match, *ids));
+        context = boost::json::object{{"client_id", "fuzzclient"}};
+      }
+    }
+    (void)boost::json::serialize(
+        agm::local::build_integration_event(req, cfg.api, *match, context));
+  }
+  (void)agm::local::route_arn(cfg.api, req.method, raw_path);
+
+  (void)agm::local::parse_simple_response(req.body);
+  if (const auto mapped = agm::local::map_integration_response(req.body)) {
+    if (mapped->status < 100 || mapped->status > 599)
+      std::abort();
+  }
+  (void)agm::local::client_cert_info(req.body);
+  return 0;
+}

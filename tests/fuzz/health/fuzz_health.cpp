@@ -1,0 +1,23 @@
+// The health function's handler fed raw Runtime API payloads. Properties: handle() never throws,
+// answers 200 or 403 (CONTRACT section 5), and a 200 names the approved certificate.
+#include <cstdlib>
+
+#include "common/fuzz_support.hpp"
+#include "functions/health/handler.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const agm::functions::health::Handler handler(agm::fuzz::fixed_clock(),
+                                                       agm::fuzz::null_logger());
+  const std::string out = handler.handle(agm::fuzz::as_view(data, size));
+  agm::fuzz::maybe_print(out);
+  const auto parsed = agm::core::parse_json(out);
+  if (!parsed || !parsed->is_object())
+    std::abort();
+  const auto* status = parsed->as_object().if_contains("statusCode");
+  if (status == nullptr || !status->is_int64())
+    std::abort();
+  const auto code = status->as_int64();
+  if (code != 200 && code != 403)
+    std::abort();
+  return 0;
+}
