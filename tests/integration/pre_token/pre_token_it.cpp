@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -168,6 +170,39 @@ TEST_F(PreTokenIT, MissingConfigurationIsAnInitErrorNamingTheVariable) {
     ASSERT_TRUE(status.has_value()) << "pre-token did not exit";
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) != 0);
   }
+}
+
+// dist/pre-token/bootstrap (CONTRACT section 8) as `scripts/package` makes it, run with only its
+// variables.
+TEST_F(PreTokenIT, TheBundleServesAnInvocationWithOnlyItsVariables) {
+#ifdef AGM_SANITIZED
+  GTEST_SKIP() << "a sanitized program is never what gets packaged";
+#endif
+  char tmpl[] = "/tmp/agm-pre-token-bundle-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string work = tmpl;
+  const std::string pkg_log = work + "/package.log";
+  {
+    test::ChildProcess package({test::project_root() + "/scripts/package", "--build-dir",
+                                test::binary_dir(), "--out", work + "/dist"},
+                               {}, true, pkg_log);
+    const auto status = package.wait_for(180s);
+    ASSERT_TRUE(status.has_value()) << "scripts/package hung";
+    ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << read_file(pkg_log);
+  }
+  const auto cert = mtls::ClientCertificate::from_pem(stack->cert_a.cert_pem);
+  FakeRuntimeApi api;
+  api.push(v3_event("client-a", cert.thumbprint));
+  const std::string log = work + "/pre-token.log";
+  {
+    test::ChildProcess fn({work + "/dist/pre-token/bootstrap"}, stack->common_env(api), false, log);
+    const auto results = api.wait_results(1, 20s);
+    ASSERT_EQ(results.size(), 1U) << read_file(log);
+    EXPECT_EQ(results[0].kind, "response") << results[0].body << read_file(log);
+    EXPECT_NE(results[0].body.find(cert.x5t_s256), std::string::npos) << results[0].body;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(work, ec);
 }
 
 }  // namespace
