@@ -221,7 +221,7 @@ asio::awaitable<void> Gateway::accept_loop() {
         co_return;
       continue;  // e.g. EMFILE: keep serving the connections we have
     }
-    if (sessions_ >= kMaxSessions) {
+    if (*sessions_ >= kMaxSessions) {
       log_.warn("too many connections; closing a new one");
       continue;
     }
@@ -236,10 +236,12 @@ void Gateway::write_access_log(const json::object& entry) {
 }
 
 asio::awaitable<void> Gateway::session(tcp::socket socket) {
-  ++sessions_;
   struct Count {
-    std::size_t& n;
-    ~Count() { --n; }
+    std::shared_ptr<std::size_t> n;
+    explicit Count(std::shared_ptr<std::size_t> c) : n(std::move(c)) { ++*n; }
+    Count(const Count&) = delete;
+    Count& operator=(const Count&) = delete;
+    ~Count() { --*n; }
   } count{sessions_};
 
   boost::system::error_code ec;

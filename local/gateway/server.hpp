@@ -55,7 +55,9 @@ class Gateway {
   std::map<std::string, CacheEntry> auth_cache_;
   std::ofstream access_file_;
   std::ostream* access_out_ = nullptr;
-  std::size_t sessions_ = 0;
+  // Shared with each session's coroutine frame: frames still suspended when the gateway goes away
+  // are destroyed later, with the io_context, and must not touch the gateway then.
+  std::shared_ptr<std::size_t> sessions_ = std::make_shared<std::size_t>(0);
   bool stopped_ = false;
 };
 
