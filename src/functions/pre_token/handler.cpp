@@ -155,6 +155,21 @@ Decision Handler::decide(const json::value& event) const {
       return refuse_cert("record_not_yet_valid");
     if (now > record->not_after)
       return refuse_cert("record_expired");
+    // The scopes Cognito is about to grant must be ones the record allows (CONTRACT section 6
+    // rule 6). Our token function only ever asks for those; this catches a client that calls
+    // Cognito directly with its certificate's (public) thumbprint to get wider scopes. Absent
+    // `scopes`: nothing to check (the V3 event types mark it optional).
+    if (const json::value* scopes = core::find(*request, "scopes");
+        scopes != nullptr && !scopes->is_null()) {
+      if (!scopes->is_array())
+        return refuse_cert("event_malformed", "request.scopes is not an array");
+      for (const json::value& scope : scopes->as_array()) {
+        if (!scope.is_string())
+          return refuse_cert("event_malformed", "request.scopes holds a non-string");
+        if (!record->allows_scope(scope.as_string()))
+          return refuse_cert("scope_not_allowed", std::string(scope.as_string()));
+      }
+    }
 
     Decision d;
     d.allowed = true;
@@ -181,9 +196,11 @@ json::object Handler::respond(const json::value& event, const Decision& decision
   return out;
 }
 
-void Handler::log(const Decision& decision) const {
+void Handler::log(const Decision& decision, std::string_view request_id) const {
   try {
     json::object fields{{"reason", decision.reason}};
+    if (!request_id.empty())
+      fields["request_id"] = request_id;
     if (!decision.detail.empty())
       fields["detail"] = decision.detail;
     if (!decision.client_id.empty())
@@ -198,7 +215,8 @@ void Handler::log(const Decision& decision) const {
   }
 }
 
-lambda::invocation_response Handler::handle(std::string_view payload) const {
+lambda::invocation_response Handler::handle(std::string_view payload,
+                                            std::string_view request_id) const {
   Decision decision;
   std::optional<json::value> event;
   if (payload.size() > kMaxEventBytes) {
@@ -214,7 +232,7 @@ lambda::invocation_response Handler::handle(std::string_view payload) const {
   if (decision.allowed) {
     try {
       auto body = json::serialize(respond(*event, decision));
-      log(decision);
+      log(decision, request_id);
       return lambda::invocation_response::success(std::move(body), "application/json");
     } catch (const std::exception& e) {
       decision = refuse("internal_error", e.what());
@@ -222,7 +240,7 @@ lambda::invocation_response Handler::handle(std::string_view payload) const {
       decision = refuse("internal_error");
     }
   }
-  log(decision);
+  log(decision, request_id);
   return lambda::invocation_response::failure(kRefusedMessage, kRefusedErrorType);
 }
 

@@ -2,8 +2,9 @@
 // The pre-token function (CONTRACT section 8, RFC 8705 certificate-bound access tokens): a Cognito
 // pre token generation trigger, event version V3_0, for client_credentials grants. The token
 // function passes the presented certificate's thumbprint as aws_client_metadata; this handler
-// checks in the registry that the certificate belongs to the requesting app client and is ACTIVE
-// and within validity, and answers the same event with
+// checks in the registry that the certificate belongs to the requesting app client, is ACTIVE and
+// within validity, and allows every scope Cognito is about to grant, and answers the same event
+// with
 //   response.claimsAndScopeOverrideDetails.accessTokenGeneration.claimsToAddOrOverride =
 //     {"cnf": {"x5t#S256": base64url(SHA-256(DER))}}
 // Anything else fails the invocation (a Runtime API error), which makes Cognito refuse the token.
@@ -57,11 +58,13 @@ class Handler {
   [[nodiscard]] static core::json::object respond(const core::json::value& event,
                                                   const Decision& decision);
   // One invocation: success(the same event with the response) or failure(kRefusedMessage,
-  // kRefusedErrorType). Logs one JSON line per decision. Never throws.
-  [[nodiscard]] lambda::invocation_response handle(std::string_view payload) const;
+  // kRefusedErrorType). Logs one JSON line per decision (with `request_id`, the Lambda request id,
+  // when given). Never throws.
+  [[nodiscard]] lambda::invocation_response handle(std::string_view payload,
+                                                   std::string_view request_id = {}) const;
 
  private:
-  void log(const Decision& decision) const;
+  void log(const Decision& decision, std::string_view request_id) const;
 
   mtls::RegistryReader& registry_;
   const core::Clock& clock_;

@@ -44,7 +44,7 @@ int main() {
         dynamo.http.timeout = std::chrono::milliseconds(2000);
         auto instance = std::make_shared<Instance>(std::move(config), std::move(dynamo), log);
         return agm::lambda::handler_fn([instance](const agm::lambda::invocation_request& request) {
-          return instance->handler.handle(request.payload);
+          return instance->handler.handle(request.payload, request.request_id);
         });
       });
 }

@@ -292,6 +292,38 @@ TEST_F(PreTokenTest, OtherTriggerSourcesAndVersionsAreRefused) {
   EXPECT_EQ(registry.calls.load(), 1);
 }
 
+TEST_F(PreTokenTest, ScopesTheRecordDoesNotAllowAreRefused) {
+  // A record restricted to health.read; the token function asks only for allowed scopes, but a
+  // client calling Cognito directly with its (public) thumbprint could ask for more.
+  registry.records[thumb_a].scopes = std::vector<std::string>{"mtls-api/health.read"};
+  auto ev = v3_event("client-a", thumb_a);
+  EXPECT_TRUE(call(ev).is_success()) << log_out.str();
+  ev["request"].as_object()["scopes"] = json::array{"mtls-api/health.read", "mtls-api/admin"};
+  EXPECT_EQ(refused_reason(ev), "scope_not_allowed");
+  EXPECT_NE(log_out.str().find(R"("detail":"mtls-api/admin")"), std::string::npos);
+  ev["request"].as_object()["scopes"] = json::array{};
+  EXPECT_TRUE(call(ev).is_success());
+  ev["request"].as_object().erase("scopes");
+  EXPECT_TRUE(call(ev).is_success());
+  ev["request"].as_object()["scopes"] = "mtls-api/health.read";
+  EXPECT_EQ(refused_reason(ev), "event_malformed");
+  ev["request"].as_object()["scopes"] = json::array{1};
+  EXPECT_EQ(refused_reason(ev), "event_malformed");
+  // A record without scopes allows any scope of its client.
+  registry.records[thumb_a].scopes.reset();
+  ev["request"].as_object()["scopes"] = json::array{"mtls-api/health.read", "mtls-api/admin"};
+  EXPECT_TRUE(call(ev).is_success());
+}
+
+TEST_F(PreTokenTest, TheLambdaRequestIdIsLogged) {
+  (void)Handler(registry, clock, logger)
+      .handle(json::serialize(v3_event("client-a", thumb_a)), "8f5c-req");
+  (void)Handler(registry, clock, logger).handle("nope", "9a6d-req");
+  const std::string log = log_out.str();
+  EXPECT_NE(log.find(R"("request_id":"8f5c-req")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("request_id":"9a6d-req")"), std::string::npos) << log;
+}
+
 TEST_F(PreTokenTest, ARegistryErrorIsARefusal) {
   registry.unavailable = true;
   EXPECT_EQ(refused_reason(v3_event("client-a", thumb_a)), "registry_unavailable");
