@@ -176,6 +176,7 @@ class RuntimeApi(Server):
         self.responses = queue.Queue()
         self.init_errors = queue.Queue()
         self.counter = 0
+        self.first_next = None
         self.lock = threading.Lock()
 
         class H(_Quiet):
@@ -183,6 +184,8 @@ class RuntimeApi(Server):
                 api = self.server.owner
                 if not self.path.endswith("/runtime/invocation/next"):
                     return self.reply(404, b"{}")
+                if api.first_next is None:  # the function's init is done when it first asks
+                    api.first_next = time.perf_counter()
                 while True:  # a bounded wait per poll; the function simply polls again
                     try:
                         rid, payload = api.events.get(timeout=1.0)
