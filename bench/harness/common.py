@@ -177,6 +177,7 @@ class RuntimeApi(Server):
         self.init_errors = queue.Queue()
         self.counter = 0
         self.first_next = None
+        self.delivered = {}
         self.lock = threading.Lock()
 
         class H(_Quiet):
@@ -198,6 +199,7 @@ class RuntimeApi(Server):
                     "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30000),
                     "Lambda-Runtime-Invoked-Function-Arn":
                         "arn:aws:lambda:us-east-1:123456789012:function:bench"})
+                api.delivered[rid] = time.perf_counter()  # the event is with the function
 
             def do_POST(self):
                 api = self.server.owner
