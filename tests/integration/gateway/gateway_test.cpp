@@ -504,6 +504,43 @@ TEST_F(GatewayTest, StalledRequestIsDroppedAfterTheHeaderTimeout) {
   SSL_CTX_free(ctx);
 }
 
+TEST_F(GatewayTest, ClientsThatGoAwayMidRequestDoNotDisturbOthers) {
+  // Gone while the function runs: the gateway's write fails, nothing else happens.
+  Reply gone = call({.path = "/echo?hold=800", .timeout_ms = 200});
+  EXPECT_NE(gone.code, CURLE_OK);
+  // Gone in the middle of the body.
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_EQ(SSL_CTX_use_certificate_file(ctx, pki->good.cert.c_str(), SSL_FILETYPE_PEM), 1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(ctx, pki->good.key.c_str(), SSL_FILETYPE_PEM), 1);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  ASSERT_EQ(SSL_connect(ssl), 1);
+  const std::string partial =
+      "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\n\r\n0123456789";
+  ASSERT_GT(SSL_write(ssl, partial.data(), static_cast<int>(partial.size())), 0);
+  SSL_free(ssl);
+  ::close(fd);  // no close_notify: an abrupt end
+  SSL_CTX_free(ctx);
+  // Garbage instead of TLS.
+  int raw = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(raw, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const char junk[] = "GET / HTTP/1.1\r\n\r\n";
+  ASSERT_GT(::send(raw, junk, sizeof junk - 1, 0), 0);
+  ::close(raw);
+
+  // This request outlasts the abandoned one (whose answer meets a closed connection meanwhile),
+  // and is served.
+  Reply ok = call({.path = "/echo?hold=900"});
+  EXPECT_EQ(ok.status, 201) << ok.error;
+  EXPECT_TRUE(gateway->running());
+}
+
 TEST_F(GatewayTest, OversizedBodyIs413WhileOthersAreServed) {
   auto slow = std::async(std::launch::async, [] { return call({.path = "/echo?hold=800"}); });
   Reply big = call({.method = "POST",
