@@ -82,7 +82,7 @@ def _worker(env, port, request, keepalive, seconds, out):
 
 
 def load(env, port, token, keepalive, seconds, workers):
-    headers = [f"GET /health HTTP/1.1", "Host: localhost",
+    headers = ["GET /health HTTP/1.1", "Host: localhost",
                "Connection: " + ("keep-alive" if keepalive else "close")]
     if token:
         headers.append("Authorization: Bearer " + token)
@@ -104,6 +104,89 @@ def load(env, port, token, keepalive, seconds, workers):
     errors = sum(r[1] for r in results)
     return {"per_second": ok / elapsed, "ok": ok, "errors": errors, "seconds": elapsed,
             "workers": workers}
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    comm = text[text.index("(") + 1:text.rindex(")")]
+    fields = text[text.rindex(")") + 2:].split()
+    # fields[1] is ppid, fields[11] utime, fields[12] stime (proc(5), counted from field 3)
+    return comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK * 1000.0
+
+
+def tree_cpu_ms(root_pid):
+    """CPU ms so far of root_pid and its descendants, by command name (zombies excluded)."""
+    procs = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                procs[int(entry)] = _stat(int(entry))
+            except (OSError, ValueError):
+                pass
+    children = {}
+    for pid, (_, ppid, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = {}, [root_pid]
+    while todo:
+        pid = todo.pop()
+        if pid in procs:
+            comm, _, cpu = procs[pid]
+            out[comm] = out.get(comm, 0.0) + cpu
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def measured_load(root_pid, *args):
+    """load(), plus the server side's CPU ms per successful request (by process name)."""
+    before = tree_cpu_ms(root_pid)
+    result = load(*args)
+    after = tree_cpu_ms(root_pid)
+    result["server_cpu_ms_per_request"] = {
+        k: (after[k] - before.get(k, 0.0)) / max(result["ok"], 1) for k in after}
+    return result
+
+
+def profile(root_pid, comm, path, run_load):
+    """perf record -g of the process named comm under root_pid while run_load() runs."""
+    pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    target = None
+    for p in pids:
+        try:
+            name, _, _ = _stat(int(p))
+        except (OSError, ValueError):
+            continue
+        if name == comm and root_pid in _ancestors(int(p)):
+            target = int(p)
+    if target is None:
+        return {"error": f"no {comm} under {root_pid}"}
+    rec = subprocess.Popen(["perf", "record", "-g", "-F", "2000", "-o", path, "-p", str(target)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        result = run_load()
+    finally:
+        rec.send_signal(2)  # SIGINT: perf writes its file and exits
+        try:
+            rec.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            stop(rec)
+    result["perf_data"] = path
+    return result
+
+
+def _ancestors(pid):
+    out = []
+    while pid > 1:
+        try:
+            _, pid, _ = _stat(pid)
+        except (OSError, ValueError):
+            break
+        out.append(pid)
+    return out
 
 
 def get_token(env, port):
@@ -187,9 +270,16 @@ def run(build_dir, results_dir, seconds=8, workers=2):
         if warmup["ok"] == 0:
             raise RuntimeError(f"GET /health through the gateway never returned 200: {warmup}")
         print(f"  gateway: handshakes ({seconds} s, {workers} workers)", flush=True)
-        out["gateway_handshakes"] = load(stack_env, gw, token, False, seconds, workers)
+        out["gateway_handshakes"] = measured_load(proc.pid, stack_env, gw, token, False, seconds,
+                                                  workers)
+        if os.environ.get("BENCH_PROFILE_GATEWAY"):  # a perf profile of the gateway (analysis)
+            out["gateway_profile"] = profile(proc.pid, "agm-gateway",
+                                             os.environ["BENCH_PROFILE_GATEWAY"],
+                                             lambda: load(stack_env, gw, token, False, seconds,
+                                                          workers))
         print(f"  gateway: kept-alive requests ({seconds} s, {workers} workers)", flush=True)
-        out["gateway_keepalive"] = load(stack_env, gw, token, True, seconds, workers)
+        out["gateway_keepalive"] = measured_load(proc.pid, stack_env, gw, token, True, seconds,
+                                                 workers)
         server_dir = os.path.join(state, "server")
         nginx_dir = os.path.join(state, "nginx")
         os.makedirs(nginx_dir)
@@ -206,9 +296,11 @@ def run(build_dir, results_dir, seconds=8, workers=2):
         try:
             wait_for_port(nport)
             print(f"  nginx: handshakes ({seconds} s, {workers} workers)", flush=True)
-            out["nginx_handshakes"] = load(stack_env, nport, token, False, seconds, workers)
+            out["nginx_handshakes"] = measured_load(nginx.pid, stack_env, nport, token, False,
+                                                    seconds, workers)
             print(f"  nginx: kept-alive requests ({seconds} s, {workers} workers)", flush=True)
-            out["nginx_keepalive"] = load(stack_env, nport, token, True, seconds, workers)
+            out["nginx_keepalive"] = measured_load(nginx.pid, stack_env, nport, token, True,
+                                                   seconds, workers)
         finally:
             stop(nginx)
     finally:
