@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <regex>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
@@ -189,6 +191,72 @@ json::object page(const Map& map, const json::object& in, std::int64_t max_defau
     out["NextToken"] = core::base64_encode(last->first);
   }
   return out;
+}
+
+// The patterns of the API reference, by hand (std::regex trips GCC 12's -Wmaybe-uninitialized
+// under the sanitizer build). ClientName: [\w\s+=,.@-]{1,128}.
+bool valid_client_name(std::string_view name) {
+  if (name.empty() || name.size() > 128)
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) != 0 || std::isspace(u) != 0 ||
+           std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+  });
+}
+
+// Identifier: [\x21\x23-\x5B\x5D-\x7E]{1,256}; ScopeName additionally excludes '/' (\x2F).
+bool valid_identifier(std::string_view text, bool is_scope_name) {
+  if (text.empty() || text.size() > 256)
+    return false;
+  return std::all_of(text.begin(), text.end(), [&](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x21 && u <= 0x7E && c != '"' && c != '\\' && !(is_scope_name && c == '/');
+  });
+}
+
+bool all_of_chars(std::string_view s, std::string_view allowed_extra, bool lower_alnum) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
+    const bool alnum =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (!lower_alnum && c >= 'A' && c <= 'Z');
+    return alnum || allowed_extra.find(c) != std::string_view::npos;
+  });
+}
+
+// `AWS4-HMAC-SHA256 Credential=AKID/YYYYMMDD/region/service/aws4_request, SignedHeaders=a;b,
+// Signature=<64 hex>`: the shape an SDK sends. Returns {region, service}; nullopt otherwise.
+std::optional<std::pair<std::string, std::string>> parse_sigv4_scope(std::string_view header) {
+  static constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256 ";
+  if (header.substr(0, kAlgorithm.size()) != kAlgorithm)
+    return std::nullopt;
+  std::vector<std::string_view> parts;
+  std::string_view rest = header.substr(kAlgorithm.size());
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    parts.push_back(core::trim(rest.substr(0, comma)));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  if (parts.size() != 3 || parts[0].substr(0, 11) != "Credential=" ||
+      parts[1].substr(0, 14) != "SignedHeaders=" || parts[2].substr(0, 10) != "Signature=")
+    return std::nullopt;
+  std::vector<std::string_view> cred;
+  std::string_view c = parts[0].substr(11);
+  for (std::size_t slash = c.find('/');; slash = c.find('/')) {
+    cred.push_back(c.substr(0, slash));
+    if (slash == std::string_view::npos)
+      break;
+    c = c.substr(slash + 1);
+  }
+  const std::string_view signature = parts[2].substr(10);
+  if (cred.size() != 5 || cred[0].empty() || cred[0].find(' ') != std::string_view::npos ||
+      cred[1].size() != 8 || !all_of_chars(cred[1], "", true) ||
+      cred[1].find_first_not_of("0123456789") != std::string_view::npos ||
+      !all_of_chars(cred[2], "-", true) || !all_of_chars(cred[3], "-", true) ||
+      cred[4] != "aws4_request" || !all_of_chars(parts[1].substr(14), ";-", true) ||
+      signature.size() != 64 ||
+      signature.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return std::nullopt;
+  return std::make_pair(std::string(cred[2]), std::string(cred[3]));
 }
 
 // Creates the state directory (0700: it holds keys and secrets) when missing.
@@ -588,15 +656,12 @@ Response Emulator::idp(const Request& request) {
   if (auth == request.headers.end())
     return api_error(
         ApiError{"MissingAuthenticationTokenException", "Missing Authentication Token"});
-  static const std::regex kSigV4(
-      R"(AWS4-HMAC-SHA256 Credential=[^/\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request, ?)"
-      R"(SignedHeaders=[a-z0-9;-]+, ?Signature=[0-9a-f]{64})");
-  std::smatch m;
-  if (!std::regex_match(auth->second, m, kSigV4) || request.headers.count("x-amz-date") == 0U)
+  const auto scope = parse_sigv4_scope(auth->second);
+  if (!scope || request.headers.count("x-amz-date") == 0U)
     return api_error(ApiError{"IncompleteSignatureException",
                               "Authorization header requires AWS4-HMAC-SHA256 Credential, "
                               "SignedHeaders and Signature, and X-Amz-Date is required"});
-  if (m[1].str() != config_.region || m[2].str() != "cognito-idp")
+  if (scope->first != config_.region || scope->second != "cognito-idp")
     return api_error(
         ApiError{"InvalidSignatureException", "Credential should be scoped to region '" +
                                                   config_.region + "' and service 'cognito-idp'"});
@@ -660,8 +725,7 @@ bool Emulator::scope_exists(std::string_view scope) const {
 // an attribute, Amazon Cognito sets it to its default value"), so both start from defaults.
 void Emulator::apply_client_settings(json::object& client, const json::object& in) const {
   const std::string name = require_string(in, "ClientName");
-  static const std::regex kName(R"([\w\s+=,.@-]{1,128})");
-  if (!std::regex_match(name, kName))
+  if (!valid_client_name(name))
     throw invalid_parameter("1 validation error detected: Value '" + name +
                             "' at 'clientName' failed to satisfy constraint: Member must satisfy "
                             "regular expression pattern: [\\w\\s+=,.@-]+");
@@ -803,9 +867,7 @@ json::object Emulator::create_resource_server(const json::object& in) {
   check_pool(in);
   const std::string identifier = require_string(in, "Identifier");
   const std::string name = require_string(in, "Name");
-  static const std::regex kIdentifier(R"([\x21\x23-\x5B\x5D-\x7E]{1,256})");
-  static const std::regex kScopeName(R"([\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256})");
-  if (!std::regex_match(identifier, kIdentifier))
+  if (!valid_identifier(identifier, false))
     throw invalid_parameter("1 validation error detected: Value '" + identifier +
                             "' at 'identifier' failed to satisfy constraint");
   if (name.empty() || name.size() > 256)
@@ -819,7 +881,7 @@ json::object Emulator::create_resource_server(const json::object& in) {
     for (const auto& s : it->value().as_array()) {
       const auto sn = core::get_string(s, "ScopeName");
       const auto sd = core::get_string(s, "ScopeDescription");
-      if (!sn || !std::regex_match(std::string(*sn), kScopeName) || !sd || sd->empty())
+      if (!sn || !valid_identifier(*sn, true) || !sd || sd->empty())
         throw invalid_parameter("each scope needs a ScopeName (no '/') and a ScopeDescription");
       scopes.push_back(json::object{{"ScopeName", *sn}, {"ScopeDescription", *sd}});
     }
