@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_BUILD := cmake --build --parallel $(JOBS)
 
 .PHONY: help deps configure build test test-unit test-asan lint format tidy check-static \
-        check-infra check-workflows check-scripts local package bench fuzz clean
+        check-infra check-workflows check-scripts local package bench soak fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -66,6 +66,12 @@ bench: deps ## benchmarks (Google Benchmark and the peers); results in bench/res
 	cmake --preset release >/dev/null
 	$(CMAKE_BUILD) --preset release
 	@scripts/bench
+
+soak: deps ## 10-minute soak of the local stack (SOAK_SECONDS); writes docs/reliability.md
+	@scripts/install-deps --bench
+	cmake --preset release >/dev/null
+	$(CMAKE_BUILD) --preset release
+	@scripts/soak
 
 fuzz: deps ## run each fuzz target (FUZZ_SECONDS per target)
 	@scripts/fuzz
