@@ -268,7 +268,17 @@ std::optional<std::vector<std::string>> identity_source_values(const AuthorizerC
   for (const auto& source : auth.identity_sources) {
     std::optional<std::string> v;
     if (source.starts_with("$request.header.")) {
-      v = header_value(req, core::to_lower(source.substr(std::string("$request.header.").size())));
+      // Empty occurrences are skipped: repeated empty headers would otherwise join to "," and
+      // count as present (found by tests/fuzz/gateway). An identity source made only of empty
+      // values is missing: 401 without invoking the authorizer.
+      const std::string name =
+          core::to_lower(source.substr(std::string("$request.header.").size()));
+      for (const auto& [k, hv] : req.headers) {
+        if (core::to_lower(k) != name || core::trim(hv).empty()) {
+          continue;
+        }
+        v = v ? *v + "," + hv : hv;
+      }
     } else if (source.starts_with("$request.querystring.")) {
       std::string name = source.substr(std::string("$request.querystring.").size());
       auto raw_query = split_target(req.target).second;
@@ -277,8 +287,9 @@ std::optional<std::vector<std::string>> identity_source_values(const AuthorizerC
         if (part.substr(0, eq) != name || eq == std::string_view::npos)
           continue;
         auto val = core::percent_decode(part.substr(eq + 1), false);
-        if (val)
+        if (val && !core::trim(*val).empty()) {
           v = v ? *v + "," + *val : *val;
+        }
       }
     }
     // "If a specified identity source is missing, null, or empty, API Gateway returns a 401

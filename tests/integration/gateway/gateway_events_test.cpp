@@ -141,6 +141,14 @@ TEST(GatewayEvents, IdentitySourcesMissingOrEmptyAreNone) {
   req.target = "/x?k=1";
   req.headers = {{"authorization", "  "}};
   EXPECT_FALSE(identity_source_values(auth, req));
+  // Repeated empty headers are still no identity source (they must not join to ",").
+  req.headers = {{"authorization", ""}, {"Authorization", " "}};
+  EXPECT_FALSE(identity_source_values(auth, req));
+  req.headers = {{"authorization", ""}, {"Authorization", "t"}};
+  ASSERT_TRUE(identity_source_values(auth, req));
+  EXPECT_EQ(identity_source_values(auth, req)->front(), "t");
+  req.target = "/x?k=&k=";
+  EXPECT_FALSE(identity_source_values(auth, req));
 }
 
 TEST(GatewayEvents, AuthorizerEventShape) {
