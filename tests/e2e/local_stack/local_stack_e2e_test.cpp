@@ -2,19 +2,11 @@
 // (which runs the real token, authorizer and health binaries of this build) on free ports with a
 // temporary state dir; the cases talk to it with curl (real TLS, client certificates) and onboard
 // clients with mtlsctl only. After a stop no process of the stack may remain.
-#include <dirent.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <map>
-#include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,193 +14,14 @@
 #include "core/encoding.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "e2e/support/local_stack.hpp"
 #include "mtls/pki.hpp"
-#include "support/process.hpp"
 
 namespace json = boost::json;
-using agm::test::ChildProcess;
+using namespace agm::test::e2e;  // NOLINT(google-build-using-namespace): the e2e helpers
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& data) {
-  std::ofstream out(path, std::ios::trunc);
-  out << data;
-}
-
-std::string make_temp_dir(const std::string& prefix) {
-  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr)
-    throw std::runtime_error("mkdtemp failed");
-  return tmpl;
-}
-
-// `KEY=value` lines; values may be shell-quoted by printf %q (only backslash escapes appear for
-// our paths and ids, which are plain).
-std::map<std::string, std::string> parse_env_file(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#')
-      continue;
-    const auto eq = line.find('=');
-    if (eq == std::string::npos)
-      continue;
-    std::string value;
-    for (std::size_t i = eq + 1; i < line.size(); ++i) {
-      if (line[i] == '\\' && i + 1 < line.size())
-        ++i;
-      value.push_back(line[i]);
-    }
-    out[line.substr(0, eq)] = value;
-  }
-  return out;
-}
-
-// Every pid whose command line or environment mentions `needle` (other than this process).
-std::vector<std::string> processes_mentioning(const std::string& needle) {
-  std::vector<std::string> found;
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr)
-    return found;
-  const std::string self = std::to_string(getpid());
-  while (dirent* e = readdir(proc)) {
-    const std::string pid = e->d_name;
-    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid == self)
-      continue;
-    for (const char* file : {"/cmdline", "/environ"}) {
-      const std::string text = read_all("/proc/" + pid + file);
-      if (text.find(needle) != std::string::npos) {
-        std::string cmd = read_all("/proc/" + pid + "/cmdline");
-        std::replace(cmd.begin(), cmd.end(), '\0', ' ');
-        found.push_back(pid + ": " + cmd);
-        break;
-      }
-    }
-  }
-  closedir(proc);
-  return found;
-}
-
-bool port_in_use(std::uint16_t port) {
-  return agm::test::wait_for_port(port, 50ms);
-}
-
-struct Result {
-  int exit_code = -1;  // the program's exit status
-  long http = 0;       // HTTP status (curl), 0 when none
-  std::string body;    // response body (curl) or output (others)
-};
-
-// One scripts/local run.
-class Stack {
- public:
-  explicit Stack(std::string state_dir) : state_dir_(std::move(state_dir)) {
-    gateway_port_ = agm::test::free_port();
-    dynamodb_port_ = agm::test::free_port();
-    cognito_port_ = agm::test::free_port();
-    log_ = state_dir_ + "-stack.log";
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{agm::test::project_root() + "/scripts/local"},
-        std::map<std::string, std::string>{{"LOCAL_STATE_DIR", state_dir_},
-                                           {"BUILD_DIR", agm::test::binary_dir()},
-                                           {"GATEWAY_PORT", std::to_string(gateway_port_)},
-                                           {"DYNAMODB_PORT", std::to_string(dynamodb_port_)},
-                                           {"COGNITO_PORT", std::to_string(cognito_port_)},
-                                           {"REGISTRY_CACHE_TTL_SECONDS", "1"},
-                                           {"LOG_LEVEL", "warn"}},
-        true, log_);
-  }
-
-  // Waits (bounded) for `.local/env`; false when the stack exits or times out first.
-  bool wait_ready(std::chrono::seconds timeout = 180s) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-      if (std::filesystem::exists(state_dir_ + "/env")) {
-        env_ = parse_env_file(read_all(state_dir_ + "/env"));
-        return true;
-      }
-      if (!process_->running())
-        return false;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  }
-
-  // SIGTERM to the script only (as `kill PID`): it must stop everything it started. Returns the
-  // exit status.
-  std::optional<int> terminate(std::chrono::seconds timeout = 30s) {
-    kill(process_->pid(), SIGTERM);
-    return process_->wait_for(timeout);
-  }
-
-  [[nodiscard]] std::string log() const { return read_all(log_); }
-  [[nodiscard]] const std::map<std::string, std::string>& env() const { return env_; }
-  [[nodiscard]] std::string env(const std::string& key) const {
-    const auto it = env_.find(key);
-    return it == env_.end() ? std::string() : it->second;
-  }
-  [[nodiscard]] std::vector<std::uint16_t> ports() const {
-    return {gateway_port_, dynamodb_port_, cognito_port_};
-  }
-  [[nodiscard]] const std::string& state_dir() const { return state_dir_; }
-
- private:
-  std::string state_dir_;
-  std::string log_;
-  std::uint16_t gateway_port_ = 0, dynamodb_port_ = 0, cognito_port_ = 0;
-  std::unique_ptr<ChildProcess> process_;
-  std::map<std::string, std::string> env_;
-};
-
-// Runs a program with the stack's env; stdout+stderr to a file.
-Result run(const Stack& stack, const std::string& work, std::vector<std::string> argv) {
-  static int counter = 0;
-  const std::string out = work + "/run-" + std::to_string(++counter) + ".out";
-  ChildProcess p(std::move(argv), stack.env(), true, out);
-  const auto status = p.wait_for(60s);
-  Result r;
-  r.exit_code = status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
-  r.body = read_all(out);
-  return r;
-}
-
-// curl with the server CA; `args` add the client certificate, headers, data. Body and status
-// come back separately; curl's own exit code says whether TLS worked.
-Result curl(const Stack& stack, const std::string& work, std::vector<std::string> args) {
-  static int counter = 0;
-  const std::string body_file = work + "/curl-" + std::to_string(++counter) + ".body";
-  std::vector<std::string> argv{
-      "curl", "-s",      "--max-time", "20",          "--cacert", stack.env("SERVER_CA"),
-      "-o",   body_file, "-w",         "%{http_code}"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  Result r = run(stack, work, argv);
-  r.http = std::strtol(r.body.c_str(), nullptr, 10);
-  r.body = read_all(body_file);
-  return r;
-}
-
-std::vector<std::string> with_cert(const std::string& cert, const std::string& key,
-                                   std::vector<std::string> rest) {
-  std::vector<std::string> out{"--cert", cert, "--key", key};
-  out.insert(out.end(), rest.begin(), rest.end());
-  return out;
-}
-
-std::string json_string(const std::string& text, std::string_view key) {
-  const auto v = agm::core::parse_json(text);
-  if (!v)
-    return {};
-  return std::string(agm::core::get_string(*v, key).value_or(""));
-}
 
 class LocalStackE2E : public ::testing::Test {
  protected:
@@ -260,34 +73,9 @@ class LocalStackE2E : public ::testing::Test {
     return json_string(r.body, "access_token");
   }
 
-  // An onboarded client through mtlsctl only: create, issue, register. Returns id, secret,
-  // cert, key.
-  struct Client {
-    std::string id, secret, cert, key;
-  };
+  // An onboarded client through mtlsctl only: create, issue, register.
   static Client onboard(const std::string& name) {
-    const std::string mtlsctl = stack().env("MTLSCTL");
-    Client c;
-    const Result created = run(stack(), work(),
-                               {mtlsctl, "client", "create", "--name", name, "--scopes",
-                                "mtls-api/health.read", "--json"});
-    EXPECT_EQ(created.exit_code, 0) << created.body;
-    const auto brace = created.body.find('{');
-    const std::string js = brace == std::string::npos ? "" : created.body.substr(brace);
-    c.id = json_string(js, "client_id");
-    c.secret = json_string(js, "client_secret");
-    EXPECT_FALSE(c.id.empty()) << created.body;
-    const std::string dir = work() + "/" + name;
-    const Result issued = run(stack(), work(),
-                              {mtlsctl, "cert", "issue", "--ca-dir", stack().env("CA_DIR"),
-                               "--client-id", c.id, "--out-dir", dir});
-    EXPECT_EQ(issued.exit_code, 0) << issued.body;
-    c.cert = dir + "/" + c.id + ".pem";
-    c.key = dir + "/" + c.id + ".key";
-    const Result reg = run(stack(), work(),
-                           {mtlsctl, "client", "register", "--cert", c.cert, "--client-id", c.id});
-    EXPECT_EQ(reg.exit_code, 0) << reg.body;
-    return c;
+    return agm::test::e2e::onboard(stack(), work(), name);
   }
 
   static std::string* work_;
