@@ -14,6 +14,7 @@
 // thumbprint, which a test below checks).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -260,6 +261,13 @@ TEST_F(CertBindingE2E, TriggerRefusesAnotherClientsThumbprint) {
       cognito_token(b.id, b.secret, R"({"cert_thumbprint":")" + thumbprint(b.cert) + R"("})");
   ASSERT_EQ(own.http, 200) << own.body;
   EXPECT_EQ(cnf_of(json_string(own.body, "access_token")), x5t_s256(b.cert));
+
+  // The trigger ran as a process of this stack (so the no-process-left check at the end of the
+  // suite covers it too).
+  const auto running = processes_mentioning(stack().state_dir());
+  EXPECT_TRUE(std::any_of(running.begin(), running.end(), [](const std::string& p) {
+    return p.find("/bin/pre-token") != std::string::npos;
+  })) << "no pre-token process found";
 
   const Result none = cognito_token(b.id, b.secret, "");
   EXPECT_EQ(none.http, 400) << none.body;
