@@ -73,11 +73,8 @@ async function registryRecord(thumbprint) {
   const hit = registry.get(thumbprint);
   if (hit && hit.expires > now) return hit.item;
   const out = await dynamodb.send(
-    new GetItemCommand({
-      TableName: TABLE,
-      Key: { thumbprint: { S: thumbprint } },
-      ConsistentRead: true,
-    }),
+    // An eventually consistent read, as ours does.
+    new GetItemCommand({ TableName: TABLE, Key: { thumbprint: { S: thumbprint } } }),
   );
   const item = out.Item ?? null;
   const ttl = item ? REGISTRY_TTL : Math.min(REGISTRY_TTL, 5);

@@ -60,8 +60,8 @@ def registry_record(thumbprint):
     hit = _registry.get(thumbprint)
     if hit and hit[0] > now:
         return hit[1]
-    item = dynamodb.get_item(TableName=TABLE, Key={"thumbprint": {"S": thumbprint}},
-                             ConsistentRead=True).get("Item")
+    # An eventually consistent read, as ours does.
+    item = dynamodb.get_item(TableName=TABLE, Key={"thumbprint": {"S": thumbprint}}).get("Item")
     ttl = REGISTRY_TTL if item else min(REGISTRY_TTL, 5)
     if ttl > 0:
         _registry[thumbprint] = (now + ttl, item)
