@@ -11,8 +11,11 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import functions  # noqa: E402
@@ -375,6 +378,39 @@ def main():
                 st = json.load(f)
         report(a, bench, meta, fn, st)
         return
+    # Other builds may relink the shared build directory while this runs (a half-written binary
+    # cannot be executed): measure a private copy of the programs, taken when each is complete.
+    snapshot = tempfile.mkdtemp(prefix="agm-bench-bin-")
+    try:
+        a.build_dir = snapshot_programs(a.build_dir, snapshot)
+        measure(a, bench, meta)
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
+
+
+PROGRAMS = ("authorizer", "token", "health", "agm-gateway", "agm-cognito", "mtlsctl")
+
+
+def snapshot_programs(build_dir, snapshot):
+    os.makedirs(os.path.join(snapshot, "bin"))
+    for name in PROGRAMS:
+        src = os.path.join(build_dir, "bin", name)
+        give_up = time.monotonic() + 300
+        while True:  # executable and unchanged for a second: the linker is done with it
+            try:
+                before = os.stat(src).st_mtime_ns
+                time.sleep(1)
+                if os.access(src, os.X_OK) and os.stat(src).st_mtime_ns == before:
+                    shutil.copy2(src, os.path.join(snapshot, "bin", name))
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > give_up:
+                raise RuntimeError(f"{src} never became a complete executable")
+    return snapshot
+
+
+def measure(a, bench, meta):
     print("== functions: ours and the peers", flush=True)
     if a.quick:
         fn = functions.run(a.build_dir, a.results, cold_runs=3, invocations=200, decisions=300)
