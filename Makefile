@@ -3,6 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 JOBS ?= $(shell nproc)
 CMAKE_BUILD := cmake --build --parallel $(JOBS)
+# What `make local` and `make package` need of the release build (not its tests and benchmarks).
+FUNCTION_TARGETS := function_token function_authorizer function_health function_pre_token bundle_launcher
+LOCAL_TARGETS := $(FUNCTION_TARGETS) agm_gateway agm_cognito mtlsctl
 
 .PHONY: help deps configure build test test-unit test-asan lint format tidy check-static \
         check-infra check-workflows check-scripts local package bench soak fuzz clean
@@ -53,12 +56,12 @@ check-workflows: deps ## actionlint on the GitHub workflows
 
 local: deps ## build and run the whole local stack in the foreground
 	cmake --preset release >/dev/null
-	$(CMAKE_BUILD) --preset release
+	$(CMAKE_BUILD) --preset release --target $(LOCAL_TARGETS)
 	@scripts/local
 
 package: deps ## self-contained function bundles in dist/<name>/
 	cmake --preset release >/dev/null
-	$(CMAKE_BUILD) --preset release
+	$(CMAKE_BUILD) --preset release --target $(FUNCTION_TARGETS)
 	@scripts/package
 
 bench: deps ## benchmarks (Google Benchmark and the peers); results in bench/results/
