@@ -11,28 +11,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-bool is_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-// Object keys are encoded once, keeping '/': S3 signs the path exactly as sent.
-std::string encode_key(std::string_view key) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : key) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (is_unreserved(c) || c == '/') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4U]);
-      out.push_back(kHex[c & 0x0FU]);
-    }
-  }
-  return out;
-}
-
 // The text of the first <tag>...</tag>, with the five predefined XML entities decoded.
 std::string xml_text(std::string_view xml, std::string_view tag) {
   const std::string open = "<" + std::string(tag) + ">";
@@ -104,14 +82,15 @@ void S3::set_sleeper(std::function<void(milliseconds)> sleeper) {
   sleeper_ = std::move(sleeper);
 }
 
+// The key is encoded once, keeping '/': S3 signs the path exactly as sent (no double encoding).
 std::string S3::object_url(const std::string& bucket, const std::string& key) const {
   // Bucket names with dots do not match the *.s3 wildcard certificate: use path style for them.
   if (path_style_ || bucket.find('.') != std::string::npos) {
-    return config_.endpoint + "/" + bucket + "/" + encode_key(key);
+    return config_.endpoint + "/" + bucket + "/" + encode_path(key);
   }
   const auto scheme_end = config_.endpoint.find("://");
   return config_.endpoint.substr(0, scheme_end + 3) + bucket + "." +
-         config_.endpoint.substr(scheme_end + 3) + "/" + encode_key(key);
+         config_.endpoint.substr(scheme_end + 3) + "/" + encode_path(key);
 }
 
 std::string S3::put_object(const std::string& bucket, const std::string& key,

@@ -156,10 +156,14 @@ std::string canonical_uri(std::string_view path, bool normalize_path, bool doubl
   if (!double_uri_encode) {
     return p;
   }
+  return encode_path(p);
+}
+
+std::string encode_path(std::string_view path) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  out.reserve(p.size() * 3);
-  for (char ch : p) {
+  out.reserve(path.size() * 3);
+  for (char ch : path) {
     const auto c = static_cast<unsigned char>(ch);
     if (is_unreserved(c) || c == '/') {
       out.push_back(ch);

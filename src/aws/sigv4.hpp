@@ -42,6 +42,10 @@ struct SignedParts {
 SignedParts sign_request(HttpRequest& request, const SigningParams& params);
 
 // Pieces, exposed for tests and for servers that verify signatures.
+// Percent-encodes every byte outside RFC 3986's unreserved set, keeping '/' (uppercase hex), as
+// SigV4 encodes a path and S3 encodes an object key.
+std::string encode_path(std::string_view path);
+
 // The canonical URI of `path` (the wire path, without query): '.' and '..' removed and empty
 // segments collapsed when `normalize_path`; then, with `double_uri_encode`, every byte but the
 // unreserved ones and '/' percent-encoded.

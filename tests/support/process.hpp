@@ -16,6 +16,9 @@ namespace agm::test {
 std::string project_root();
 std::string binary_dir();
 
+// The whole file as bytes; "" when it cannot be opened (tests assert on the content).
+std::string read_file(const std::string& path);
+
 class ChildProcess {
  public:
   // argv[0] is looked up in PATH when it has no '/'. `env` entries are added to (or, with

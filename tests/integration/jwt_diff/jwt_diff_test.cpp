@@ -72,12 +72,7 @@ class FixedFetcher final : public JwksFetcher {
   std::string body_;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::read_file;
 
 struct Corpus {
   std::vector<std::pair<std::string, std::string>> tokens;

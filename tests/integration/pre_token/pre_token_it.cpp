@@ -19,12 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read_file;
 
 std::string log_path(const std::string& name) {
   const std::string p = test::binary_dir() + "/pre-token-it-" + name + ".log";
