@@ -1,80 +1,176 @@
 #include "aws/http.hpp"
 
-#include <curl/curl.h>
+// Why not libcurl: it was the first client here, and it made every function's cold start pay for
+// 35 shared libraries (LDAP, Kerberos, GnuTLS, RTMP, SSH, ...) that an AWS JSON call never uses:
+// 6 ms of dynamic linking and 11.6 of 13.2 MB resident (bench/results/profile_cold_start.txt).
+// Boost.Beast over Asio and OpenSSL needs nothing the functions do not already link, and links
+// statically. What we give up is libcurl's proxy support: none is configured for Lambda, and
+// HTTPS_PROXY is not honoured (docs/deploy.md).
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <map>
 #include <mutex>
 #include <utility>
 
+#include "aws/sigv4.hpp"
 #include "core/encoding.hpp"
 
 namespace agm::aws {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
 namespace {
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // Process-wide and not thread-safe itself, hence call_once; never cleaned up (process
-    // lifetime).
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw TransportError("TransportError", "curl_global_init failed");
-    }
+constexpr std::size_t kMaxHeaderBytes = std::size_t{64} * 1024;
+
+bool has_crlf(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
+
+bool has_space_or_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u <= 0x20 || u == 0x7f;
   });
-}
-
-struct CurlHandleDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-
-struct Transfer {
-  HttpResponse response;
-  std::size_t max_bytes = 0;
-  bool too_large = false;
-};
-
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const std::size_t n = size * count;
-  if (t->response.body.size() + n > t->max_bytes) {
-    t->too_large = true;
-    return 0;  // makes libcurl stop with CURLE_WRITE_ERROR
-  }
-  t->response.body.append(data, n);
-  return n;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const std::size_t n = size * count;
-  std::string_view line(data, n);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-    line.remove_suffix(1);
-  }
-  if (line.starts_with("HTTP/")) {
-    // A new response head (after a 1xx, or a redirect we do not follow): start over.
-    t->response.headers.clear();
-    return n;
-  }
-  const auto colon = line.find(':');
-  if (colon == std::string_view::npos) {
-    return n;
-  }
-  t->response.headers.push_back({core::to_lower(core::trim(line.substr(0, colon))),
-                                 std::string(core::trim(line.substr(colon + 1)))});
-  return n;
 }
 
 std::string without_query(const std::string& url) {
   return url.substr(0, url.find('?'));
 }
 
-bool has_crlf(std::string_view s) {
-  return s.find_first_of("\r\n") != std::string_view::npos;
+// Where a request goes: scheme, host (brackets removed from an IPv6 literal), port, the request
+// target, and the Host header value.
+struct Target {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string target;
+  std::string host_header;
+  [[nodiscard]] std::string origin() const {
+    return (tls ? "https://" : "http://") + host + ":" + port;
+  }
+};
+
+std::optional<Target> parse_target(const std::string& url) {
+  if (has_space_or_control(url)) {
+    return std::nullopt;
+  }
+  const auto parts = parse_url(url);
+  if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
+    return std::nullopt;
+  }
+  const auto authority_start = url.find("://") + 3;
+  const auto authority_end = url.find_first_of("/?#", authority_start);
+  if (url.substr(authority_start, authority_end - authority_start).find('@') != std::string::npos) {
+    return std::nullopt;  // credentials in a URL: never sent anywhere
+  }
+  Target t;
+  t.tls = parts->scheme == "https";
+  t.host_header = parts->host;
+  std::string_view hostport = parts->host;
+  std::string_view port;
+  if (hostport.starts_with('[')) {
+    const auto close = hostport.find(']');
+    if (close == std::string_view::npos) {
+      return std::nullopt;
+    }
+    t.host = std::string(hostport.substr(1, close - 1));
+    if (close + 1 < hostport.size()) {
+      if (hostport[close + 1] != ':') {
+        return std::nullopt;
+      }
+      port = hostport.substr(close + 2);
+    }
+  } else {
+    const auto colon = hostport.rfind(':');
+    t.host = std::string(hostport.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port = hostport.substr(colon + 1);
+    }
+  }
+  if (t.host.empty()) {
+    return std::nullopt;
+  }
+  if (port.empty()) {
+    t.port = t.tls ? "443" : "80";
+  } else {
+    if (port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    const int n = std::stoi(std::string(port));
+    if (n < 1 || n > 65535) {
+      return std::nullopt;
+    }
+    t.port = std::string(port);
+  }
+  t.target = parts->path + (parts->query.empty() ? "" : "?" + parts->query);
+  return t;
+}
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  (void)asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// One TLS context per (CA file, verify) for the whole process: loading a CA bundle costs
+// milliseconds, and a function holds several clients (registry, JWKS, token endpoint).
+std::shared_ptr<ssl::context> tls_context(const HttpOptions& options, const std::string& where) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, bool>, std::shared_ptr<ssl::context>> contexts;
+  const std::lock_guard lock(mutex);
+  auto& slot = contexts[{options.ca_file, options.verify_tls}];
+  if (slot) {
+    return slot;
+  }
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  boost::system::error_code ec;
+  if (options.verify_tls) {
+    ctx->set_verify_mode(ssl::verify_peer, ec);
+    if (!options.ca_file.empty()) {
+      ctx->load_verify_file(options.ca_file, ec);
+    } else {
+      ctx->set_default_verify_paths(ec);  // SSL_CERT_FILE / SSL_CERT_DIR, else OpenSSL's dirs
+    }
+    if (ec) {
+      // Not cached: the file may appear later, and every request must keep failing until then.
+      throw TransportError("TlsError", where + ": cannot load CA certificates '" + options.ca_file +
+                                           "': " + ec.message());
+    }
+  } else {
+    ctx->set_verify_mode(ssl::verify_none, ec);
+  }
+  slot = std::move(ctx);
+  return slot;
+}
+
+bool is_tls_error(const boost::system::error_code& ec) {
+  return ec.category() == asio::error::get_ssl_category() ||
+         ec.category() == ssl::error::get_stream_category();
 }
 
 }  // namespace
@@ -90,16 +186,125 @@ std::optional<std::string> HttpResponse::header(std::string_view lower_name) con
 
 struct HttpClient::Impl {
   HttpOptions options;
-  std::unique_ptr<CURL, CurlHandleDeleter> handle;
+  asio::io_context io{1};
+  // The kept-alive connection: to `origin`, plain or TLS (exactly one of the two set).
+  std::string origin;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> secure;
+  std::shared_ptr<ssl::context> tls;  // outlives `secure`, which holds a pointer into it
+  beast::flat_buffer buffer;
+
+  beast::tcp_stream& lowest() { return plain ? *plain : secure->next_layer(); }
+
+  void drop() {
+    boost::system::error_code ignored;
+    if (plain) {
+      plain->socket().close(ignored);
+    }
+    if (secure) {
+      secure->next_layer().socket().close(ignored);
+    }
+    plain.reset();
+    secure.reset();
+    origin.clear();
+    buffer.clear();
+  }
+
+  // Runs the asynchronous operation started by `start` to completion (or to the stream's
+  // expiry): the synchronous calls of Beast have no timeouts, tcp_stream's asynchronous ones do.
+  template <typename Start>
+  boost::system::error_code run(Start&& start) {
+    boost::system::error_code result = asio::error::would_block;
+    start([&result](boost::system::error_code ec, auto&&...) { result = ec; });
+    io.restart();
+    io.run();
+    return result;
+  }
+
+  [[noreturn]] void fail(const std::string& code, const std::string& message) {
+    drop();
+    throw TransportError(code, message);
+  }
+
+  void connect(const Target& t, Clock::time_point deadline, const std::string& where) {
+    drop();
+    boost::system::error_code ec;
+    tcp::resolver resolver(io);
+    const auto endpoints = resolver.resolve(t.host, t.port, ec);
+    if (ec) {
+      fail("ConnectError", where + ": cannot resolve " + t.host + ": " + ec.message());
+    }
+    auto stream = std::make_unique<beast::tcp_stream>(io);
+    stream->expires_at(std::min(deadline, Clock::now() + options.connect_timeout));
+    ec = run([&](auto handler) { stream->async_connect(endpoints, std::move(handler)); });
+    if (ec == beast::error::timeout) {
+      fail("Timeout", where + ": connecting to " + t.host + ":" + t.port + " timed out");
+    }
+    if (ec) {
+      fail("ConnectError",
+           where + ": cannot connect to " + t.host + ":" + t.port + ": " + ec.message());
+    }
+    stream->socket().set_option(tcp::no_delay(true), ec);
+    if (!t.tls) {
+      plain = std::move(stream);
+      origin = t.origin();
+      return;
+    }
+    tls = tls_context(options, where);
+    secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*stream), *tls);
+    SSL* ssl_handle = secure->native_handle();
+    const bool ip = is_ip_literal(t.host);
+    // SSL_set_tlsext_host_name, without the macro's C cast.
+    if (!ip && SSL_ctrl(ssl_handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                        const_cast<char*>(t.host.c_str())) != 1) {
+      fail("TlsError", where + ": cannot set SNI");
+    }
+    if (options.verify_tls) {
+      // The certificate must name the host we asked for (RFC 6125), not merely chain to a CA.
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
+      const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, t.host.c_str())
+                         : X509_VERIFY_PARAM_set1_host(param, t.host.c_str(), t.host.size());
+      if (set != 1) {
+        fail("TlsError", where + ": cannot set the expected host name");
+      }
+    }
+    secure->next_layer().expires_at(deadline);
+    ec = run([&](auto handler) {
+      secure->async_handshake(ssl::stream_base::client, std::move(handler));
+    });
+    if (ec == beast::error::timeout) {
+      fail("Timeout", where + ": TLS handshake timed out");
+    }
+    if (ec) {
+      std::string detail = ec.message();
+      const long verify = SSL_get_verify_result(ssl_handle);
+      if (verify != X509_V_OK) {
+        detail += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+      }
+      fail("TlsError", where + ": TLS handshake failed: " + detail);
+    }
+    origin = t.origin();
+  }
+
+  boost::system::error_code write(http::request<http::string_body>& req) {
+    if (plain) {
+      return run([&](auto handler) { http::async_write(*plain, req, std::move(handler)); });
+    }
+    return run([&](auto handler) { http::async_write(*secure, req, std::move(handler)); });
+  }
+
+  boost::system::error_code read(http::response_parser<http::string_body>& parser) {
+    if (plain) {
+      return run(
+          [&](auto handler) { http::async_read(*plain, buffer, parser, std::move(handler)); });
+    }
+    return run(
+        [&](auto handler) { http::async_read(*secure, buffer, parser, std::move(handler)); });
+  }
 };
 
 HttpClient::HttpClient(HttpOptions options) : impl_(std::make_unique<Impl>()) {
-  global_init();
   impl_->options = std::move(options);
-  impl_->handle.reset(curl_easy_init());
-  if (!impl_->handle) {
-    throw TransportError("TransportError", "curl_easy_init failed");
-  }
 }
 
 HttpClient::~HttpClient() = default;
@@ -119,125 +324,122 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseco
   if (!impl_) {
     throw TransportError("InvalidRequest", "HttpClient used after move: " + where);
   }
-  if (request.url.empty() || request.method.empty() || has_crlf(request.url) ||
-      has_crlf(request.method)) {
+  if (request.url.empty() || request.method.empty() || has_space_or_control(request.method)) {
     throw TransportError("InvalidRequest", "invalid request: " + where);
   }
+  const auto target = parse_target(request.url);
+  if (!target) {
+    throw TransportError("InvalidRequest", "invalid or unsupported URL: " + where);
+  }
   timeout = std::max(timeout, std::chrono::milliseconds(1));
-  const auto connect_timeout = std::min(impl_->options.connect_timeout, timeout);
+  const auto deadline = Clock::now() + timeout;
 
-  CURL* h = impl_->handle.get();
-  // Reset options but keep the connection cache, so the next request reuses the connection.
-  curl_easy_reset(h);
-
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
-  auto add_header = [&](const std::string& line) {
-    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
-    if (next == nullptr) {
-      throw TransportError("TransportError", "out of memory building headers");
-    }
-    (void)headers.release();
-    headers.reset(next);
-  };
-  bool has_content_type = false;
+  http::request<http::string_body> req;
+  const http::verb verb = http::string_to_verb(request.method);
+  if (verb == http::verb::unknown) {
+    req.method_string(request.method);
+  } else {
+    req.method(verb);
+  }
+  req.target(target->target);
+  req.version(11);
+  bool has_host = false;
   for (const auto& hdr : request.headers) {
     // A CR or LF would let a value smuggle extra headers: refuse rather than send.
     if (hdr.name.empty() || has_crlf(hdr.name) || has_crlf(hdr.value) ||
-        hdr.name.find(':') != std::string::npos) {
+        hdr.name.find(':') != std::string::npos || has_space_or_control(hdr.name)) {
       throw TransportError("InvalidRequest", "invalid header '" + hdr.name + "' for " + where);
     }
-    has_content_type = has_content_type || core::to_lower(hdr.name) == "content-type";
-    // "Name;" is libcurl's way to send a header with an empty value.
-    add_header(hdr.value.empty() ? hdr.name + ";" : hdr.name + ": " + hdr.value);
-  }
-  add_header("Expect:");  // no 100-continue round trip
-  if (!has_content_type && !request.body.empty()) {
-    add_header("Content-Type:");  // not libcurl's form default: send none rather than a wrong one
-  }
-
-  Transfer transfer;
-  transfer.max_bytes = impl_->options.max_response_bytes;
-  std::array<char, CURL_ERROR_SIZE> error{};
-
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error.data());
-  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-                   static_cast<curl_off_t>(impl_->options.max_response_bytes));
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, impl_->options.verify_tls ? 1L : 0L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, impl_->options.verify_tls ? 2L : 0L);
-  if (!impl_->options.ca_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_CAINFO, impl_->options.ca_file.c_str());
-  }
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
-
-  if (request.method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-  } else if (request.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-  }
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
-  }
-
-  const CURLcode rc = curl_easy_perform(h);
-  if (rc != CURLE_OK) {
-    const std::string detail =
-        error[0] != '\0' ? std::string(error.data()) : curl_easy_strerror(rc);
-    std::string code = "TransportError";
-    switch (rc) {
-      case CURLE_COULDNT_CONNECT:
-      case CURLE_COULDNT_RESOLVE_HOST:
-      case CURLE_COULDNT_RESOLVE_PROXY:
-        code = "ConnectError";
-        break;
-      case CURLE_OPERATION_TIMEDOUT:
-        code = "Timeout";
-        break;
-      case CURLE_SSL_CONNECT_ERROR:
-      case CURLE_PEER_FAILED_VERIFICATION:
-      case CURLE_SSL_CERTPROBLEM:
-      case CURLE_SSL_CIPHER:
-      case CURLE_SSL_CACERT_BADFILE:
-      case CURLE_SSL_ISSUER_ERROR:
-      case CURLE_SSL_CRL_BADFILE:
-      case CURLE_SSL_ENGINE_NOTFOUND:
-      case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-        code = "TlsError";
-        break;
-      case CURLE_WRITE_ERROR:
-      case CURLE_FILESIZE_EXCEEDED:
-        code = transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED ? "ResponseTooLarge"
-                                                                   : "TransportError";
-        break;
-      case CURLE_URL_MALFORMAT:
-      case CURLE_UNSUPPORTED_PROTOCOL:
-        code = "InvalidRequest";
-        break;
-      default:
-        break;
+    const std::string lower = core::to_lower(hdr.name);
+    if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
+      continue;  // framing is ours to set, from the body
     }
-    if (code == "ResponseTooLarge") {
-      throw TransportError(code, where + ": response larger than " +
-                                     std::to_string(impl_->options.max_response_bytes) + " bytes");
-    }
-    throw TransportError(code, where + ": " + detail);
+    has_host = has_host || lower == "host";
+    req.insert(hdr.name, hdr.value);
   }
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  transfer.response.status = status;
-  return std::move(transfer.response);
+  if (!has_host) {
+    req.set(http::field::host, target->host_header);
+  }
+  const bool head = verb == http::verb::head;
+  if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put) {
+    req.body() = request.body;
+    req.content_length(request.body.size());
+  }
+  req.keep_alive(true);
+
+  Impl& c = *impl_;
+  // A kept-alive connection may have been closed by the peer while idle; that shows as a failure
+  // to write, or an end of stream before any byte of the answer. Then, and only then, the request
+  // is sent once more on a new connection (as libcurl and the AWS SDKs do).
+  for (int attempt = 0;; ++attempt) {
+    const bool reused = c.origin == target->origin();
+    if (!reused) {
+      c.connect(*target, deadline, where);
+    }
+    c.lowest().expires_at(deadline);
+    boost::system::error_code ec = c.write(req);
+    if (ec == beast::error::timeout) {
+      c.fail("Timeout", where + ": timed out sending the request");
+    }
+    if (ec) {
+      if (reused && attempt == 0) {
+        c.drop();
+        continue;
+      }
+      c.fail(is_tls_error(ec) ? "TlsError" : "TransportError",
+             where + ": sending the request failed: " + ec.message());
+    }
+
+    HttpResponse response;
+    for (;;) {  // 1xx interim answers are skipped
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(c.options.max_response_bytes);
+      parser.header_limit(kMaxHeaderBytes);
+      parser.skip(head);
+      ec = c.read(parser);
+      if (ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
+        // A TLS peer that closes without close_notify ends a body delimited by the close.
+        boost::system::error_code eof_ec;
+        parser.put_eof(eof_ec);
+        ec = eof_ec;
+      }
+      if (ec == beast::error::timeout) {
+        c.fail("Timeout", where + ": timed out waiting for the response");
+      }
+      if (ec == http::error::body_limit || ec == http::error::header_limit ||
+          ec == http::error::buffer_overflow) {
+        c.fail("ResponseTooLarge", where + ": response larger than " +
+                                       std::to_string(c.options.max_response_bytes) + " bytes");
+      }
+      if (ec) {
+        const bool nothing_received =
+            !parser.got_some() &&
+            (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+             ec == asio::error::eof || ec == ssl::error::stream_truncated);
+        if (reused && attempt == 0 && nothing_received) {
+          break;  // retried below on a new connection
+        }
+        c.fail(is_tls_error(ec) ? "TlsError" : "TransportError",
+               where + ": reading the response failed: " + ec.message());
+      }
+      const auto& msg = parser.get();
+      const unsigned status = msg.result_int();
+      if (status >= 100 && status < 200 && status != 101) {
+        continue;
+      }
+      response.status = static_cast<long>(status);
+      for (const auto& field : msg) {
+        response.headers.push_back(
+            {core::to_lower(field.name_string()), std::string(core::trim(field.value()))});
+      }
+      if (!msg.keep_alive() || c.buffer.size() != 0) {
+        c.drop();  // the peer closes, or sent more than one answer: never reuse
+      }
+      response.body = std::move(parser.release().body());
+      return response;
+    }
+    c.drop();
+  }
 }
 
 }  // namespace agm::aws

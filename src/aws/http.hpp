@@ -1,7 +1,8 @@
 #pragma once
-// A small HTTP client over libcurl: one easy handle reused across requests (so connections are
-// kept alive), NOT thread-safe (use one per thread). Failures below HTTP (connect, TLS, timeout,
-// oversized response) are TransportErrors; any HTTP status is a normal response.
+// A small HTTP/1.1 client over Boost.Beast and OpenSSL (http.cpp says why not libcurl): one
+// connection kept alive across requests to the same origin, NOT thread-safe (use one per thread).
+// Failures below HTTP (connect, TLS, timeout, oversized response) are TransportErrors; any HTTP
+// status is a normal response. Redirects are not followed; proxies are not used.
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -37,13 +38,13 @@ struct HttpResponse {
 struct HttpOptions {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds timeout{5000};
-  std::string ca_file;  // empty: libcurl default; else CAINFO
+  std::string ca_file;  // empty: OpenSSL's default paths (SSL_CERT_FILE, SSL_CERT_DIR)
   bool verify_tls = true;
   std::size_t max_response_bytes = std::size_t{4} * 1024 * 1024;
 };
 
 // code(): "ConnectError", "Timeout", "TlsError", "ResponseTooLarge", "InvalidRequest",
-// "DeadlineExceeded", "TransportError" (anything else libcurl reports).
+// "DeadlineExceeded", "TransportError" (anything else: reset, truncated answer, ...).
 class TransportError : public core::Error {
  public:
   using core::Error::Error;

@@ -1,6 +1,7 @@
 #include "core/crypto.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/decoder.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -48,6 +49,20 @@ std::string random_bytes(std::size_t count) {
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void warm_up_crypto() noexcept {
+  // Each fetch constructs, once per process, the method store it reads from (and the first one
+  // the name map of every algorithm, the largest part).
+  EVP_MD_free(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  EVP_MAC_free(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  EVP_SIGNATURE_free(EVP_SIGNATURE_fetch(nullptr, "RSA", nullptr));
+  // The stores d2i_X509 searches for a certificate's public key, every key type at once. (The
+  // search itself is repeated on each parse: OpenSSL 3.0 keeps no decoder cache.)
+  EVP_KEYMGMT_do_all_provided(
+      nullptr, [](EVP_KEYMGMT*, void*) {}, nullptr);
+  OSSL_DECODER_do_all_provided(
+      nullptr, [](OSSL_DECODER*, void*) {}, nullptr);
 }
 
 }  // namespace agm::core

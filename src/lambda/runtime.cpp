@@ -1,8 +1,14 @@
 #include "lambda/runtime.hpp"
 
-#include <curl/curl.h>
-
 #include <cxxabi.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 #include <cstdlib>
 #include <memory>
 #include <thread>
@@ -14,6 +20,11 @@
 
 namespace agm::lambda {
 namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
 
 constexpr std::string_view kApiVersion = "/2018-06-01";
 
@@ -46,87 +57,97 @@ struct HttpResult {
   }
 };
 
-std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  const std::string_view line(data, size * count);
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n'))
-      value.remove_suffix(1);
-    static_cast<HttpResult*>(user)->headers.emplace_back(core::to_lower(line.substr(0, colon)),
-                                                         std::string(core::trim(value)));
-  }
-  return size * count;
-}
-
-// One easy handle for the whole life of the process: libcurl keeps the connection to the Runtime
-// API alive between calls, as the Runtime API expects of a long-lived runtime.
+// One connection for the whole life of the process, kept alive as the Runtime API expects of a
+// long-lived runtime. Plain synchronous Beast on a socket: the Runtime API is HTTP on a local
+// address, GET next is a long poll with no timeout by design, and nothing else runs meanwhile.
+// (Not libcurl: see src/aws/http.cpp; its shared libraries were most of our cold start.)
 class RuntimeClient {
  public:
-  explicit RuntimeClient(std::string endpoint)
-      : base_("http://" + std::move(endpoint) + std::string(kApiVersion)),
-        curl_(curl_easy_init()) {}
-  ~RuntimeClient() {
-    if (curl_ != nullptr)
-      curl_easy_cleanup(curl_);
+  explicit RuntimeClient(std::string endpoint) : endpoint_(std::move(endpoint)) {
+    const auto colon = endpoint_.rfind(':');
+    host_ = endpoint_.substr(0, colon);
+    port_ = colon == std::string::npos ? "80" : endpoint_.substr(colon + 1);
+    if (host_.size() > 2 && host_.front() == '[' && host_.back() == ']')
+      host_ = host_.substr(1, host_.size() - 2);
   }
-  RuntimeClient(const RuntimeClient&) = delete;
-  RuntimeClient& operator=(const RuntimeClient&) = delete;
 
-  [[nodiscard]] bool ok() const { return curl_ != nullptr; }
-
-  HttpResult get(const std::string& path) { return perform(path, nullptr, {}); }
+  HttpResult get(const std::string& path) { return perform(http::verb::get, path, nullptr, {}); }
   HttpResult post(const std::string& path, const std::string& body,
-                  const std::vector<std::string>& headers) {
-    return perform(path, &body, headers);
+                  const std::vector<std::pair<std::string, std::string>>& headers) {
+    return perform(http::verb::post, path, &body, headers);
   }
 
  private:
-  HttpResult perform(const std::string& path, const std::string* body,
-                     const std::vector<std::string>& headers) {
-    HttpResult result;
-    curl_easy_reset(curl_);
-    const std::string url = base_ + path;
-    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_PROXY, "");  // never route the Runtime API through a proxy
-    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-    // No overall timeout: GET next is a long poll that returns when an event arrives.
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 0L);
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &on_body);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &result.body);
-    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &on_header);
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &result);
-    curl_slist* list = nullptr;
-    for (const auto& h : headers)
-      list = curl_slist_append(list, h.c_str());
-    list = curl_slist_append(list, "Expect:");
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
+  HttpResult perform(http::verb verb, const std::string& path, const std::string* body,
+                     const std::vector<std::pair<std::string, std::string>>& headers) {
+    http::request<http::string_body> req{verb, std::string(kApiVersion) + path, 11};
+    req.set(http::field::host, endpoint_);
+    for (const auto& [name, value] : headers)
+      req.set(name, value);
     if (body != nullptr) {
-      curl_easy_setopt(curl_, CURLOPT_POST, 1L);
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body->data());
-      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
-    } else {
-      curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
+      req.body() = *body;
+      req.prepare_payload();
     }
-    const CURLcode rc = curl_easy_perform(curl_);
-    curl_slist_free_all(list);
-    if (rc != CURLE_OK) {
-      result.transport_error = curl_easy_strerror(rc);
+    HttpResult result;
+    // A kept-alive connection the peer closed while we were busy fails at once: one retry on a
+    // fresh connection (the request never reached the Runtime API).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const bool reused = socket_.is_open();
+      boost::system::error_code ec;
+      if (!reused)
+        connect(ec);
+      if (!ec)
+        http::write(socket_, req, ec);
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(kMaxEventBytes);
+      if (!ec)
+        http::read(socket_, buffer_, parser, ec);
+      if (ec) {
+        close();
+        result.transport_error = ec.message();
+        if (reused && !parser.got_some())
+          continue;
+        return result;
+      }
+      const auto& msg = parser.get();
+      result.transport_ok = true;
+      result.status = static_cast<long>(msg.result_int());
+      for (const auto& field : msg)
+        result.headers.emplace_back(core::to_lower(field.name_string()),
+                                    std::string(core::trim(field.value())));
+      if (!msg.keep_alive())
+        close();
+      result.body = std::move(parser.release().body());
       return result;
     }
-    result.transport_ok = true;
-    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &result.status);
     return result;
   }
 
-  std::string base_;
-  CURL* curl_;
+  void connect(boost::system::error_code& ec) {
+    tcp::resolver resolver(io_);
+    const auto endpoints = resolver.resolve(host_, port_, ec);
+    if (ec)
+      return;
+    asio::connect(socket_, endpoints, ec);
+    if (!ec)
+      socket_.set_option(tcp::no_delay(true), ec);
+  }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    buffer_.clear();
+  }
+
+  // Lambda's own limit for a synchronous event is 6 MB; a little headroom, then refuse.
+  static constexpr std::uint64_t kMaxEventBytes = std::uint64_t{8} * 1024 * 1024;
+
+  std::string endpoint_;
+  std::string host_;
+  std::string port_;
+  asio::io_context io_{1};
+  tcp::socket socket_{io_};
+  beast::flat_buffer buffer_;
 };
 
 std::string resolve_endpoint(const run_options& options) {
@@ -165,11 +186,6 @@ void set_trace_env(const std::string& value) {
   }
 }
 
-void ensure_curl_global() {
-  static const bool done = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  (void)done;
-}
-
 invocation_response call_handler(const handler_fn& handler, const invocation_request& req) {
   try {
     return handler(req);
@@ -198,15 +214,12 @@ invocation_response invocation_response::failure(const std::string& error_messag
 }
 
 int run_handler(const handler_fn& handler, const run_options& options) {
-  ensure_curl_global();
   const std::string endpoint = resolve_endpoint(options);
   if (endpoint.empty()) {
     runtime_log().error("AWS_LAMBDA_RUNTIME_API is not set");
     return 2;
   }
   RuntimeClient client(endpoint);
-  if (!client.ok())
-    return 2;
 
   std::size_t served = 0;
   int consecutive_failures = 0;
@@ -256,17 +269,17 @@ int run_handler(const handler_fn& handler, const run_options& options) {
     HttpResult posted;
     if (resp.is_success()) {
       posted = client.post(base + "/response", resp.get_payload(),
-                           {"Content-Type: " + resp.get_content_type()});
+                           {{"Content-Type", resp.get_content_type()}});
       if (posted.transport_ok && posted.status == 413) {
         posted = client.post(base + "/error",
                              error_body("response payload too large", "Runtime.ResponseTooLarge"),
-                             {"Content-Type: application/json",
-                              "Lambda-Runtime-Function-Error-Type: Runtime.ResponseTooLarge"});
+                             {{"Content-Type", "application/json"},
+                              {"Lambda-Runtime-Function-Error-Type", "Runtime.ResponseTooLarge"}});
       }
     } else {
       posted = client.post(base + "/error", resp.get_payload(),
-                           {"Content-Type: application/json",
-                            "Lambda-Runtime-Function-Error-Type: " + resp.get_error_type()});
+                           {{"Content-Type", "application/json"},
+                            {"Lambda-Runtime-Function-Error-Type", resp.get_error_type()}});
     }
     if (!posted.transport_ok || posted.status >= 300) {
       runtime_log().warn("runtime API refused the result", {{"request_id", req.request_id},
@@ -279,17 +292,14 @@ int run_handler(const handler_fn& handler, const run_options& options) {
 
 bool report_init_error(const std::string& error_message, const std::string& error_type,
                        const run_options& options) {
-  ensure_curl_global();
   runtime_log().error("init error", {{"errorType", error_type}, {"errorMessage", error_message}});
   const std::string endpoint = resolve_endpoint(options);
   if (endpoint.empty())
     return false;
   RuntimeClient client(endpoint);
-  if (!client.ok())
-    return false;
   const HttpResult r = client.post(
       "/runtime/init/error", error_body(error_message, error_type),
-      {"Content-Type: application/json", "Lambda-Runtime-Function-Error-Type: " + error_type});
+      {{"Content-Type", "application/json"}, {"Lambda-Runtime-Function-Error-Type", error_type}});
   return r.transport_ok && r.status >= 200 && r.status < 300;
 }
 

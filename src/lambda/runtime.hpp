@@ -2,7 +2,8 @@
 // The Lambda Runtime API client: value types and one loop, after awslabs/aws-lambda-cpp.
 //
 // Why our own: aws-lambda-cpp is not packaged for Debian 12, and the protocol is four HTTP calls
-// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html). This is ~300 lines on libcurl.
+// (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html). This is ~300 lines on
+// Boost.Beast.
 #include <chrono>
 #include <functional>
 #include <string>

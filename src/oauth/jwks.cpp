@@ -170,6 +170,21 @@ PublicKey JwksCache::key_for(const std::string& kid) {
   return key;
 }
 
+bool JwksCache::prefetch() noexcept {
+  try {
+    const std::lock_guard lock(mutex_);
+    if (!have_set_)
+      fetch_locked();
+    for (const auto& [kid, jwk] : jwks_) {
+      if (!keys_.contains(kid))
+        keys_.emplace(kid, key_from_jwk(jwk));
+    }
+    return true;
+  } catch (...) {
+    return false;  // an unusable key is refused, with its reason, when a token names it
+  }
+}
+
 void JwksCache::set_jwks(std::string_view json_text) {
   const std::lock_guard lock(mutex_);
   store_locked(json_text);

@@ -70,6 +70,10 @@ class JwksCache {
   // Replaces the cached set (tests, benchmarks, a preloaded set). Throws JwksError("jwks_invalid")
   // when `json` is not a JWKS document.
   void set_jwks(std::string_view json);
+  // Fetches the set now when none is cached, and builds every key in it: a cold start calls it
+  // on a second thread while the runtime waits for its first event, as aws-jwt-verify's
+  // hydrate(). Never throws; false when there is no usable set (key_for then simply tries again).
+  bool prefetch() noexcept;
 
  private:
   void fetch_locked();

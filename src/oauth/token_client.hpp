@@ -1,5 +1,5 @@
 #pragma once
-// The Cognito token endpoint client (POST COGNITO_TOKEN_URL): one libcurl handle reused across
+// The Cognito token endpoint client (POST COGNITO_TOKEN_URL): one aws::HttpClient reused across
 // invocations (keep-alive), timeouts from HttpOptions. Not thread-safe (one per thread).
 #include <string>
 

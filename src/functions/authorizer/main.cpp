@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include "aws/client.hpp"
 #include "aws/dynamodb.hpp"
@@ -34,7 +35,9 @@ struct Instance {
         jwks(fetcher, clock),
         verifier(agm::oauth::VerifierConfig{config.region, config.user_pool_id, config.clock_skew},
                  jwks, clock),
-        handler(config.settings, registry, verifier, clock, log) {}
+        handler(config.settings, registry, verifier, clock, log),
+        // The JWKS is fetched while the runtime waits for the first event, not during it.
+        prefetch([this] { (void)jwks.prefetch(); }) {}
 
   Config config;
   agm::core::SystemClock clock;
@@ -45,6 +48,7 @@ struct Instance {
   agm::oauth::JwksCache jwks;
   agm::oauth::AccessTokenVerifier verifier;
   agm::functions::authorizer::Handler handler;
+  std::jthread prefetch;  // last: joined before anything it uses is destroyed
 };
 
 }  // namespace

@@ -1,7 +1,15 @@
 // HttpClient against a real HTTP/1.1 peer (agm::test::LoopbackServer on 127.0.0.1).
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <string>
+#include <thread>
 
 #include "aws/http.hpp"
 #include "support/loopback_server.hpp"
@@ -58,6 +66,76 @@ TEST(HttpClient, ReusesOneConnectionAcrossRequests) {
   }
   EXPECT_EQ(server.requests().size(), 4U);
   EXPECT_EQ(server.connections_accepted(), 1U);
+}
+
+// A peer that answers one request per connection with keep-alive, then closes the connection
+// silently: what a server's idle timeout does to a kept-alive connection between invocations.
+class ClosesAfterEachAnswer {
+ public:
+  ClosesAfterEachAnswer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    auto* any = reinterpret_cast<sockaddr*>(&addr);
+    if (::bind(listener_, any, len) != 0 || ::listen(listener_, 8) != 0 ||
+        ::getsockname(listener_, any, &len) != 0) {
+      throw std::runtime_error("cannot listen");
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int fd = ::accept(listener_, nullptr, nullptr);
+        if (fd < 0)
+          return;
+        ++accepted_;
+        std::string request;
+        char buf[4096];
+        while (request.find("\r\n\r\n") == std::string::npos) {
+          const ssize_t n = ::read(fd, buf, sizeof(buf));
+          if (n <= 0)
+            break;
+          request.append(buf, static_cast<std::size_t>(n));
+        }
+        const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        (void)!::write(fd, answer.data(), answer.size());
+        ::close(fd);
+      }
+    });
+  }
+  ~ClosesAfterEachAnswer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  ClosesAfterEachAnswer(const ClosesAfterEachAnswer&) = delete;
+  ClosesAfterEachAnswer& operator=(const ClosesAfterEachAnswer&) = delete;
+  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] int accepted() const { return accepted_.load(); }
+
+ private:
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
+
+TEST(HttpClient, AKeptAliveConnectionThePeerClosedIsReplacedOnce) {
+  ClosesAfterEachAnswer server;
+  HttpClient client;
+  HttpRequest req;
+  req.method = "POST";
+  req.url = server.url() + "/";
+  req.body = "{}";
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(milliseconds(20));  // let the close reach us while idle
+    const HttpResponse resp = client.send(req);
+    EXPECT_EQ(resp.status, 200);
+    EXPECT_EQ(resp.body, "ok");
+  }
+  // One connection per request, each request sent exactly once.
+  EXPECT_EQ(server.accepted(), 3);
 }
 
 TEST(HttpClient, ErrorStatusIsAResponseNotAnException) {

@@ -269,6 +269,17 @@ TEST(HttpJwksFetcherTls, VerifiesTheServerCertificate) {
     trusting.ca_file = dir + "/cert.pem";
     HttpJwksFetcher trusted(url, trusting);
     EXPECT_EQ(trusted.fetch(), jwks);
+
+    // The same trusted certificate at an address it does not name (CN=localhost, no IP SAN):
+    // chaining to a trusted CA is not enough, the host must match.
+    HttpJwksFetcher wrong_host("https://127.0.0.1:" + std::to_string(port) + "/jwks.json",
+                               trusting);
+    try {
+      (void)wrong_host.fetch();
+      ADD_FAILURE() << "a certificate for another host was accepted";
+    } catch (const aws::TransportError& e) {
+      EXPECT_EQ(e.code(), "TlsError") << e.what();
+    }
   }
   for (const char* f : {"/cert.pem", "/key.pem", "/jwks.json", "/server.log"}) {
     std::remove((dir + f).c_str());
