@@ -191,19 +191,34 @@ std::string format_cert_time(core::TimePoint t) {
   return format_utc(t, "%b %e %H:%M:%S %Y GMT");
 }
 
+namespace {
+
+ClientCertInfo info_of(const mtls::ClientCertificate& cert) {
+  ClientCertInfo info;
+  info.pem = cert.pem;
+  info.subject_dn = cert.subject_dn;
+  info.issuer_dn = cert.issuer_dn;
+  // Guess: AWS's examples show the serial in a short form; we use the registry's form (lowercase
+  // hex). The functions never decide on it: they read the PEM.
+  info.serial_number = cert.serial_number;
+  info.not_before = format_cert_time(cert.not_before);
+  info.not_after = format_cert_time(cert.not_after);
+  return info;
+}
+
+}  // namespace
+
 std::optional<ClientCertInfo> client_cert_info(const std::string& pem) {
   try {
-    auto cert = mtls::ClientCertificate::from_pem(pem);
-    ClientCertInfo info;
-    info.pem = cert.pem;
-    info.subject_dn = cert.subject_dn;
-    info.issuer_dn = cert.issuer_dn;
-    // Guess: AWS's examples show the serial in a short form; we use the registry's form (lowercase
-    // hex). The functions never decide on it: they read the PEM.
-    info.serial_number = cert.serial_number;
-    info.not_before = format_cert_time(cert.not_before);
-    info.not_after = format_cert_time(cert.not_after);
-    return info;
+    return info_of(mtls::ClientCertificate::from_pem(pem));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<ClientCertInfo> client_cert_info(const X509* peer) {
+  try {
+    return info_of(mtls::ClientCertificate::from_x509(peer));
   } catch (const std::exception&) {
     return std::nullopt;
   }

@@ -4,6 +4,8 @@
 // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html,
 // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
 // Pure functions: no I/O, no clock (the request carries its time).
+#include <openssl/types.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -28,6 +30,8 @@ struct ClientCertInfo {
 // Fills the fields from a PEM certificate (through agm::mtls::ClientCertificate). nullopt when
 // the PEM does not parse (the caller refuses the request: fail closed).
 std::optional<ClientCertInfo> client_cert_info(const std::string& pem);
+// The same from the handshake's verified peer certificate, without parsing it a second time.
+std::optional<ClientCertInfo> client_cert_info(const X509* peer);
 // "%b %e %H:%M:%S %Y GMT" (OpenSSL's ASN1_TIME_print form, which AWS's examples show).
 std::string format_cert_time(core::TimePoint t);
 

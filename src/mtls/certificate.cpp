@@ -161,16 +161,36 @@ ClientCertificate ClientCertificate::from_der(std::string_view der) {
   if (consumed != der.size())
     throw CertificateError("cert_invalid_der", "bytes follow the certificate DER");
 
+  return from_parsed(x509.get(), std::string(der));
+}
+
+ClientCertificate ClientCertificate::from_x509(const X509* x509) {
+  if (x509 == nullptr)
+    throw CertificateError("cert_empty", "no certificate");
+  unsigned char* out = nullptr;
+  const int len = i2d_X509(x509, &out);
+  if (len <= 0 || out == nullptr)
+    throw CertificateError("cert_invalid_der", "certificate cannot be DER-encoded");
+  std::string der(reinterpret_cast<const char*>(out), static_cast<std::size_t>(len));
+  OPENSSL_free(out);
+  if (der.size() > kMaxCertificatePemBytes)
+    throw CertificateError(
+        "cert_too_large",
+        "certificate is larger than " + std::to_string(kMaxCertificatePemBytes) + " bytes");
+  return from_parsed(x509, std::move(der));
+}
+
+ClientCertificate ClientCertificate::from_parsed(const X509* x509, std::string der) {
   ClientCertificate cert;
-  cert.der = std::string(der);
+  cert.der = std::move(der);
   const std::string digest = core::sha256(cert.der);
   cert.thumbprint = core::hex_encode(digest);
   cert.x5t_s256 = core::base64url_encode(digest);
-  cert.subject_dn = name_rfc4514(X509_get_subject_name(x509.get()));
-  cert.issuer_dn = name_rfc4514(X509_get_issuer_name(x509.get()));
-  cert.serial_number = serial_hex(X509_get0_serialNumber(x509.get()));
-  cert.not_before = to_time_point(X509_get0_notBefore(x509.get()), "notBefore");
-  cert.not_after = to_time_point(X509_get0_notAfter(x509.get()), "notAfter");
+  cert.subject_dn = name_rfc4514(X509_get_subject_name(x509));
+  cert.issuer_dn = name_rfc4514(X509_get_issuer_name(x509));
+  cert.serial_number = serial_hex(X509_get0_serialNumber(x509));
+  cert.not_before = to_time_point(X509_get0_notBefore(x509), "notBefore");
+  cert.not_after = to_time_point(X509_get0_notAfter(x509), "notAfter");
   cert.pem = der_to_pem(cert.der);
   return cert;
 }

@@ -2,6 +2,8 @@
 // The client certificate as API Gateway forwards it (requestContext.authentication.clientCert.
 // clientCertPem): parsed strictly, so that garbage, truncated input, several certificates or a
 // private key each fail with a named error instead of being half-accepted.
+#include <openssl/types.h>
+
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -42,10 +44,17 @@ struct ClientCertificate {
   // Exactly one DER X.509 certificate, no trailing bytes. Throws CertificateError. `pem` is set to
   // the PEM encoding of `der`.
   static ClientCertificate from_der(std::string_view der);
+  // A certificate OpenSSL has already parsed (a TLS peer's): the same fields without decoding it
+  // again, which with OpenSSL 3.0 costs more than the rest of a handshake's certificate work.
+  // Throws CertificateError when it cannot be encoded or its fields cannot be read.
+  static ClientCertificate from_x509(const X509* x509);
 
   // not_before - skew <= t <= not_after + skew.
   [[nodiscard]] bool valid_at(core::TimePoint t,
                               std::chrono::seconds skew = std::chrono::seconds(0)) const;
+
+ private:
+  static ClientCertificate from_parsed(const X509* x509, std::string der);
 };
 
 }  // namespace agm::mtls

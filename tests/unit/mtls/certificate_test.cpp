@@ -3,10 +3,12 @@
 #include "mtls/certificate.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -85,6 +87,31 @@ TEST(Certificate, FromDerMatchesFromPem) {
   EXPECT_EQ(a.subject_dn, b.subject_dn);
   // from_der produces a PEM that parses back to the same certificate.
   EXPECT_EQ(ClientCertificate::from_pem(b.pem).der, client_cert().der);
+}
+
+// What the local gateway uses for a TLS peer: every field as from the PEM, PEM included.
+TEST(Certificate, FromX509MatchesFromPem) {
+  const auto a = ClientCertificate::from_pem(client_cert().cert_pem);
+  const auto* p = reinterpret_cast<const unsigned char*>(client_cert().der.data());
+  std::unique_ptr<X509, decltype(&X509_free)> x509(
+      d2i_X509(nullptr, &p, static_cast<long>(client_cert().der.size())), X509_free);
+  ASSERT_TRUE(x509);
+  const auto b = ClientCertificate::from_x509(x509.get());
+  EXPECT_EQ(b.der, client_cert().der);
+  EXPECT_EQ(b.thumbprint, a.thumbprint);
+  EXPECT_EQ(b.x5t_s256, a.x5t_s256);
+  EXPECT_EQ(b.subject_dn, a.subject_dn);
+  EXPECT_EQ(b.issuer_dn, a.issuer_dn);
+  EXPECT_EQ(b.serial_number, a.serial_number);
+  EXPECT_EQ(b.not_before, a.not_before);
+  EXPECT_EQ(b.not_after, a.not_after);
+  EXPECT_EQ(ClientCertificate::from_pem(b.pem).der, client_cert().der);
+  try {
+    (void)ClientCertificate::from_x509(nullptr);
+    ADD_FAILURE() << "a null certificate was accepted";
+  } catch (const CertificateError& e) {
+    EXPECT_EQ(e.code(), "cert_empty");
+  }
 }
 
 TEST(Certificate, SerialFormats) {
