@@ -133,6 +133,7 @@ def run(build_dir, results_dir, cold_runs=20, invocations=1000, decisions=2000):
     pki = Pki()
     events = [pki.event(f"w-{i}") for i in range(200)]  # distinct tokens, cycled
     impls = implementations(build_dir)
+    floor = [os.path.join(build_dir, "bin", "runtime_floor")]
     out = {"cold_start_ms": {}, "warm_rtt_ms": {}, "rss_kb": {}, "rss_detail_kb": {},
            "decision_us": {}}
     log_path = os.path.join(results_dir, "functions.log")
@@ -140,15 +141,24 @@ def run(build_dir, results_dir, cold_runs=20, invocations=1000, decisions=2000):
         for name in ("python", "node"):
             print(f"  decision in process: {name} ({decisions} fresh tokens)", flush=True)
             out["decision_us"][name] = decide_peer(impls[name], dynalite, jwks, pki, decisions, log)
-        for name, cmd in impls.items():
-            print(f"  cold start: {name} x {cold_runs}", flush=True)
-            t, inits, cpu = cold_starts(cmd, dynalite, jwks, events[0], cold_runs, log)
+        # Cold starts round-robin (floor, ours, Python, Node, then again): a change in the
+        # machine's load during the measurement reaches all of them alike.
+        cold = {"floor": floor, **impls}
+        samples = {name: ([], [], []) for name in cold}
+        print(f"  cold start: {', '.join(cold)} x {cold_runs}, round-robin", flush=True)
+        for _ in range(cold_runs):
+            for name, cmd in cold.items():
+                t, inits, cpu = cold_starts(cmd, dynalite, jwks, events[0], 1, log)
+                for acc, value in zip(samples[name], (t, inits, cpu)):
+                    acc.extend(value)
+        for name, (t, inits, cpu) in samples.items():
             # init: process start to its first GET /next (loading, imports, configuration);
             # the rest is the first invocation (JWKS fetch, registry read, decision).
             out["cold_start_ms"][name] = {"runs": t, "median": percentile(t, 50),
                                           "min": min(t), "max": max(t),
                                           "init_median": percentile(inits, 50),
                                           "cpu_median": percentile(cpu, 50)}
+        for name, cmd in impls.items():
             print(f"  warm: {name} x {invocations} invocations, then VmRSS", flush=True)
             rtts, rss, cpu = warm(cmd, dynalite, jwks, events, invocations, log)
             # cpu_ms: the function's own CPU time per invocation (all threads), which load on

@@ -144,6 +144,11 @@ function request(agent, method, path, body) {
 }
 
 async function runtimeLoop() {
+  // At start-up, as ours does (and as aws-jwt-verify's hydrate()): the fetch runs while the loop
+  // waits for the first event; a failure is retried by the handler.
+  loadJwks().catch(() => {
+    jwksLoaded = null;
+  });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   for (;;) {
     const next = await request(agent, "GET", "/2018-06-01/runtime/invocation/next");

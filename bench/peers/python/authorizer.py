@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import sys
+import threading
 import time
 import urllib.request
 from datetime import datetime, timezone
@@ -43,16 +44,31 @@ _endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_E
 dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=_endpoint)
 
 _jwks = {}  # kid -> PyJWK
+_jwks_lock = threading.Lock()  # the prefetch thread and the handler
 _registry = {}  # thumbprint -> (expires_at, item or None)
 
 
 def jwk_for(kid):
-    if kid not in _jwks:
-        with urllib.request.urlopen(JWKS_URL, timeout=2) as r:
-            for k in json.load(r)["keys"]:
-                if k.get("kid"):
-                    _jwks[k["kid"]] = jwt.PyJWK(k)
-    return _jwks[kid]
+    with _jwks_lock:
+        if kid not in _jwks:
+            with urllib.request.urlopen(JWKS_URL, timeout=2) as r:
+                for k in json.load(r)["keys"]:
+                    if k.get("kid"):
+                        _jwks[k["kid"]] = jwt.PyJWK(k)
+        return _jwks[kid]
+
+
+def prefetch_jwks():
+    """At start-up, on a thread, as ours does: the first invocation finds the JWKS cached."""
+    try:
+        with _jwks_lock:
+            if not _jwks:
+                with urllib.request.urlopen(JWKS_URL, timeout=2) as r:
+                    for k in json.load(r)["keys"]:
+                        if k.get("kid"):
+                            _jwks[k["kid"]] = jwt.PyJWK(k)
+    except Exception:  # the handler fetches again
+        pass
 
 
 def registry_record(thumbprint):
@@ -131,6 +147,7 @@ def handler(event):
 
 
 def runtime_loop():
+    threading.Thread(target=prefetch_jwks, daemon=True).start()
     host = os.environ["AWS_LAMBDA_RUNTIME_API"]
     conn = http.client.HTTPConnection(host)
     while True:
