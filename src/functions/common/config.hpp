@@ -32,9 +32,9 @@ std::chrono::seconds env_seconds(const EnvLookup& env, std::string_view name,
 // LOG_LEVEL (default info); invalid: ConfigError("LOG_LEVEL").
 core::LogLevel log_level(const EnvLookup& env);
 
-// The CA bundle the HTTP clients should trust: SSL_CERT_FILE when set (must exist), else the first existing
-// of /etc/ssl/certs/ca-certificates.crt (Debian) and /etc/pki/tls/certs/ca-bundle.crt (Lambda's
-// al2023 base image). Empty when none exists (OpenSSL's default paths are then used).
+// The CA bundle the HTTP clients should trust: SSL_CERT_FILE when set (must exist), else the first
+// existing of /etc/ssl/certs/ca-certificates.crt (Debian) and /etc/pki/tls/certs/ca-bundle.crt
+// (Lambda's al2023 base image). Empty when none exists (OpenSSL's default paths are then used).
 // `exists` is injectable for tests.
 std::string discover_ca_file(const EnvLookup& env,
                              const std::function<bool(const std::string&)>& exists = {});
