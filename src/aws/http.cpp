@@ -80,51 +80,23 @@ std::optional<Target> parse_target(const std::string& url) {
   if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
     return std::nullopt;
   }
-  const auto authority_start = url.find("://") + 3;
-  const auto authority_end = url.find_first_of("/?#", authority_start);
-  if (url.substr(authority_start, authority_end - authority_start).find('@') != std::string::npos) {
+  if (parts->has_userinfo) {
     return std::nullopt;  // credentials in a URL: never sent anywhere
+  }
+  const std::string& port = parts->port;
+  if (parts->hostname.empty() || port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  const int n = std::stoi(port);
+  if (n < 1 || n > 65535) {
+    return std::nullopt;
   }
   Target t;
   t.tls = parts->scheme == "https";
+  t.host = parts->hostname;
+  t.port = port;
   t.host_header = parts->host;
-  std::string_view hostport = parts->host;
-  std::string_view port;
-  if (hostport.starts_with('[')) {
-    const auto close = hostport.find(']');
-    if (close == std::string_view::npos) {
-      return std::nullopt;
-    }
-    t.host = std::string(hostport.substr(1, close - 1));
-    if (close + 1 < hostport.size()) {
-      if (hostport[close + 1] != ':') {
-        return std::nullopt;
-      }
-      port = hostport.substr(close + 2);
-    }
-  } else {
-    const auto colon = hostport.rfind(':');
-    t.host = std::string(hostport.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port = hostport.substr(colon + 1);
-    }
-  }
-  if (t.host.empty()) {
-    return std::nullopt;
-  }
-  if (port.empty()) {
-    t.port = t.tls ? "443" : "80";
-  } else {
-    if (port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return std::nullopt;
-    }
-    const int n = std::stoi(std::string(port));
-    if (n < 1 || n > 65535) {
-      return std::nullopt;
-    }
-    t.port = std::string(port);
-  }
   t.target = parts->path + (parts->query.empty() ? "" : "?" + parts->query);
   return t;
 }

@@ -89,6 +89,7 @@ std::optional<UrlParts> parse_url(std::string_view url) {
   const auto at = authority.rfind('@');
   if (at != std::string_view::npos) {
     authority = authority.substr(at + 1);
+    parts.has_userinfo = true;
   }
   if (authority.empty()) {
     return std::nullopt;
@@ -103,6 +104,31 @@ std::optional<UrlParts> parse_url(std::string_view url) {
     }
   }
   parts.host = core::to_lower(host);
+  // hostname and port: an IPv6 literal is "[...]", its port after the ']'. A malformed one leaves
+  // hostname empty (nothing to connect to).
+  const std::string_view hostport = parts.host;
+  std::string_view hostname = hostport;
+  std::optional<std::string_view> port;
+  if (hostport.starts_with('[')) {
+    const auto close = hostport.find(']');
+    const bool port_follows = close != std::string_view::npos && close + 1 < hostport.size();
+    if (close == std::string_view::npos || (port_follows && hostport[close + 1] != ':')) {
+      hostname = {};
+    } else {
+      hostname = hostport.substr(1, close - 1);
+      if (port_follows)
+        port = hostport.substr(close + 2);
+    }
+  } else if (const auto port_colon = hostport.rfind(':'); port_colon != std::string_view::npos) {
+    hostname = hostport.substr(0, port_colon);
+    port = hostport.substr(port_colon + 1);
+  }
+  parts.hostname = std::string(hostname);
+  if (port && !port->empty()) {  // "host:" is the default port (RFC 3986, 3.2.3)
+    parts.port = std::string(*port);
+  } else if (parts.scheme == "https" || parts.scheme == "http") {
+    parts.port = parts.scheme == "https" ? "443" : "80";
+  }
   const auto q = rest.find('?');
   parts.path = std::string(rest.substr(0, q));
   if (q != std::string_view::npos) {

@@ -142,7 +142,7 @@ std::string der_to_pem(std::string_view der) {
 
 }  // namespace
 
-ClientCertificate ClientCertificate::from_der(std::string_view der) {
+ClientCertificate ClientCertificate::parse_der(std::string_view der) {
   if (der.empty())
     throw CertificateError("cert_empty", "certificate is empty");
   if (der.size() > kMaxCertificatePemBytes)
@@ -164,6 +164,12 @@ ClientCertificate ClientCertificate::from_der(std::string_view der) {
   return from_parsed(x509.get(), std::string(der));
 }
 
+ClientCertificate ClientCertificate::from_der(std::string_view der) {
+  ClientCertificate cert = parse_der(der);
+  cert.pem = der_to_pem(cert.der);
+  return cert;
+}
+
 ClientCertificate ClientCertificate::from_x509(const X509* x509) {
   if (x509 == nullptr)
     throw CertificateError("cert_empty", "no certificate");
@@ -177,7 +183,9 @@ ClientCertificate ClientCertificate::from_x509(const X509* x509) {
     throw CertificateError(
         "cert_too_large",
         "certificate is larger than " + std::to_string(kMaxCertificatePemBytes) + " bytes");
-  return from_parsed(x509, std::move(der));
+  ClientCertificate cert = from_parsed(x509, std::move(der));
+  cert.pem = der_to_pem(cert.der);
+  return cert;
 }
 
 ClientCertificate ClientCertificate::from_parsed(const X509* x509, std::string der) {
@@ -191,7 +199,6 @@ ClientCertificate ClientCertificate::from_parsed(const X509* x509, std::string d
   cert.serial_number = serial_hex(X509_get0_serialNumber(x509));
   cert.not_before = to_time_point(X509_get0_notBefore(x509), "notBefore");
   cert.not_after = to_time_point(X509_get0_notAfter(x509), "notAfter");
-  cert.pem = der_to_pem(cert.der);
   return cert;
 }
 
@@ -232,7 +239,7 @@ ClientCertificate ClientCertificate::from_pem(std::string_view pem) {
     throw CertificateError(b64.size() % 4 != 0 ? "cert_truncated" : "cert_invalid_pem",
                            "certificate PEM body is not valid base64");
   }
-  ClientCertificate cert = from_der(*der);
+  ClientCertificate cert = parse_der(*der);
   cert.pem = std::string(pem);
   return cert;
 }

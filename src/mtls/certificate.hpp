@@ -54,6 +54,8 @@ struct ClientCertificate {
                               std::chrono::seconds skew = std::chrono::seconds(0)) const;
 
  private:
+  // Every field but `pem`, which each public constructor sets its own way.
+  static ClientCertificate parse_der(std::string_view der);
   static ClientCertificate from_parsed(const X509* x509, std::string der);
 };
 

@@ -48,13 +48,18 @@ _jwks_lock = threading.Lock()  # the prefetch thread and the handler
 _registry = {}  # thumbprint -> (expires_at, item or None)
 
 
+def _load_jwks():
+    """Fetches the JWKS into _jwks; the caller holds _jwks_lock."""
+    with urllib.request.urlopen(JWKS_URL, timeout=2) as r:
+        for k in json.load(r)["keys"]:
+            if k.get("kid"):
+                _jwks[k["kid"]] = jwt.PyJWK(k)
+
+
 def jwk_for(kid):
     with _jwks_lock:
         if kid not in _jwks:
-            with urllib.request.urlopen(JWKS_URL, timeout=2) as r:
-                for k in json.load(r)["keys"]:
-                    if k.get("kid"):
-                        _jwks[k["kid"]] = jwt.PyJWK(k)
+            _load_jwks()
         return _jwks[kid]
 
 
@@ -63,10 +68,7 @@ def prefetch_jwks():
     try:
         with _jwks_lock:
             if not _jwks:
-                with urllib.request.urlopen(JWKS_URL, timeout=2) as r:
-                    for k in json.load(r)["keys"]:
-                        if k.get("kid"):
-                            _jwks[k["kid"]] = jwt.PyJWK(k)
+                _load_jwks()
     except Exception:  # the handler fetches again
         pass
 
