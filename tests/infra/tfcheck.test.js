@@ -10,8 +10,8 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..', '..');
-const { loadSchema } = require(path.join(root, 'tools/tfcheck/schema'));
-const { checkTree } = require(path.join(root, 'tools/tfcheck/check'));
+const { loadSchema } = require(path.join(root, 'dev/tfcheck/schema'));
+const { checkTree } = require(path.join(root, 'dev/tfcheck/check'));
 
 const schema = loadSchema(root);
 const fixturesDir = path.join(__dirname, 'fixtures');
@@ -47,7 +47,7 @@ test('the real infra/ has no findings', async () => {
 });
 
 test('the command exits 1 on findings and 2 on bad usage', () => {
-  const cli = path.join(root, 'tools/tfcheck/index.js');
+  const cli = path.join(root, 'dev/tfcheck/index.js');
   const bad = spawnSync(process.execPath, [cli, path.join(fixturesDir, 'unknown-argument')], { encoding: 'utf8' });
   assert.strictEqual(bad.status, 1, bad.stderr);
   assert.match(bad.stdout, /main\.tf: resource "aws_s3_bucket" "b": unknown argument or block "bucket_name"/);
@@ -56,7 +56,7 @@ test('the command exits 1 on findings and 2 on bad usage', () => {
 });
 
 test('fmt.js reports what terraform fmt would rewrite', () => {
-  const { checkFile } = require(path.join(root, 'tools/tfcheck/fmt'));
+  const { checkFile } = require(path.join(root, 'dev/tfcheck/fmt'));
   const os = require('os');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfcheck-fmt-'));
   try {

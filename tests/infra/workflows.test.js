@@ -9,7 +9,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..', '..');
-const cli = path.join(root, 'tools/tfcheck/workflows.js');
+const cli = path.join(root, 'dev/tfcheck/workflows.js');
 
 function run(files) {
   return spawnSync(process.execPath, [cli, ...files], { cwd: root, encoding: 'utf8' });

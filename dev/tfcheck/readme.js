@@ -4,8 +4,8 @@
 // variables.tf and outputs.tf. The tables live between the markers below; the rest of the README
 // is written by hand.
 //
-//   node tools/tfcheck/readme.js --write DIR...   rewrite the tables
-//   node tools/tfcheck/readme.js --check DIR...   exit 1 when a README is missing or out of date
+//   node dev/tfcheck/readme.js --write DIR...   rewrite the tables
+//   node dev/tfcheck/readme.js --check DIR...   exit 1 when a README is missing or out of date
 
 const fs = require('fs');
 const path = require('path');
@@ -72,7 +72,7 @@ async function main(argv) {
     if (mode === '--write') {
       fs.writeFileSync(readme, updated);
     } else {
-      process.stdout.write(`${readme}: input/output tables out of date (node tools/tfcheck/readme.js --write ${dir})\n`);
+      process.stdout.write(`${readme}: input/output tables out of date (node dev/tfcheck/readme.js --write ${dir})\n`);
       stale += 1;
     }
   }

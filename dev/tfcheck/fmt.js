@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Usage: node tools/tfcheck/fmt.js DIR...
+// Usage: node dev/tfcheck/fmt.js DIR...
 // The parts of `terraform fmt -check` that hand-written HCL most often gets wrong, for machines
 // without terraform (the terraform-plan workflow runs the real one): the `=` of consecutive
 // one-line arguments at the same indentation aligned one space after the longest name, a single

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Usage: node tools/tfcheck/index.js [--json] DIR...
+// Usage: node dev/tfcheck/index.js [--json] DIR...
 // Checks every Terraform module directory under each DIR against the AWS provider schema of the
 // pinned @cdktf/provider-aws package. Prints one line per finding; exits 1 when there is any,
 // 2 on bad usage or when the schema cannot be loaded.

