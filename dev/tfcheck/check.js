@@ -11,6 +11,8 @@ const fs = require('fs');
 const path = require('path');
 const hcl = require('@cdktf/hcl2json');
 const { normaliseName } = require('./schema');
+const { loadVariables, runValidations } = require('./conditions');
+const { MIN_TERRAFORM, lowerBound, versionAtLeast } = require('./versions');
 
 const RESOURCE_META = new Set(
     ['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'provisioner', 'connection']);
@@ -29,7 +31,7 @@ const TOP_LEVEL = new Set([
   'terraform', 'provider', 'variable', 'locals', 'output', 'resource', 'data', 'module', 'check',
   'moved', 'import', 'removed', 'ephemeral'
 ]);
-// Terraform 1.10's built-in functions (provider-defined ones are called provider::NAME::FN).
+// Terraform 1.11's built-in functions (provider-defined ones are called provider::NAME::FN).
 const BUILTIN_FUNCTIONS = new Set(`abs abspath alltrue anytrue base64decode base64encode base64gzip
   base64sha256 base64sha512 basename bcrypt can ceil chomp chunklist cidrhost cidrnetmask cidrsubnet
   cidrsubnets coalesce coalescelist compact concat contains csvdecode dirname distinct element
@@ -364,7 +366,7 @@ class ModuleCheck {
   async checkReferences() {
     const visit = async (file, where, value, iterators) => {
       for (const fn of unknownFunctions(value)) {
-        this.report(file, where, `call to unknown function "${fn}" (not a Terraform 1.10 built-in)`);
+        this.report(file, where, `call to unknown function "${fn}" (not a Terraform 1.11 built-in)`);
       }
       for (const s of collectStrings(value, [])) {
         let refs;
@@ -479,8 +481,12 @@ class ModuleCheck {
       return;
     }
     const has = (pred) => terraformBlocks.some(({ t }) => pred(t));
-    if (!has((t) => typeof t.required_version === 'string')) {
+    const versions = terraformBlocks.map(({ t }) => t.required_version).filter((v) => typeof v === 'string');
+    if (versions.length === 0) {
       this.report(dirLabel, 'terraform', 'missing required_version');
+    } else if (!versions.some((v) => versionAtLeast(lowerBound(v), MIN_TERRAFORM))) {
+      this.report(dirLabel, 'terraform',
+        `required_version "${versions.join('", "')}" admits Terraform older than ${MIN_TERRAFORM.slice(0, 2).join('.')} (S3-native state locking, use_lockfile, is generally available from 1.11)`);
     }
     const awsUsed = this.resources.size > 0 || this.data.size > 0;
     if (awsUsed && !has((t) => asList(t.required_providers).some((rp) => rp.aws && rp.aws.version))) {
@@ -583,6 +589,11 @@ async function parseFile(file, findings) {
 // <env>.backend.hcl configures the S3 backend of both: every tfvars key must be a variable of its
 // stack, every required variable must be set, and the backend must lock with use_lockfile.
 async function checkEnvironments(root, findings, loadDecls) {
+  const validations = new Map();
+  const loadValidations = async (dir) => {
+    if (!validations.has(dir)) validations.set(dir, await loadVariables(dir));
+    return validations.get(dir);
+  };
   const envDir = path.join(root, 'env');
   if (!fs.existsSync(envDir)) return;
   const names = fs.readdirSync(envDir).sort();
@@ -602,6 +613,12 @@ async function checkEnvironments(root, findings, loadDecls) {
         if (v.body.default === undefined && body[name] === undefined) {
           findings.push({ file, where: name, message: `required variable "${name}" of ${path.relative(root, stack.dir)} not set` });
         }
+      }
+      // The values must pass the stack's own validations, as `terraform plan` would check them.
+      const given = Object.fromEntries(Object.entries(body).filter(([k]) => stack.variables.has(k)));
+      const { failed } = runValidations(await loadValidations(stack.dir), given);
+      for (const f of failed) {
+        findings.push({ file, where: f.variable, message: `fails the validation of ${path.relative(root, stack.dir)}: ${f.error_message}` });
       }
     } else if ((m = /^([a-z0-9-]+)\.backend\.hcl$/.exec(f))) {
       envs.add(m[1]);
