@@ -57,14 +57,17 @@ test('IAM: no Allow statement has a wildcard action or a bare "*" resource', asy
   assert.ok(statements >= 5, `only ${statements} Allow statements found`);
 });
 
-test('functions may only read the registry and write their own logs', async () => {
+test('functions may only write their own logs and, when given the table, read the registry', async () => {
   const [main] = await parseDir('infra/modules/lambda_function');
   const doc = main.data.aws_iam_policy_document.permissions[0];
   const actions = [...asList(doc.statement), ...asList(doc.dynamic.statement).flatMap((d) => asList(d.content))]
     .flatMap((s) => asList(s.actions)).sort();
   assert.deepStrictEqual(actions, ['dynamodb:GetItem', 'dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents']);
-  const query = asList(doc.dynamic.statement)[0];
-  assert.match(query.for_each, /var\.registry_index_query/);
+  // The registry statements exist only for a function given the table (tests/infra/conditions.test.js
+  // evaluates them for each function of the stack).
+  const [read, query] = asList(doc.dynamic.statement);
+  assert.match(read.for_each, /var\.registry_table_arn != null/);
+  assert.match(query.for_each, /var\.registry_table_arn != null && var\.registry_index_query/);
 });
 
 test('the API is reachable only through the mTLS custom domain', async () => {
@@ -134,13 +137,21 @@ test('every log group has a retention, every table PITR and encryption', async (
   assert.ok(groups >= 2);
 });
 
-test('ECR repositories are immutable, scanned and encrypted', async () => {
+test('ECR repositories are immutable (but for deployed-<env>), scanned and encrypted', async () => {
   const files = await parseDir('infra/modules/ecr_repository');
   const [repo] = blocksOf(files, 'resource', 'aws_ecr_repository');
-  assert.strictEqual(repo.b.image_tag_mutability, 'IMMUTABLE');
+  // Every tag is immutable except the deployed-<env> marker (tests/infra/lifecycle.test.js).
+  assert.strictEqual(repo.b.image_tag_mutability, 'IMMUTABLE_WITH_EXCLUSION');
+  assert.strictEqual(repo.b.image_tag_mutability_exclusion_filter.length, 1);
   assert.strictEqual(repo.b.image_scanning_configuration[0].scan_on_push, true);
   assert.ok(repo.b.encryption_configuration);
   assert.strictEqual(blocksOf(files, 'resource', 'aws_ecr_lifecycle_policy').length, 1);
+  // Outside this account, only the promotion accounts given may read and pull, and nothing else.
+  const [doc] = blocksOf(files, 'data', 'aws_iam_policy_document');
+  const [promotion] = asList(doc.b.dynamic.statement).flatMap((d) => asList(d.content));
+  assert.deepStrictEqual(asList(promotion.actions).sort(),
+    ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer']);
+  assert.match(promotion.principals[0].identifiers, /var\.promotion_account_ids/);
 });
 
 test('Lambda invoke permissions are scoped to this API or this user pool', async () => {

@@ -13,8 +13,8 @@ variable "domain_prefix" {
   description = "Prefix of the Cognito domain (<prefix>.auth.<region>.amazoncognito.com); globally unique per region."
 
   validation {
-    condition     = can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.domain_prefix)) && !strcontains(var.domain_prefix, "aws") && !strcontains(var.domain_prefix, "cognito")
-    error_message = "domain_prefix must be lowercase letters, digits and hyphens, and must not contain aws or cognito."
+    condition     = can(regex("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", var.domain_prefix)) && alltrue([for word in ["aws", "amazon", "cognito"] : !strcontains(var.domain_prefix, word)])
+    error_message = "domain_prefix must be lowercase letters, digits and hyphens, and must not contain aws, amazon or cognito (Cognito reserves them)."
   }
 }
 

@@ -10,7 +10,7 @@ variable "name" {
 
 variable "keep_images" {
   type        = number
-  description = "How many images the lifecycle policy keeps; older ones expire."
+  description = "How many images the lifecycle policy keeps besides the ones an environment runs (tagged deployed-<env>, never expired); older ones expire."
   default     = 20
 
   validation {
@@ -37,6 +37,17 @@ variable "lambda_function_name_prefix" {
   validation {
     condition     = length(var.lambda_function_name_prefix) >= 3
     error_message = "lambda_function_name_prefix must have at least 3 characters (it scopes the pull permission)."
+  }
+}
+
+variable "promotion_account_ids" {
+  type        = list(string)
+  description = "AWS accounts whose environments receive this repository's images by promotion (image-promote workflow): they may read and pull its images. Empty: no one outside this account."
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.promotion_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "promotion_account_ids must be 12-digit AWS account ids."
   }
 }
 

@@ -146,6 +146,9 @@ resource "aws_apigatewayv2_domain_name" "this" {
     certificate_arn = var.certificate_arn
     endpoint_type   = "REGIONAL"
     security_policy = "TLS_1_2"
+    # Only for an imported or Private CA certificate: with mutual TLS, API Gateway then wants a
+    # public ACM certificate for the same domain as proof of ownership (never used in handshakes).
+    ownership_verification_certificate_arn = var.ownership_verification_certificate_arn
   }
 
   # A new truststore object version changes truststore_version, which makes API Gateway reload it.
@@ -155,6 +158,21 @@ resource "aws_apigatewayv2_domain_name" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.certificate_type == "AMAZON_ISSUED" || var.ownership_verification_certificate_arn != null
+      error_message = "The domain's certificate is ${var.certificate_type}: with mutual TLS, API Gateway accepts an imported or AWS Private CA certificate only together with ownership_verification_certificate_arn, a public ACM certificate (validated, status ISSUED) for ${var.domain_name}. Request one (aws acm request-certificate --domain-name ${var.domain_name} --validation-method DNS), validate it, and set its ARN."
+    }
+    precondition {
+      condition     = var.certificate_type != "AMAZON_ISSUED" || var.ownership_verification_certificate_arn == null
+      error_message = "ownership_verification_certificate_arn is only for an IMPORTED or PRIVATE certificate; a public ACM certificate (AMAZON_ISSUED) proves ownership itself. Remove it, or set certificate_type."
+    }
+    precondition {
+      condition     = var.ownership_verification_certificate_arn != var.certificate_arn
+      error_message = "ownership_verification_certificate_arn must be a public ACM certificate other than the imported or private one it vouches for."
+    }
+  }
 }
 
 resource "aws_apigatewayv2_api_mapping" "this" {

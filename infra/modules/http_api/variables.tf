@@ -28,6 +28,28 @@ variable "certificate_arn" {
   }
 }
 
+variable "certificate_type" {
+  type        = string
+  description = "Type of certificate_arn's certificate in ACM: AMAZON_ISSUED (public ACM), IMPORTED or PRIVATE (AWS Private CA). The last two need ownership_verification_certificate_arn."
+  default     = "AMAZON_ISSUED"
+
+  validation {
+    condition     = contains(["AMAZON_ISSUED", "IMPORTED", "PRIVATE"], var.certificate_type)
+    error_message = "certificate_type must be AMAZON_ISSUED, IMPORTED or PRIVATE."
+  }
+}
+
+variable "ownership_verification_certificate_arn" {
+  type        = string
+  description = "Public ACM certificate for domain_name that proves ownership when certificate_arn is IMPORTED or PRIVATE (required by API Gateway with mutual TLS); null otherwise."
+  default     = null
+
+  validation {
+    condition     = var.ownership_verification_certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.ownership_verification_certificate_arn))
+    error_message = "ownership_verification_certificate_arn must be an ACM certificate ARN or null."
+  }
+}
+
 variable "hosted_zone_id" {
   type        = string
   description = "Route 53 hosted zone for the alias record; null skips the record (DNS managed elsewhere)."
@@ -91,12 +113,12 @@ variable "authorizer_cache_ttl_seconds" {
 
 variable "integration_timeout_ms" {
   type        = number
-  description = "Integration timeout in milliseconds."
+  description = "How long API Gateway waits for the token and health functions, in milliseconds: at least their function timeout, at most 30000 (HTTP API limit, not adjustable)."
   default     = 10000
 
   validation {
     condition     = var.integration_timeout_ms >= 50 && var.integration_timeout_ms <= 30000
-    error_message = "integration_timeout_ms must be between 50 and 30000."
+    error_message = "integration_timeout_ms must be between 50 and 30000: an HTTP API waits at most 30 s for an integration."
   }
 }
 

@@ -1,5 +1,6 @@
-# One function from a container image, with its own log group and a least-privilege role:
-# read the registry table (GetItem; Query on the index only when asked) and write its own logs.
+# One function from a container image, with its own log group and a least-privilege role: write
+# its own logs and, only when given a registry table, read it (GetItem; Query on the index only
+# when asked).
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = "/aws/lambda/${var.function_name}"
@@ -34,15 +35,18 @@ data "aws_iam_policy_document" "permissions" {
     resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
   }
 
-  statement {
-    sid       = "ReadRegistry"
-    effect    = "Allow"
-    actions   = ["dynamodb:GetItem"]
-    resources = [var.registry_table_arn]
+  dynamic "statement" {
+    for_each = var.registry_table_arn != null ? [1] : []
+    content {
+      sid       = "ReadRegistry"
+      effect    = "Allow"
+      actions   = ["dynamodb:GetItem"]
+      resources = [var.registry_table_arn]
+    }
   }
 
   dynamic "statement" {
-    for_each = var.registry_index_query ? [1] : []
+    for_each = var.registry_table_arn != null && var.registry_index_query ? [1] : []
     content {
       sid       = "QueryRegistryIndex"
       effect    = "Allow"

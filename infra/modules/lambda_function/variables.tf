@@ -42,7 +42,7 @@ variable "timeout_seconds" {
 
   validation {
     condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 30
-    error_message = "timeout_seconds must be between 1 and 30 (API Gateway waits at most 30 s)."
+    error_message = "timeout_seconds must be between 1 and 30 (an HTTP API waits at most 30 s for an integration)."
   }
 }
 
@@ -99,17 +99,18 @@ variable "log_kms_key_arn" {
 
 variable "registry_table_arn" {
   type        = string
-  description = "ARN of the certificate registry table the function reads."
+  description = "ARN of the certificate registry table the function reads (dynamodb:GetItem); null for a function that does not read it (no grant at all)."
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/.+$", var.registry_table_arn))
-    error_message = "registry_table_arn must be a DynamoDB table ARN."
+    condition     = var.registry_table_arn == null || can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/.+$", var.registry_table_arn))
+    error_message = "registry_table_arn must be a DynamoDB table ARN or null."
   }
 }
 
 variable "registry_index_query" {
   type        = bool
-  description = "Also allow dynamodb:Query on client_id-index (none of the current functions needs it)."
+  description = "Also allow dynamodb:Query on client_id-index of registry_table_arn (none of the current functions needs it)."
   default     = false
 }
 

@@ -1,5 +1,7 @@
-# ECR stack: one image repository per function. Applied once per environment before the first
-# image build (the lambda-build workflow pushes here, the environment stack deploys from here).
+# ECR stack: one image repository per function. Applied once per environment before its first
+# images arrive: the lambda-build workflow builds and pushes into the build environment's
+# repositories (sandbox), the image-promote workflow copies those images by digest into the other
+# environments' repositories, and the environment stack deploys from here.
 
 provider "aws" {
   region = var.aws_region
@@ -26,5 +28,6 @@ module "repository" {
   keep_images                 = var.keep_images
   kms_key_arn                 = var.kms_key_arn
   lambda_function_name_prefix = "${var.name_prefix}-"
+  promotion_account_ids       = var.promotion_account_ids
   force_delete                = var.force_delete
 }

@@ -30,12 +30,23 @@ variable "name_prefix" {
 
 variable "keep_images" {
   type        = number
-  description = "Images kept per repository by the lifecycle policy."
+  description = "Images kept per repository by the lifecycle policy besides the ones an environment runs (tagged deployed-<env>, never expired)."
   default     = 20
 
   validation {
     condition     = var.keep_images >= 1 && var.keep_images <= 1000
     error_message = "keep_images must be between 1 and 1000."
+  }
+}
+
+variable "promotion_account_ids" {
+  type        = list(string)
+  description = "Accounts of the environments promoted from this one (e.g. prod's account in sandbox's ecr stack): they may pull these images to copy them by digest."
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.promotion_account_ids : can(regex("^[0-9]{12}$", id))])
+    error_message = "promotion_account_ids must be 12-digit AWS account ids."
   }
 }
 

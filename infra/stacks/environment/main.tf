@@ -55,13 +55,23 @@ data "aws_ecr_repository" "function" {
   depends_on = [data.aws_ssm_parameters_by_path.lambda]
 }
 
+# The image each function runs, by digest: the tag (the commit) resolves to the digest it was
+# pushed with, and the function is deployed as <repository>@sha256:... A tag is immutable in these
+# repositories, and image-promote copies an image between environments digest for digest, so every
+# environment that deploys a commit runs the same bytes (docs/deploy.md, "Promote, don't rebuild").
+data "aws_ecr_image" "function" {
+  for_each        = local.functions
+  repository_name = data.aws_ecr_repository.function[each.key].name
+  image_tag       = local.image_tag
+}
+
 locals {
   # An image tag is not a secret; the data source marks every parameter value sensitive.
   image_tag = var.image_tag != null ? var.image_tag : try(nonsensitive(zipmap(
     data.aws_ssm_parameters_by_path.lambda[0].names,
     data.aws_ssm_parameters_by_path.lambda[0].values,
   )[local.image_tag_parameter]), "")
-  image_uris = { for f in local.functions : f => "${data.aws_ecr_repository.function[f].repository_url}:${local.image_tag}" }
+  image_uris = { for f in local.functions : f => "${data.aws_ecr_repository.function[f].repository_url}@${data.aws_ecr_image.function[f].image_digest}" }
 }
 
 # --- registry --------------------------------------------------------------------------------------
@@ -108,10 +118,12 @@ module "cognito" {
 }
 
 locals {
+  # reads_registry: whether the function gets the table name and a dynamodb:GetItem grant on it.
   function_settings = {
     token = {
-      description = "POST /token: checks the client certificate, then client_credentials at Cognito"
-      timeout     = var.function_timeout_seconds
+      description    = "POST /token: checks the client certificate, then client_credentials at Cognito"
+      timeout        = var.function_timeout_seconds
+      reads_registry = true
       environment = {
         CERT_TABLE_NAME   = module.registry.name
         COGNITO_TOKEN_URL = module.cognito.token_url
@@ -120,7 +132,10 @@ locals {
     }
     authorizer = {
       description = "Lambda authorizer of GET /health: certificate, registry and access token checks"
-      timeout     = var.function_timeout_seconds
+      # API Gateway waits at most 10 s for a Lambda authorizer (HTTP API quota, not adjustable):
+      # a longer timeout would only keep the function running after the request was refused.
+      timeout        = min(var.function_timeout_seconds, 10)
+      reads_registry = true
       environment = {
         CERT_TABLE_NAME            = module.registry.name
         COGNITO_USER_POOL_ID       = module.cognito.user_pool_id
@@ -130,12 +145,13 @@ locals {
         CLOCK_SKEW_SECONDS         = tostring(var.clock_skew_seconds)
       }
     }
+    # The authorizer has checked the certificate against the registry before health runs; health
+    # only reports what it was given, so it gets neither the table name nor a grant on it.
     health = {
-      description = "GET /health: reports the approved client certificate"
-      timeout     = 5
-      environment = {
-        CERT_TABLE_NAME = module.registry.name
-      }
+      description    = "GET /health: reports the approved client certificate"
+      timeout        = 5
+      reads_registry = false
+      environment    = {}
     }
   }
 }
@@ -151,7 +167,7 @@ module "functions" {
   timeout_seconds    = each.value.timeout
   log_level          = var.log_level
   log_retention_days = var.log_retention_days
-  registry_table_arn = module.registry.arn
+  registry_table_arn = each.value.reads_registry ? module.registry.arn : null
   environment        = each.value.environment
 }
 
@@ -178,12 +194,19 @@ module "certificate" {
 module "api" {
   source = "../../modules/http_api"
 
-  name               = "${var.name_prefix}-api"
-  domain_name        = var.domain_name
-  certificate_arn    = module.certificate.certificate_arn
-  hosted_zone_id     = var.hosted_zone_id
-  truststore_uri     = module.truststore.uri
-  truststore_version = module.truststore.version_id
+  name                                   = "${var.name_prefix}-api"
+  domain_name                            = var.domain_name
+  certificate_arn                        = module.certificate.certificate_arn
+  certificate_type                       = var.certificate_type
+  ownership_verification_certificate_arn = var.ownership_verification_certificate_arn
+  hosted_zone_id                         = var.hosted_zone_id
+  truststore_uri                         = module.truststore.uri
+  truststore_version                     = module.truststore.version_id
+
+  # API Gateway waits this long for the token and health functions: as long as the longer of their
+  # timeouts, so raising function_timeout_seconds has an effect (http_api refuses more than
+  # API Gateway's 30 000 ms).
+  integration_timeout_ms = 1000 * max(local.function_settings.token.timeout, local.function_settings.health.timeout)
 
   token_function      = module.functions["token"]
   authorizer_function = module.functions["authorizer"]

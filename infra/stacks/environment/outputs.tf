@@ -67,6 +67,11 @@ output "function_names" {
 }
 
 output "image_tag" {
-  description = "Image tag deployed."
+  description = "Image tag (commit) deployed."
   value       = local.image_tag
+}
+
+output "image_uris" {
+  description = "Image each function runs, by digest (<repository>@sha256:...); the deploy workflow tags these deployed-<environment>."
+  value       = local.image_uris
 }

@@ -70,6 +70,33 @@ variable "certificate_arn" {
   }
 }
 
+variable "certificate_type" {
+  type        = string
+  description = "How certificate_arn's certificate came into ACM (its Type in `aws acm describe-certificate`): AMAZON_ISSUED (a public ACM certificate, also what this stack requests), IMPORTED, or PRIVATE (issued by AWS Private CA). IMPORTED and PRIVATE need ownership_verification_certificate_arn."
+  default     = "AMAZON_ISSUED"
+
+  validation {
+    condition     = contains(["AMAZON_ISSUED", "IMPORTED", "PRIVATE"], var.certificate_type)
+    error_message = "certificate_type must be AMAZON_ISSUED, IMPORTED or PRIVATE."
+  }
+
+  validation {
+    condition     = var.certificate_type == "AMAZON_ISSUED" || var.certificate_arn != null
+    error_message = "An IMPORTED or PRIVATE certificate is given with certificate_arn: the stack can only request a public (AMAZON_ISSUED) one."
+  }
+}
+
+variable "ownership_verification_certificate_arn" {
+  type        = string
+  description = "With mutual TLS, API Gateway accepts an imported or Private CA server certificate only with a public ACM certificate (AMAZON_ISSUED, ISSUED) for the same domain that proves you own it; it is not used in the TLS handshake. Required when certificate_type is IMPORTED or PRIVATE, unused otherwise."
+  default     = null
+
+  validation {
+    condition     = var.ownership_verification_certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.ownership_verification_certificate_arn))
+    error_message = "ownership_verification_certificate_arn must be an ACM certificate ARN or null."
+  }
+}
+
 # --- truststore ----------------------------------------------------------------------------------
 
 variable "truststore_parameter_name" {
@@ -116,12 +143,12 @@ variable "function_memory_mb" {
 
 variable "function_timeout_seconds" {
   type        = number
-  description = "Timeout of the token and authorizer functions (they call Cognito, DynamoDB and the JWKS)."
+  description = "Timeout of the token function, and the API's integration timeout (API Gateway waits this long for it); the authorizer gets at most 10 s, API Gateway's limit for a Lambda authorizer."
   default     = 10
 
   validation {
-    condition     = var.function_timeout_seconds >= 3 && var.function_timeout_seconds <= 29
-    error_message = "function_timeout_seconds must be between 3 and 29."
+    condition     = var.function_timeout_seconds >= 3 && var.function_timeout_seconds * 1000 <= 30000
+    error_message = "function_timeout_seconds must be between 3 and 30: an HTTP API waits at most 30 000 ms for an integration."
   }
 }
 
