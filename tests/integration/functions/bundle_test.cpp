@@ -1,7 +1,9 @@
 // The bundles `scripts/package` makes (dist/<name>/bootstrap + bin/ + lib/): the test packages the
 // binaries of this build itself, then runs (1) the authorizer bundle with an empty environment
 // plus only its variables, and (2) every bundle in an otherwise EMPTY root directory (chroot; or
-// `unshare -r --root` when not root) holding only the bundle and a CA certificate file.
+// `unshare -r --root` when not root) holding only the bundle, at /var/runtime as in the function
+// image (docker/Dockerfile), and a CA certificate file. The base image's LD_LIBRARY_PATH is set and
+// /lib64/libc.so.6 is junk there: the bundle must load only its own libraries.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -126,7 +128,10 @@ TEST_F(BundleIT, EveryBundleServesAnInvocationInAnEmptyRootDirectory) {
     SCOPED_TRACE(name);
     const fs::path dir = *work + "/root-" + name;
     fs::create_directories(dir / "etc/ssl/certs");
-    fs::copy(dist(name), dir / name, fs::copy_options::recursive);
+    fs::create_directories(dir / "var");
+    fs::copy(dist(name), dir / "var/runtime", fs::copy_options::recursive);
+    fs::create_directories(dir / "lib64");
+    std::ofstream(dir / "lib64/libc.so.6") << "not a library\n";
     if (fs::exists("/etc/ssl/certs/ca-certificates.crt"))
       fs::copy_file("/etc/ssl/certs/ca-certificates.crt",
                     dir / "etc/ssl/certs/ca-certificates.crt");
@@ -134,7 +139,7 @@ TEST_F(BundleIT, EveryBundleServesAnInvocationInAnEmptyRootDirectory) {
     std::set<std::string> top;
     for (const auto& e : fs::directory_iterator(dir))
       top.insert(e.path().filename().string());
-    EXPECT_EQ(top, (std::set<std::string>{"etc", name}));
+    EXPECT_EQ(top, (std::set<std::string>{"etc", "lib64", "var"}));
     EXPECT_FALSE(fs::exists(dir / "bin/sh"));
     EXPECT_FALSE(fs::exists(dir / "lib"));
 
@@ -144,11 +149,14 @@ TEST_F(BundleIT, EveryBundleServesAnInvocationInAnEmptyRootDirectory) {
     const std::string log = *work + "/chroot-" + name + ".log";
     std::vector<std::string> argv;
     if (root) {
-      argv = {"/usr/sbin/chroot", dir.string(), "/" + name + "/bootstrap"};
+      argv = {"/usr/sbin/chroot", dir.string(), "/var/runtime/bootstrap"};
     } else {
-      argv = {"/usr/bin/unshare", "-r", "--root=" + dir.string(), "/" + name + "/bootstrap"};
+      argv = {"/usr/bin/unshare", "-r", "--root=" + dir.string(), "/var/runtime/bootstrap"};
     }
-    test::ChildProcess fn(argv, env_for(name, api), false, log);
+    auto env = env_for(name, api);
+    // public.ecr.aws/lambda/provided:al2023 sets this; the bundled loader must not follow it.
+    env["LD_LIBRARY_PATH"] = "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib";
+    test::ChildProcess fn(argv, env, false, log);
     const auto results = api.wait_results(1, 20s);
     ASSERT_EQ(results.size(), 1U) << read_file(log);
     EXPECT_EQ(results[0].kind, "response");
