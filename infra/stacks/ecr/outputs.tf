@@ -4,6 +4,6 @@ output "repository_urls" {
 }
 
 output "image_tag_parameter" {
-  description = "SSM parameter the lambda-build workflow writes the pushed image tag to and the environment stack reads."
+  description = "SSM parameter the lambda-build (or image-promote) workflow writes the image tag to once every image exists, and the environment stack reads."
   value       = "/${var.name_prefix}/lambda/image-tag"
 }

@@ -121,7 +121,7 @@ variable "truststore_bucket_name" {
 
 variable "image_tag" {
   type        = string
-  description = "Image tag to deploy for every function; null reads /<name_prefix>/lambda/image-tag, which the lambda-build workflow writes."
+  description = "Image tag (commit) to deploy for every function, resolved to its digest; null reads /<name_prefix>/lambda/image-tag, which the lambda-build (sandbox) or image-promote (other environments) workflow writes."
   default     = null
 
   validation {
