@@ -155,7 +155,8 @@ TEST_F(BundleIT, EveryBundleServesAnInvocationInAnEmptyRootDirectory) {
     }
     auto env = env_for(name, api);
     // public.ecr.aws/lambda/provided:al2023 sets this; the bundled loader must not follow it.
-    env["LD_LIBRARY_PATH"] = "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib";
+    env["LD_LIBRARY_PATH"] =
+        "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib";
     test::ChildProcess fn(argv, env, false, log);
     const auto results = api.wait_results(1, 20s);
     ASSERT_EQ(results.size(), 1U) << read_file(log);
