@@ -1,6 +1,6 @@
 #pragma once
-// The cert registry (CONTRACT section 4): the record, its DynamoDB item form, the repository and an
-// in-process TTL cache in front of it.
+// The cert registry (docs/contract.md section 4): the record, its DynamoDB item form, the
+// repository and an in-process TTL cache in front of it.
 #include <chrono>
 #include <cstddef>
 #include <map>

@@ -1,6 +1,6 @@
 #pragma once
-// Cognito access-token verification (CONTRACT section 6, rules 3 and 4), with one named reason per
-// failure. The reasons are for logs: callers never put them in a response.
+// Cognito access-token verification (docs/contract.md section 6, rules 3 and 4), with one named
+// reason per failure. The reasons are for logs: callers never put them in a response.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

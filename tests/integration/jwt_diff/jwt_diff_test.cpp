@@ -35,16 +35,17 @@ const char* const kPool = "eu-central-1_DiffTest1";
 // Tokens where we refuse and aws-jwt-verify accepts, on purpose.
 const std::map<std::string, std::string> kStricterByDesign = {
     {"exp_missing",
-     "CONTRACT 6.4: exp must be present; aws-jwt-verify only checks exp when it is there"},
+     "docs/contract.md 6.4: exp must be present; aws-jwt-verify only checks exp when it is there"},
     {"iat_missing",
-     "CONTRACT 6.4: iat must be present and not in the future; aws-jwt-verify "
+     "docs/contract.md 6.4: iat must be present and not in the future; aws-jwt-verify "
      "does not look at iat"},
-    {"iat_future", "CONTRACT 6.4: iat must not be in the future; aws-jwt-verify ignores iat"},
+    {"iat_future",
+     "docs/contract.md 6.4: iat must not be in the future; aws-jwt-verify ignores iat"},
     {"scope_absent",
-     "CONTRACT 6.6 needs the scope claim; we refuse early with scope_missing "
+     "docs/contract.md 6.6 needs the scope claim; we refuse early with scope_missing "
      "(aws-jwt-verify checks scope only when told which scope to require)"},
     {"client_id_missing",
-     "CONTRACT 6.5 compares client_id with the registry; a token without it "
+     "docs/contract.md 6.5 compares client_id with the registry; a token without it "
      "is refused here (aws-jwt-verify runs with clientId: null)"},
     {"token_20kb",
      "size limit (max_token_bytes 16384): Cognito access tokens are ~1 kB and API "

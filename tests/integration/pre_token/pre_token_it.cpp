@@ -167,8 +167,8 @@ TEST_F(PreTokenIT, MissingConfigurationIsAnInitErrorNamingTheVariable) {
   }
 }
 
-// dist/pre-token/bootstrap (CONTRACT section 8) as `scripts/package` makes it, run with only its
-// variables.
+// dist/pre-token/bootstrap (docs/contract.md section 8) as `scripts/package` makes it, run with
+// only its variables.
 TEST_F(PreTokenIT, TheBundleServesAnInvocationWithOnlyItsVariables) {
 #ifdef AGM_SANITIZED
   GTEST_SKIP() << "a sanitized program is never what gets packaged";

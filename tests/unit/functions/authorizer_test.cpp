@@ -1,7 +1,7 @@
-// The authorizer handler against CONTRACT section 6: one test per rule (Rule1_... Rule7_...) that
-// fails if that rule is removed from the handler, plus every deny path the brief names. The
-// verifier is the real one over a JWKS preloaded with set_jwks; keys, tokens and certificates are
-// made here.
+// The authorizer handler against docs/contract.md section 6: one test per rule (Rule1_...
+// Rule7_...) that fails if that rule is removed from the handler, plus every deny path the brief
+// names. The verifier is the real one over a JWKS preloaded with set_jwks; keys, tokens and
+// certificates are made here.
 #include <gtest/gtest.h>
 
 #include <sstream>

@@ -1,5 +1,5 @@
-// The token handler against CONTRACT section 5: every error status, Cognito's answer passing
-// through, what is sent to Cognito, and what is never logged.
+// The token handler against docs/contract.md section 5: every error status, Cognito's answer
+// passing through, what is sent to Cognito, and what is never logged.
 #include <gtest/gtest.h>
 
 #include <sstream>

@@ -1,6 +1,7 @@
-// The pre-token handler (CONTRACT section 8): a V3_0 client_credentials pre token generation event
-// in, the same event with the cnf claim out, or a failed invocation. The expected x5t#S256 is
-// computed here straight from the certificate's DER with OpenSSL, not with the code under test.
+// The pre-token handler (docs/contract.md section 8): a V3_0 client_credentials pre token
+// generation event in, the same event with the cnf claim out, or a failed invocation. The expected
+// x5t#S256 is computed here straight from the certificate's DER with OpenSSL, not with the code
+// under test.
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
