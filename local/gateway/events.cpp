@@ -1,5 +1,6 @@
 #include "local/gateway/events.hpp"
 
+#include <cstdint>
 #include <ctime>
 
 #include "core/encoding.hpp"
@@ -11,8 +12,10 @@ namespace json = boost::json;
 
 namespace {
 
-std::string format_utc(core::TimePoint t, const char* fmt) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+// gmtime_r on a 64-bit time_t covers every representable year; the seconds never pass through a
+// nanosecond clock (which wraps past 2262).
+std::string format_utc(std::int64_t epoch_seconds, const char* fmt) {
+  const auto tt = static_cast<std::time_t>(epoch_seconds);
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[64];
@@ -168,7 +171,9 @@ json::object common_event(const GatewayRequest& req, const ApiInfo& api, const R
   rc["requestId"] = req.request_id;
   rc["routeKey"] = route_key;
   rc["stage"] = api.stage;
-  rc["time"] = format_utc(req.time, "%d/%b/%Y:%H:%M:%S +0000");
+  rc["time"] =
+      format_utc(std::chrono::floor<std::chrono::seconds>(req.time.time_since_epoch()).count(),
+                 "%d/%b/%Y:%H:%M:%S +0000");
   rc["timeEpoch"] =
       std::chrono::duration_cast<std::chrono::milliseconds>(req.time.time_since_epoch()).count();
   ev["requestContext"] = std::move(rc);
@@ -188,7 +193,7 @@ std::optional<std::string> header_value(const GatewayRequest& req, std::string_v
 }  // namespace
 
 std::string format_cert_time(core::TimePoint t) {
-  return format_utc(t, "%b %e %H:%M:%S %Y GMT");
+  return format_utc(core::to_epoch_seconds(t), "%b %e %H:%M:%S %Y GMT");
 }
 
 namespace {

@@ -6,6 +6,7 @@
 // Pure functions: no I/O, no clock (the request carries its time).
 #include <openssl/types.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -44,7 +45,7 @@ struct GatewayRequest {
   std::string body;
   std::optional<ClientCertInfo> client_cert;
   std::string request_id;
-  core::TimePoint time;
+  std::chrono::system_clock::time_point time;  // when the request arrived (timeEpoch is in ms)
 };
 
 struct RouteMatch {

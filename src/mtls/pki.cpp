@@ -154,7 +154,11 @@ void set_random_serial(X509* cert) {
 }
 
 void set_time(ASN1_TIME* field, core::TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  // Seconds straight to time_t (64-bit): never through a nanosecond clock, which wraps past 2262.
+  if (!core::representable(t)) {
+    throw core::Error("pki_bad_input", "validity outside the years 0000-9999");
+  }
+  const auto seconds = static_cast<std::time_t>(core::to_epoch_seconds(t));
   if (ASN1_TIME_set(field, seconds) == nullptr) {
     fail("ASN1_TIME_set");
   }
@@ -371,7 +375,7 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
     add("CA certificate without keyCertSign in keyUsage");
   }
 
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto t = static_cast<std::time_t>(core::to_epoch_seconds(now));
   if (X509_cmp_time(X509_get0_notAfter(cert.get()), &t) <= 0) {
     add("expired (notAfter is in the past)");
   }

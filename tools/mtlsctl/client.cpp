@@ -167,7 +167,7 @@ int run_create(const CreateOptions& o) {
 
 int run_register(const RegisterOptions& o) {
   const auto cert = load_one_certificate(o.cert);
-  const core::TimePoint now = std::chrono::system_clock::now();
+  const core::TimePoint now = core::SystemClock().now();
   if (!o.allow_expired && !cert.valid_at(now)) {
     throw CliError(o.cert + ": certificate is not valid now (" +
                    core::format_rfc3339(cert.not_before) + " to " +
@@ -215,7 +215,7 @@ int run_revoke(const RevokeOptions& o) {
   mtls::DynamoRegistry registry(db, table, std::chrono::milliseconds(20000));
   mtls::RegistryRecord record;
   try {
-    record = registry.revoke(thumbprint, o.reason, std::chrono::system_clock::now());
+    record = registry.revoke(thumbprint, o.reason, core::SystemClock().now());
   } catch (const mtls::RegistryError& e) {
     if (e.code() == "not_found") {
       throw CliError("not registered: no certificate " + thumbprint + " in " + table);

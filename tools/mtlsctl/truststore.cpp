@@ -47,7 +47,7 @@ Bundle checked_bundle(const std::vector<std::string>& files) {
   Bundle bundle;
   std::vector<std::string> problems;
   std::set<std::string> seen;
-  const core::TimePoint now = std::chrono::system_clock::now();
+  const core::TimePoint now = core::SystemClock().now();
   for (const auto& file : files) {
     std::vector<std::string> blocks;
     try {

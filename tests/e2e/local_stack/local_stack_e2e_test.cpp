@@ -124,7 +124,7 @@ void expect_refused(const Result& r) {
 
 TEST_F(LocalStackE2E, CertificateFromUntrustedCaRefused) {
   namespace pki = agm::mtls::pki;
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   const auto root =
       pki::create_root_ca("untrusted root", pki::KeyType::kEcP256, pki::days_from(now, 30));
   const auto leaf = pki::issue_client_certificate(root, stack().env("CLIENT_ID"),
@@ -147,7 +147,7 @@ TEST_F(LocalStackE2E, ExpiredCertificateRefused) {
   const pki::KeyAndCert issuer{read_all(stack().env("CA_DIR") + "/intermediate-ca.key"),
                                read_all(stack().env("CA_DIR") + "/intermediate-ca.pem")};
   ASSERT_FALSE(issuer.key_pem.empty());
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   const pki::Validity past{now - std::chrono::hours(48), now - std::chrono::hours(24)};
   const auto leaf =
       pki::issue_client_certificate(issuer, stack().env("CLIENT_ID"), pki::KeyType::kEcP256, past);
@@ -174,7 +174,7 @@ TEST_F(LocalStackE2E, TokenWithChangedPayload403) {
   auto claims = agm::core::parse_json(
       agm::core::base64url_decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1)).value_or(""));
   ASSERT_TRUE(claims && claims->is_object());
-  claims->as_object()["exp"] = agm::core::to_epoch_seconds(std::chrono::system_clock::now()) +
+  claims->as_object()["exp"] = agm::core::to_epoch_seconds(agm::core::SystemClock().now()) +
                                86400 * 365;  // a longer life, same signature
   const std::string tampered = jwt.substr(0, dot1 + 1) +
                                agm::core::base64url_encode(json::serialize(*claims)) +

@@ -98,6 +98,137 @@ TEST_F(FunctionsIT, HealthAnswers200ForTheApprovedCertificate) {
             cert.serial_number);
 }
 
+// Certificates at the edges of X.509's time range (docs/contract.md section 5, "Times"), each
+// registered as it is: notAfter 99991231235959Z (RFC 5280's "no well-defined expiration") is
+// valid now; 2600-2615 is not valid yet; 1950-1960 has expired. A clock in nanoseconds wraps the
+// first two (the first to 1816, expired; the second into the past, valid).
+struct FarDates {
+  mtls::pki::KeyAndCert forever, future, past;
+};
+
+const FarDates& far_dates(FunctionStack& stack) {
+  static const FarDates dates = [&stack] {
+    const auto at = [](int year, int month, int day) {
+      return core::from_civil(year, month, day, 0, 0, 0).value();
+    };
+    FarDates d{
+        stack.pki.client_valid("client-a", core::SystemClock().now() - std::chrono::hours(24),
+                               core::from_civil(9999, 12, 31, 23, 59, 59).value()),
+        stack.pki.client_valid("client-a", at(2600, 1, 1), at(2615, 1, 1)),
+        stack.pki.client_valid("client-a", at(1950, 1, 1), at(1960, 1, 1))};
+    for (const auto* c : {&d.forever, &d.future, &d.past})
+      stack.register_cert(c->cert_pem, "client-a");
+    return d;
+  }();
+  return dates;
+}
+
+TEST_F(FunctionsIT, AuthorizerHonoursValidityBeyond2262AndBefore1970) {
+  const FarDates& d = far_dates(*stack);
+  FakeRuntimeApi api;
+  const std::string token = stack->access_token("client-a", FunctionStack::kScope);
+  for (const auto* c : {&d.forever, &d.future, &d.past})
+    api.push(stack->authorizer_event(c->cert_pem, token));
+  const std::string log = log_path("authorizer-far-dates");
+  test::ChildProcess fn({bin("authorizer")}, stack->authorizer_env(api), false, log);
+  const auto results = api.wait_results(3, 20s);
+  ASSERT_EQ(results.size(), 3U) << read_file(log);
+  const auto forever = core::parse_json(results[0].body).value();
+  EXPECT_TRUE(core::get_bool(forever, "isAuthorized").value_or(false)) << read_file(log);
+  EXPECT_EQ(core::get_string_path(forever, {"context", "cert_not_after"}).value_or(""),
+            "9999-12-31T23:59:59Z");
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_FALSE(
+        core::get_bool(core::parse_json(results[i].body).value(), "isAuthorized").value_or(true))
+        << i;
+  }
+  fn.stop();
+  const std::string text = read_file(log);
+  EXPECT_NE(text.find("\"reason\":\"cert_not_yet_valid\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"reason\":\"cert_expired\""), std::string::npos) << text;
+}
+
+TEST_F(FunctionsIT, TokenHonoursValidityBeyond2262AndBefore1970) {
+  const FarDates& d = far_dates(*stack);
+  FakeRuntimeApi api;
+  for (const auto* c : {&d.forever, &d.future, &d.past})
+    api.push(stack->token_event(c->cert_pem, "client-a", "the-secret"));
+  const std::string log = log_path("token-far-dates");
+  test::ChildProcess fn({bin("token")}, stack->token_env(api), false, log);
+  const auto results = api.wait_results(3, 20s);
+  ASSERT_EQ(results.size(), 3U) << read_file(log);
+  const auto status = [&](std::size_t i) {
+    return core::get_int(core::parse_json(results[i].body).value(), "statusCode").value_or(0);
+  };
+  EXPECT_EQ(status(0), 200) << results[0].body << read_file(log);
+  EXPECT_EQ(status(1), 403) << results[1].body;
+  EXPECT_EQ(status(2), 403) << results[2].body;
+  fn.stop();
+  const std::string text = read_file(log);
+  EXPECT_NE(text.find("\"reason\":\"cert_not_yet_valid\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"reason\":\"cert_expired\""), std::string::npos) << text;
+}
+
+TEST_F(FunctionsIT, HealthHonoursValidityBeyond2262AndBefore1970) {
+  const FarDates& d = far_dates(*stack);
+  FakeRuntimeApi api;
+  for (const auto* c : {&d.forever, &d.future, &d.past}) {
+    api.push(stack->health_event(c->cert_pem,
+                                 mtls::ClientCertificate::from_pem(c->cert_pem).thumbprint));
+  }
+  const std::string log = log_path("health-far-dates");
+  test::ChildProcess fn({bin("health")}, stack->health_env(api), false, log);
+  const auto results = api.wait_results(3, 20s);
+  ASSERT_EQ(results.size(), 3U) << read_file(log);
+  const auto forever = core::parse_json(results[0].body).value();
+  ASSERT_EQ(core::get_int(forever, "statusCode").value_or(0), 200) << results[0].body;
+  const auto body = core::parse_json(core::get_string(forever, "body").value_or("")).value();
+  EXPECT_EQ(core::get_string_path(body, {"certificate", "not_after"}).value_or(""),
+            "9999-12-31T23:59:59Z");
+  // About 2.9 million days from now: whatever the exact figure, far above any 64-bit-ns answer.
+  const auto* certificate = core::find(body, "certificate");
+  ASSERT_NE(certificate, nullptr);
+  EXPECT_GT(core::get_int(*certificate, "days_remaining").value_or(0), 2'800'000);
+  for (std::size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(core::get_int(core::parse_json(results[i].body).value(), "statusCode").value_or(0),
+              403)
+        << results[i].body;
+  }
+}
+
+// A token whose exp, iat or nbf lies outside the years 0000-9999 is refused by name, never
+// clamped or wrapped into an acceptable time (an exp of 1e30 would otherwise be "in the future").
+TEST_F(FunctionsIT, AuthorizerRefusesTokenTimesOutsideTheRepresentableYears) {
+  FakeRuntimeApi api;
+  const std::vector<std::pair<const char*, json::value>> cases = {
+      {"exp", json::value(1e30)},
+      {"exp", json::value(std::uint64_t{18446744073709551615U})},
+      {"nbf", json::value(-1e30)},
+      {"iat", json::value(-1e300)}};
+  for (const auto& [claim, value] : cases) {
+    json::object claims =
+        access_claims("client-a", FunctionStack::kScope, core::SystemClock().now());
+    claims[claim] = value;
+    api.push(stack->authorizer_event(stack->cert_a.cert_pem,
+                                     stack->key.sign_jwt(json::object{{"kid", "kid-it"}}, claims)));
+  }
+  const std::string log = log_path("authorizer-token-times");
+  test::ChildProcess fn({bin("authorizer")}, stack->authorizer_env(api), false, log);
+  const auto results = api.wait_results(cases.size(), 20s);
+  ASSERT_EQ(results.size(), cases.size()) << read_file(log);
+  for (const auto& r : results) {
+    EXPECT_FALSE(core::get_bool(core::parse_json(r.body).value(), "isAuthorized").value_or(true))
+        << r.body;
+  }
+  fn.stop();
+  const std::string text = read_file(log);
+  std::size_t refused = 0;
+  for (std::size_t pos = text.find("\"reason\":\"token_time_out_of_range\"");
+       pos != std::string::npos; pos = text.find("\"reason\":\"token_time_out_of_range\"", pos + 1))
+    ++refused;
+  EXPECT_EQ(refused, cases.size()) << text;
+}
+
 TEST_F(FunctionsIT, BadConfigurationIsAnInitErrorNamingTheVariable) {
   struct Case {
     std::string function;

@@ -70,7 +70,7 @@ struct Pki {
 
   explicit Pki(const fs::path& dir) {
     using namespace agm::mtls::pki;
-    const auto now = std::chrono::system_clock::now();
+    const auto now = agm::core::SystemClock().now();
     const auto k = KeyType::kEcP256;
     auto root = create_root_ca("Gateway Test Root", k, days_from(now, 30));
     auto inter = create_intermediate_ca(root, "Gateway Test Intermediate", k, days_from(now, 30));

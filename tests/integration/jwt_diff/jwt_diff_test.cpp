@@ -89,7 +89,7 @@ TEST(JwtDifferential, AgreesWithAwsJwtVerify) {
   const TestRsaKey unknown("diff-key-unknown");
   const std::string jwks = agm::test::jwks_of({&key1, &key2});
   const std::string issuer = cognito_issuer(kRegion, kPool);
-  const std::int64_t now = core::to_epoch_seconds(std::chrono::system_clock::now());
+  const std::int64_t now = core::to_epoch_seconds(agm::core::SystemClock().now());
 
   auto claims = [&] { return agm::test::cognito_access_claims(issuer, now); };
   auto with = [&](const char* name, const auto& v) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -203,7 +204,7 @@ core::TimePoint parse_amz_date(const std::string& text) {
   std::tm tm{};
   std::istringstream in(text);
   in >> std::get_time(&tm, "%Y%m%dT%H%M%SZ");
-  return std::chrono::system_clock::from_time_t(::timegm(&tm));
+  return core::from_epoch_seconds(::timegm(&tm));
 }
 
 std::vector<std::string> split(const std::string& text, char sep) {
@@ -350,9 +351,9 @@ TEST_F(MtlsctlFiles, CaInitWritesTheChainWithPrivateKeysAndNeverOverwrites) {
   const std::string inter = slurp(ca_ + "/intermediate-ca.pem");
   EXPECT_EQ(slurp(ca_ + "/truststore.pem"), root + inter) << "root and intermediate";
   EXPECT_TRUE(
-      mtls::pki::check_truststore_certificate(root, std::chrono::system_clock::now()).empty());
+      mtls::pki::check_truststore_certificate(root, agm::core::SystemClock().now()).empty());
   EXPECT_TRUE(
-      mtls::pki::check_truststore_certificate(inter, std::chrono::system_clock::now()).empty());
+      mtls::pki::check_truststore_certificate(inter, agm::core::SystemClock().now()).empty());
   // Only tmp files of ours would be left behind on failure; none on success.
   for (const auto& entry : fs::directory_iterator(ca_)) {
     EXPECT_EQ(entry.path().filename().string().rfind(".mtlsctl-", 0), std::string::npos);
@@ -522,7 +523,7 @@ TEST_F(MtlsctlFiles, TruststoreBuildAcceptsCasAndRefusesEachProblemOnItsOwnLine)
   EXPECT_EQ(r.exit_code, 1) << "no overwrite without --force\n" << r;
 
   // One certificate per problem, made to fail it.
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   mtls::pki::IssueOptions ca_opts;
   ca_opts.is_ca = true;
   const auto expired = mtls::pki::issue_certificate(
@@ -733,7 +734,7 @@ TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
   EXPECT_NE(r.err.find("exactly one certificate"), std::string::npos) << r;
 
   // An expired certificate, unless asked for explicitly.
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   const mtls::pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
                                     slurp(ca_ + "/intermediate-ca.pem")};
   const auto old = mtls::pki::issue_client_certificate(
@@ -754,6 +755,65 @@ TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
   r = run({"client", "register", "--cert", tmp_ / "garbage.pem", "--client-id", "x"}, env_);
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_EQ(count_lines(r.err), 1U) << r;
+}
+
+// Validity at the edges of X.509's range (docs/contract.md section 4): `cert inspect` prints it
+// and `client register` stores it exactly, to the second. In a nanosecond clock
+// 99991231235959Z printed as 1816 and 2600 wrapped into the past.
+TEST_F(MtlsctlRegistry, FarDatesAreInspectedAndStoredExactly) {
+  const mtls::pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
+                                    slurp(ca_ + "/intermediate-ca.pem")};
+  struct Case {
+    std::string name, not_before, not_after;
+    bool valid_now;
+  };
+  const auto now_text = core::format_rfc3339(core::SystemClock().now() - std::chrono::hours(1));
+  for (const Case& c :
+       std::vector<Case>{{"forever", now_text, "9999-12-31T23:59:59Z", true},
+                         {"future", "2600-01-01T00:00:00Z", "2615-01-01T00:00:00Z", false},
+                         {"past", "1950-01-01T00:00:00Z", "1960-01-01T00:00:00Z", false}}) {
+    SCOPED_TRACE(c.name);
+    const auto issued = mtls::pki::issue_client_certificate(
+        inter, "client-far", mtls::pki::KeyType::kEcP256,
+        {core::parse_rfc3339(c.not_before).value(), core::parse_rfc3339(c.not_after).value()});
+    const std::string file = tmp_ / (c.name + ".pem");
+    spit(file, issued.cert_pem);
+
+    Result r = run({"cert", "inspect", file, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(str(parse_out(r), "not_before"), c.not_before) << r;
+    EXPECT_EQ(str(parse_out(r), "not_after"), c.not_after) << r;
+
+    std::vector<std::string> args{"client", "register",    "--cert",
+                                  file,     "--client-id", "client-far"};
+    r = run(args, env_);
+    if (!c.valid_now) {
+      EXPECT_EQ(r.exit_code, 1) << r;
+      EXPECT_NE(r.err.find("not valid now (" + c.not_before + " to " + c.not_after + ")"),
+                std::string::npos)
+          << r;
+      args.emplace_back("--allow-expired");
+      r = run(args, env_);
+    }
+    ASSERT_EQ(r.exit_code, 0) << r;
+    // The item as DynamoDB holds it, not as our parser reads it back.
+    aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
+    json::object key{{"thumbprint", json::object{{"S", thumbprint_of_pem(issued.cert_pem)}}}};
+    const auto item =
+        db.get_item(kTable, key, std::chrono::steady_clock::now() + seconds(10), true);
+    ASSERT_TRUE(item.has_value());
+    const json::value stored(*item);
+    EXPECT_EQ(core::get_string_path(stored, {"not_before", "S"}), c.not_before);
+    EXPECT_EQ(core::get_string_path(stored, {"not_after", "S"}), c.not_after);
+  }
+  const Result listed = run({"client", "list", "--client-id", "client-far", "--json"}, env_);
+  ASSERT_EQ(listed.exit_code, 0) << listed;
+  std::set<std::string> not_after;
+  const json::value records = parse_out(listed);
+  for (const auto& record : records.as_array())
+    not_after.insert(str(record, "not_after"));
+  EXPECT_EQ(not_after, (std::set<std::string>{"9999-12-31T23:59:59Z", "2615-01-01T00:00:00Z",
+                                              "1960-01-01T00:00:00Z"}));
 }
 
 TEST_F(MtlsctlRegistry, AwsErrorsAndMissingConfigurationExitOneWithTheCode) {

@@ -76,7 +76,7 @@ class AuthorizerTest : public ::testing::Test {
   Decision decide(const json::value& ev) { return handler().decide(ev); }
   std::string reason_for_claims(const json::object& c) { return decide(event(token(c))).reason; }
 
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   FakeRegistry registry;
   ServingJwks fetcher;
   oauth::JwksCache jwks{fetcher, clock};

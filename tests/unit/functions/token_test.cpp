@@ -84,7 +84,7 @@ class TokenTest : public ::testing::Test {
     EXPECT_EQ(r.at("body").as_string().find(reason), std::string::npos) << "reason leaked";
   }
 
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   FakeRegistry registry;
   FakeEndpoint endpoint;
   std::ostringstream log_out;

@@ -140,7 +140,7 @@ class PreTokenTest : public ::testing::Test {
 
   std::string thumb_a, thumb_b;
   FakeRegistry registry;
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   std::ostringstream log_out;
   core::Logger logger{core::LogLevel::kDebug, &log_out};
 };
