@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "core/encoding.hpp"
@@ -227,6 +228,64 @@ TEST_F(FunctionsIT, AuthorizerRefusesTokenTimesOutsideTheRepresentableYears) {
        pos != std::string::npos; pos = text.find("\"reason\":\"token_time_out_of_range\"", pos + 1))
     ++refused;
   EXPECT_EQ(refused, cases.size()) << text;
+}
+
+// Cognito adds a signing key right after the authorizer's cold start fetched the JWKS: the first
+// token signed with it is accepted at once (aws-jwt-verify refetches on an unknown kid), and a
+// flood of made-up kids afterwards costs one more fetch, not one per token. Counted at a loopback
+// JWKS endpoint.
+TEST_F(FunctionsIT, AuthorizerAcceptsANewSigningKeyAtOnceAndFetchesOnceForAFlood) {
+  std::mutex mutex;
+  std::string body = jwks_json({stack->key.jwk("kid-it")});
+  test::LoopbackServer jwks([&](const test::HttpRequest&) {
+    const std::lock_guard lock(mutex);
+    test::HttpResponse r;
+    r.headers["content-type"] = "application/json";
+    r.body = body;
+    return r;
+  });
+  FakeRuntimeApi api(10s);  // the runtime waits in GET /next between the steps below
+  auto env = stack->authorizer_env(api);
+  env["COGNITO_JWKS_URL"] = jwks.url() + "/" + kPool + "/.well-known/jwks.json";
+  const std::string log = log_path("authorizer-rotation");
+  test::ChildProcess fn({bin("authorizer")}, env, false, log);
+
+  api.push(stack->authorizer_event(stack->cert_a.cert_pem,
+                                   stack->access_token("client-a", FunctionStack::kScope)));
+  auto results = api.wait_results(1, 20s);
+  ASSERT_EQ(results.size(), 1U) << read_file(log);
+  ASSERT_NE(results[0].body.find("\"isAuthorized\":true"), std::string::npos) << read_file(log);
+  const std::size_t cold = jwks.requests().size();
+  EXPECT_EQ(cold, 1U) << "the cold start's fetch serves the first token";
+
+  // The rotation: a second key appears in the pool's JWKS.
+  const RsaKey rotated;
+  {
+    const std::lock_guard lock(mutex);
+    body = jwks_json({stack->key.jwk("kid-it"), rotated.jwk("kid-rotated")});
+  }
+  const auto claims = access_claims("client-a", FunctionStack::kScope, core::SystemClock().now());
+  api.push(stack->authorizer_event(stack->cert_a.cert_pem,
+                                   rotated.sign_jwt(json::object{{"kid", "kid-rotated"}}, claims)));
+  results = api.wait_results(2, 20s);
+  ASSERT_EQ(results.size(), 2U) << read_file(log);
+  EXPECT_NE(results[1].body.find("\"isAuthorized\":true"), std::string::npos)
+      << results[1].body << read_file(log);
+  EXPECT_EQ(jwks.requests().size(), cold + 1);
+
+  // A flood of made-up kids: one fetch, then refusals from the cache.
+  constexpr std::size_t kFlood = 25;
+  for (std::size_t i = 0; i < kFlood; ++i) {
+    api.push(stack->authorizer_event(
+        stack->cert_a.cert_pem,
+        rotated.sign_jwt(json::object{{"kid", "made-up-" + std::to_string(i)}}, claims)));
+  }
+  results = api.wait_results(2 + kFlood, 30s);
+  ASSERT_EQ(results.size(), 2 + kFlood) << read_file(log);
+  for (std::size_t i = 2; i < results.size(); ++i)
+    EXPECT_NE(results[i].body.find("\"isAuthorized\":false"), std::string::npos) << i;
+  EXPECT_EQ(jwks.requests().size(), cold + 2) << "at most one fetch per wait period";
+  fn.stop();
 }
 
 TEST_F(FunctionsIT, BadConfigurationIsAnInitErrorNamingTheVariable) {
