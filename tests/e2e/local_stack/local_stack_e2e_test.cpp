@@ -220,10 +220,42 @@ TEST_F(LocalStackE2E, OnboardingThenRevocation) {
     std::this_thread::sleep_for(200ms);
   }
   EXPECT_EQ(status, 403);
-  // A revoked certificate gets no new token either.
-  EXPECT_EQ(token(c.cert, c.key, c.id, c.secret).http, 403);
+  // A revoked certificate gets no new token either: client authentication fails (RFC 8705).
+  EXPECT_EQ(token(c.cert, c.key, c.id, c.secret).http, 401);
   // The demo client is untouched.
   EXPECT_EQ(health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), demo_token()).http, 200);
+}
+
+// requests-oauthlib (Debian's python3-requests-oauthlib) as a real OAuth2 client against
+// POST /token through the gateway: a token with the right secret and an ACTIVE certificate, and
+// oauthlib's InvalidClientError both for a wrong secret (Cognito's invalid_client passed through)
+// and for a revoked certificate (the token function's 401 invalid_client, RFC 8705 section 2).
+TEST_F(LocalStackE2E, RequestsOAuthlibGetsATokenAndInvalidClientErrors) {
+  const std::string script = agm::test::project_root() + "/tests/e2e/local_stack/oauth_client.py";
+  const auto oauth = [&](const std::string& cert, const std::string& key, const std::string& id,
+                         const std::string& secret, const std::string& expect) {
+    // Debian's interpreter: the Python packages come from Debian (scripts/install-deps).
+    return run(stack(), work(),
+               {"/usr/bin/python3", script, "--token-url", api("/token"), "--server-ca",
+                stack().env("SERVER_CA"), "--cert", cert, "--key", key, "--client-id", id,
+                "--client-secret", secret, "--scope", stack().env("SCOPE"), "--expect", expect});
+  };
+  const Result ok = oauth(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"),
+                          stack().env("CLIENT_ID"), stack().env("CLIENT_SECRET"), "token");
+  EXPECT_EQ(ok.exit_code, 0) << ok.body;
+  const Result wrong_secret = oauth(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"),
+                                    stack().env("CLIENT_ID"), "not-the-secret", "invalid_client");
+  EXPECT_EQ(wrong_secret.exit_code, 0) << wrong_secret.body;
+
+  const Client c = onboard("oauthlib");
+  const Result before = oauth(c.cert, c.key, c.id, c.secret, "token");
+  EXPECT_EQ(before.exit_code, 0) << before.body;
+  const Result revoked =
+      run(stack(), work(), {stack().env("MTLSCTL"), "client", "revoke", "--cert", c.cert});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.body;
+  const Result after = oauth(c.cert, c.key, c.id, c.secret, "invalid_client");
+  EXPECT_EQ(after.exit_code, 0) << after.body;
+  EXPECT_NE(after.body.find("http=401 www-authenticate='Basic'"), std::string::npos) << after.body;
 }
 
 // Start, stop (SIGTERM to the script only), no process left; a second start on the same state dir

@@ -162,8 +162,8 @@ TEST_F(FunctionsIT, TokenHonoursValidityBeyond2262AndBefore1970) {
     return core::get_int(core::parse_json(results[i].body).value(), "statusCode").value_or(0);
   };
   EXPECT_EQ(status(0), 200) << results[0].body << read_file(log);
-  EXPECT_EQ(status(1), 403) << results[1].body;
-  EXPECT_EQ(status(2), 403) << results[2].body;
+  EXPECT_EQ(status(1), 401) << results[1].body;
+  EXPECT_EQ(status(2), 401) << results[2].body;
   fn.stop();
   const std::string text = read_file(log);
   EXPECT_NE(text.find("\"reason\":\"cert_not_yet_valid\""), std::string::npos) << text;
