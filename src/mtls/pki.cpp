@@ -183,6 +183,12 @@ std::string name_rfc4514(const X509_NAME* name) {
   return bio_text(bio.get());
 }
 
+// basicConstraints CA:TRUE is what makes a certificate a CA (RFC 5280 4.2.1.9); a v1
+// self-signed certificate that X509_check_ca would tolerate is not one here.
+bool has_ca_flag(X509* cert) {
+  return (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
+}
+
 bool is_weak_digest(int md_nid) {
   return md_nid == NID_sha1 || md_nid == NID_md5 || md_nid == NID_md5_sha1 || md_nid == NID_md4 ||
          md_nid == NID_md2;
@@ -362,13 +368,11 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
   const std::string subject = name_rfc4514(X509_get_subject_name(cert.get()));
   auto add = [&](std::string problem) { problems.push_back({subject, std::move(problem)}); };
 
-  // basicConstraints CA:TRUE is what makes a certificate a CA (RFC 5280 4.2.1.9); a v1
-  // self-signed certificate that X509_check_ca would tolerate is refused too.
   const std::uint32_t flags = X509_get_extension_flags(cert.get());
   if ((flags & EXFLAG_INVALID) != 0) {
     add("invalid or duplicated extensions");
   }
-  if ((flags & EXFLAG_CA) == 0) {
+  if (!has_ca_flag(cert.get())) {
     add("not a CA certificate (basicConstraints CA:TRUE absent)");
   } else if ((flags & EXFLAG_KUSAGE) != 0 &&
              (X509_get_key_usage(cert.get()) & KU_KEY_CERT_SIGN) == 0) {
@@ -400,6 +404,10 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
   }
   openssl_errors();
   return problems;
+}
+
+bool is_ca_certificate(std::string_view cert_pem) {
+  return has_ca_flag(read_cert(cert_pem).get());
 }
 
 std::vector<std::string> split_pem_bundle(std::string_view pem) {
