@@ -1253,5 +1253,134 @@ TEST(MtlsctlTruststoreStore, WritesASecureStringToSsmWithASignedRequest) {
   EXPECT_EQ(failure.get(), "");
 }
 
+// A loopback SSM that keeps parameters and applies SSM's tier rules: a parameter is Standard unless
+// the request names a tier; Standard holds 4,096 characters and Advanced 8,192 (beyond that, SSM's
+// ValidationException); an Advanced parameter cannot go back to Standard, and a request that names
+// no tier leaves it Advanced (docs/local-stack.md names that guess).
+class LoopbackSsm {
+ public:
+  LoopbackSsm() : server_([this](const test::HttpRequest& req) { return handle(req); }) {}
+  [[nodiscard]] std::string url() const { return server_.url(); }
+  [[nodiscard]] std::vector<test::HttpRequest> requests() const { return server_.requests(); }
+  [[nodiscard]] std::string tier_of(const std::string& name) {
+    const std::lock_guard lock(mutex_);
+    return tiers_[name];
+  }
+
+ private:
+  test::HttpResponse handle(const test::HttpRequest& req) {
+    const std::lock_guard lock(mutex_);
+    test::HttpResponse resp;
+    resp.headers["content-type"] = "application/x-amz-json-1.1";
+    const auto error = [&](const std::string& message) {
+      resp.status = 400;
+      resp.body =
+          json::serialize(json::object{{"__type", "ValidationException"}, {"message", message}});
+      return resp;
+    };
+    const auto body = core::parse_json(req.body);
+    if (!body || !check_sigv4(req, "ssm", false).empty())
+      return error("bad request");
+    const std::string name(core::get_string(*body, "Name").value_or(""));
+    const std::string value(core::get_string(*body, "Value").value_or(""));
+    const auto asked = core::get_string(*body, "Tier");
+    std::string& tier = tiers_[name];
+    if (asked && *asked == "Standard" && tier == "Advanced")
+      return error(
+          "This parameter uses the advanced-parameter tier. You can't downgrade a "
+          "parameter from the advanced-parameter tier to the standard-parameter tier.");
+    const std::string next = asked ? std::string(*asked) : (tier.empty() ? "Standard" : tier);
+    if (next == "Standard" && value.size() > 4096)
+      return error(
+          "Standard tier parameters support a maximum parameter value of 4096 "
+          "characters. To create a larger parameter value, upgrade the parameter to use "
+          "the advanced-parameter tier.");
+    if (value.size() > 8192)
+      return error("Parameter value exceeds the maximum size of 8192 characters.");
+    tier = next;
+    resp.body = json::serialize(json::object{{"Version", ++versions_[name]}, {"Tier", tier}});
+    return resp;
+  }
+
+  std::mutex mutex_;
+  std::map<std::string, std::string> tiers_;
+  std::map<std::string, std::int64_t> versions_;
+  test::LoopbackServer server_;  // last: stopped first
+};
+
+// Issue 14 item 5: a truststore during a CA rotation (old and new root and intermediate, RSA) is
+// longer than the Standard tier's 4,096 characters; `truststore store` writes it to the Advanced
+// tier and says so. A small bundle afterwards names no tier (the parameter stays Advanced: SSM
+// refuses to go back), and a bundle beyond 8,192 characters is refused before any request.
+TEST(MtlsctlTruststoreStore, ARotationBundleGoesToTheAdvancedTierAndSaysSo) {
+  TempDir tmp;
+  for (const char* dir : {"old", "new", "third", "fourth"}) {
+    ASSERT_EQ(run({"ca", "init", "--dir", tmp / dir, "--key-type", "rsa-2048"}).exit_code, 0);
+  }
+  ASSERT_EQ(run({"truststore", "build", "--out", tmp / "rotation.pem", tmp / "old/truststore.pem",
+                 tmp / "new/truststore.pem"})
+                .exit_code,
+            0);
+  const std::string rotation = slurp(tmp / "rotation.pem");
+  ASSERT_EQ(mtls::pki::split_pem_bundle(rotation).size(), 4U);
+  ASSERT_GT(rotation.size(), 4096U) << "the premise: four RSA CA certificates need Advanced";
+  ASSERT_LE(rotation.size(), 8192U);
+
+  LoopbackSsm ssm;
+  auto env = aws_env();
+  env["AWS_ENDPOINT_URL_SSM"] = ssm.url();
+  Result r = run(
+      {"truststore", "store", "--file", tmp / "rotation.pem", "--parameter", "/mtls/truststore"},
+      env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("Advanced tier: the bundle is " + std::to_string(rotation.size()) +
+                       " characters, more than the 4096 of the Standard tier"),
+            std::string::npos)
+      << r;
+  ASSERT_EQ(ssm.requests().size(), 1U);
+  const auto sent = core::parse_json(ssm.requests()[0].body).value();
+  EXPECT_EQ(core::get_string(sent, "Tier"), "Advanced");
+  EXPECT_EQ(core::get_string(sent, "Value"), rotation);
+  EXPECT_EQ(ssm.tier_of("/mtls/truststore"), "Advanced");
+
+  r = run({"truststore", "store", "--file", tmp / "rotation.pem", "--parameter", "/mtls/truststore",
+           "--json"},
+          env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(str(parse_out(r), "tier"), "Advanced");
+  EXPECT_EQ(core::get_int(parse_out(r), "characters"), static_cast<std::int64_t>(rotation.size()));
+  EXPECT_EQ(core::get_int(parse_out(r), "version"), 2);
+
+  // After the rotation: the new CA alone fits Standard; no tier is asked for, so SSM keeps the
+  // parameter Advanced rather than refusing a downgrade.
+  r = run({"truststore", "store", "--file", tmp / "new/truststore.pem", "--parameter",
+           "/mtls/truststore"},
+          env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(core::find(core::parse_json(ssm.requests().back().body).value(), "Tier"), nullptr);
+  EXPECT_NE(r.out.find("(version 3, Advanced tier)"), std::string::npos) << r;
+  // A new parameter with a small bundle is Standard.
+  r = run(
+      {"truststore", "store", "--file", tmp / "new/truststore.pem", "--parameter", "/mtls/small"},
+      env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("(version 1, Standard tier)"), std::string::npos) << r;
+
+  // Eight RSA CA certificates are more than any tier holds: refused, nothing sent.
+  ASSERT_EQ(
+      run({"truststore", "build", "--out", tmp / "eight.pem", tmp / "old/truststore.pem",
+           tmp / "new/truststore.pem", tmp / "third/truststore.pem", tmp / "fourth/truststore.pem"})
+          .exit_code,
+      0);
+  ASSERT_GT(slurp(tmp / "eight.pem").size(), 8192U);
+  const std::size_t before = ssm.requests().size();
+  r = run({"truststore", "store", "--file", tmp / "eight.pem", "--parameter", "/mtls/truststore"},
+          env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("at most 8192"), std::string::npos) << r;
+  EXPECT_EQ(ssm.requests().size(), before);
+}
+
 }  // namespace
 }  // namespace agm::mtlsctl
