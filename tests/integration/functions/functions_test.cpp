@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 
@@ -124,65 +125,78 @@ const FarDates& far_dates(FunctionStack& stack) {
   return dates;
 }
 
-TEST_F(FunctionsIT, AuthorizerHonoursValidityBeyond2262AndBefore1970) {
-  const FarDates& d = far_dates(*stack);
+// Runs the `function` binary on one event per far-dates certificate (forever, future, past, in
+// that order); returns the results once the process has stopped, with its log.
+struct FarDatesRun {
+  std::vector<FakeRuntimeApi::Result> results;
+  std::string log;
+};
+FarDatesRun run_far_dates(
+    FunctionStack& stack, const std::string& function,
+    const std::function<std::string(const mtls::pki::KeyAndCert&)>& event,
+    const std::function<std::map<std::string, std::string>(const FakeRuntimeApi&)>& env) {
+  const FarDates& d = far_dates(stack);
   FakeRuntimeApi api;
-  const std::string token = stack->access_token("client-a", FunctionStack::kScope);
   for (const auto* c : {&d.forever, &d.future, &d.past})
-    api.push(stack->authorizer_event(c->cert_pem, token));
-  const std::string log = log_path("authorizer-far-dates");
-  test::ChildProcess fn({bin("authorizer")}, stack->authorizer_env(api), false, log);
-  const auto results = api.wait_results(3, 20s);
-  ASSERT_EQ(results.size(), 3U) << read_file(log);
-  const auto forever = core::parse_json(results[0].body).value();
-  EXPECT_TRUE(core::get_bool(forever, "isAuthorized").value_or(false)) << read_file(log);
+    api.push(event(*c));
+  const std::string log = log_path(function + "-far-dates");
+  test::ChildProcess fn({bin(function)}, env(api), false, log);
+  FarDatesRun run{api.wait_results(3, 20s), {}};
+  fn.stop();
+  run.log = read_file(log);
+  EXPECT_EQ(run.results.size(), 3U) << run.log;
+  return run;
+}
+
+json::value body_of(const FakeRuntimeApi::Result& r) {
+  return core::parse_json(r.body).value_or(json::value());
+}
+
+TEST_F(FunctionsIT, AuthorizerHonoursValidityBeyond2262AndBefore1970) {
+  const std::string token = stack->access_token("client-a", FunctionStack::kScope);
+  const FarDatesRun run = run_far_dates(
+      *stack, "authorizer",
+      [&](const mtls::pki::KeyAndCert& c) { return stack->authorizer_event(c.cert_pem, token); },
+      [&](const FakeRuntimeApi& api) { return stack->authorizer_env(api); });
+  ASSERT_EQ(run.results.size(), 3U);
+  const json::value forever = body_of(run.results[0]);
+  EXPECT_TRUE(core::get_bool(forever, "isAuthorized").value_or(false)) << run.log;
   EXPECT_EQ(core::get_string_path(forever, {"context", "cert_not_after"}).value_or(""),
             "9999-12-31T23:59:59Z");
-  for (std::size_t i = 1; i < 3; ++i) {
-    EXPECT_FALSE(
-        core::get_bool(core::parse_json(results[i].body).value(), "isAuthorized").value_or(true))
-        << i;
-  }
-  fn.stop();
-  const std::string text = read_file(log);
-  EXPECT_NE(text.find("\"reason\":\"cert_not_yet_valid\""), std::string::npos) << text;
-  EXPECT_NE(text.find("\"reason\":\"cert_expired\""), std::string::npos) << text;
+  for (std::size_t i = 1; i < 3; ++i)
+    EXPECT_FALSE(core::get_bool(body_of(run.results[i]), "isAuthorized").value_or(true)) << i;
+  EXPECT_NE(run.log.find("\"reason\":\"cert_not_yet_valid\""), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("\"reason\":\"cert_expired\""), std::string::npos) << run.log;
 }
 
 TEST_F(FunctionsIT, TokenHonoursValidityBeyond2262AndBefore1970) {
-  const FarDates& d = far_dates(*stack);
-  FakeRuntimeApi api;
-  for (const auto* c : {&d.forever, &d.future, &d.past})
-    api.push(stack->token_event(c->cert_pem, "client-a", "the-secret"));
-  const std::string log = log_path("token-far-dates");
-  test::ChildProcess fn({bin("token")}, stack->token_env(api), false, log);
-  const auto results = api.wait_results(3, 20s);
-  ASSERT_EQ(results.size(), 3U) << read_file(log);
-  const auto status = [&](std::size_t i) {
-    return core::get_int(core::parse_json(results[i].body).value(), "statusCode").value_or(0);
-  };
-  EXPECT_EQ(status(0), 200) << results[0].body << read_file(log);
-  EXPECT_EQ(status(1), 401) << results[1].body;
-  EXPECT_EQ(status(2), 401) << results[2].body;
-  fn.stop();
-  const std::string text = read_file(log);
-  EXPECT_NE(text.find("\"reason\":\"cert_not_yet_valid\""), std::string::npos) << text;
-  EXPECT_NE(text.find("\"reason\":\"cert_expired\""), std::string::npos) << text;
+  const FarDatesRun run = run_far_dates(
+      *stack, "token",
+      [&](const mtls::pki::KeyAndCert& c) {
+        return stack->token_event(c.cert_pem, "client-a", "the-secret");
+      },
+      [&](const FakeRuntimeApi& api) { return stack->token_env(api); });
+  ASSERT_EQ(run.results.size(), 3U);
+  const std::int64_t expected[] = {200, 401, 401};
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(core::get_int(body_of(run.results[i]), "statusCode").value_or(0), expected[i])
+        << run.results[i].body << run.log;
+  }
+  EXPECT_NE(run.log.find("\"reason\":\"cert_not_yet_valid\""), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("\"reason\":\"cert_expired\""), std::string::npos) << run.log;
 }
 
 TEST_F(FunctionsIT, HealthHonoursValidityBeyond2262AndBefore1970) {
-  const FarDates& d = far_dates(*stack);
-  FakeRuntimeApi api;
-  for (const auto* c : {&d.forever, &d.future, &d.past}) {
-    api.push(stack->health_event(c->cert_pem,
-                                 mtls::ClientCertificate::from_pem(c->cert_pem).thumbprint));
-  }
-  const std::string log = log_path("health-far-dates");
-  test::ChildProcess fn({bin("health")}, stack->health_env(api), false, log);
-  const auto results = api.wait_results(3, 20s);
-  ASSERT_EQ(results.size(), 3U) << read_file(log);
-  const auto forever = core::parse_json(results[0].body).value();
-  ASSERT_EQ(core::get_int(forever, "statusCode").value_or(0), 200) << results[0].body;
+  const FarDatesRun run = run_far_dates(
+      *stack, "health",
+      [&](const mtls::pki::KeyAndCert& c) {
+        return stack->health_event(c.cert_pem,
+                                   mtls::ClientCertificate::from_pem(c.cert_pem).thumbprint);
+      },
+      [&](const FakeRuntimeApi& api) { return stack->health_env(api); });
+  ASSERT_EQ(run.results.size(), 3U);
+  const json::value forever = body_of(run.results[0]);
+  ASSERT_EQ(core::get_int(forever, "statusCode").value_or(0), 200) << run.results[0].body;
   const auto body = core::parse_json(core::get_string(forever, "body").value_or("")).value();
   EXPECT_EQ(core::get_string_path(body, {"certificate", "not_after"}).value_or(""),
             "9999-12-31T23:59:59Z");
@@ -191,9 +205,8 @@ TEST_F(FunctionsIT, HealthHonoursValidityBeyond2262AndBefore1970) {
   ASSERT_NE(certificate, nullptr);
   EXPECT_GT(core::get_int(*certificate, "days_remaining").value_or(0), 2'800'000);
   for (std::size_t i = 1; i < 3; ++i) {
-    EXPECT_EQ(core::get_int(core::parse_json(results[i].body).value(), "statusCode").value_or(0),
-              403)
-        << results[i].body;
+    EXPECT_EQ(core::get_int(body_of(run.results[i]), "statusCode").value_or(0), 403)
+        << run.results[i].body;
   }
 }
 
