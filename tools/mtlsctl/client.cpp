@@ -1,7 +1,5 @@
 // mtlsctl client create | register | revoke | list: the Cognito app client and the cert registry.
-#include <algorithm>
 #include <iostream>
-#include <tuple>
 
 #include "aws/cognito_idp.hpp"
 #include "aws/dynamodb.hpp"
@@ -109,7 +107,7 @@ mtls::ClientCertificate load_client_certificate(const std::string& path) {
   if (blocks.size() == 1) {
     return mtls::ClientCertificate::from_pem(text);
   }
-  const auto leaf = mtls::ClientCertificate::from_pem(blocks.front());
+  auto leaf = mtls::ClientCertificate::from_pem(blocks.front());
   const auto where = [&](std::size_t i, const mtls::ClientCertificate& c) {
     return path + ": certificate " + std::to_string(i + 1) + " of " +
            std::to_string(blocks.size()) + " (" + c.subject_dn + ")";
