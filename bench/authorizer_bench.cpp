@@ -51,7 +51,7 @@ struct World {
     cert_pem = cert.cert_pem;
     registry.put(agm::functions::testing::record_for(cert_pem, "client-a"));
     jwks_text = agm::functions::testing::jwks_json({key.jwk("kid-1")});
-    const auto now = std::chrono::system_clock::now();
+    const auto now = agm::core::SystemClock().now();
     payloads.reserve(kPoolSize);
     for (std::size_t i = 0; i < kPoolSize; ++i) {
       auto claims = agm::functions::testing::access_claims("client-a", kScope, now);
@@ -81,7 +81,7 @@ void BM_Rs256VerifyFloor(benchmark::State& state) {
   // A signing input of a real token's size (header.payload as a Cognito access token has them).
   const std::string token = key.sign_jwt(
       json::object{{"kid", "kid-1"}},
-      agm::functions::testing::access_claims("client-a", kScope, std::chrono::system_clock::now()));
+      agm::functions::testing::access_claims("client-a", kScope, agm::core::SystemClock().now()));
   const std::string input = token.substr(0, token.rfind('.'));
   const std::string signature = key.sign(input);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();

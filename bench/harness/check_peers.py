@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The peers must decide as ours does, or their figures compare nothing: each peer, in its
---decide mode, against one allowed event and six that CONTRACT section 6 refuses. Exits 1 on any
+--decide mode, against one allowed event and six that docs/contract.md section 6 refuses. Exits 1 on any
 wrong decision. scripts/bench runs it before measuring."""
 import base64
 import json

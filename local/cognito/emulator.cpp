@@ -30,7 +30,7 @@ struct ApiError {
 };
 
 Response json_response(int status, const json::value& body) {
-  return Response{status, "application/json", json::serialize(body)};
+  return Response{status, kJsonContentType, json::serialize(body)};
 }
 
 Response api_error(const ApiError& e) {

@@ -41,9 +41,13 @@ struct Request {
   std::string body;
 };
 
+// The Content-Type of Cognito's JSON answers (token endpoint, JWKS, errors), as Cognito sends it;
+// the identity provider API answers application/x-amz-json-1.1 instead.
+inline constexpr const char* kJsonContentType = "application/json;charset=UTF-8";
+
 struct Response {
   int status = 200;
-  std::string content_type = "application/json";
+  std::string content_type = kJsonContentType;
   std::string body;
 };
 

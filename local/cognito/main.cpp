@@ -57,7 +57,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       // Oversized or malformed request: answer 400/413 once and close.
       const bool too_big = ec == http::error::body_limit || ec == http::error::header_limit;
-      respond(too_big ? 413 : 400, "application/json",
+      respond(too_big ? 413 : 400, agm::local::cognito::kJsonContentType,
               too_big ? R"({"message":"Request Too Large"})" : R"({"message":"Bad Request"})",
               false);
       return;

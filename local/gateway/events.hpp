@@ -6,6 +6,7 @@
 // Pure functions: no I/O, no clock (the request carries its time).
 #include <openssl/types.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,13 +19,13 @@
 
 namespace agm::local {
 
-// requestContext.authentication.clientCert.
+// requestContext.authentication.clientCert, in API Gateway's forms (not the registry's).
 struct ClientCertInfo {
   std::string pem;
-  std::string subject_dn;
-  std::string issuer_dn;
-  std::string serial_number;
-  std::string not_before;  // "May 28 12:30:02 2019 GMT", as in AWS's examples
+  std::string subject_dn;     // api_gateway_dn
+  std::string issuer_dn;      // api_gateway_dn
+  std::string serial_number;  // api_gateway_serial
+  std::string not_before;     // "May 28 12:30:02 2019 GMT", as in AWS's examples
   std::string not_after;
 };
 // Fills the fields from a PEM certificate (through agm::mtls::ClientCertificate). nullopt when
@@ -34,6 +35,11 @@ std::optional<ClientCertInfo> client_cert_info(const std::string& pem);
 std::optional<ClientCertInfo> client_cert_info(const X509* peer);
 // "%b %e %H:%M:%S %Y GMT" (OpenSSL's ASN1_TIME_print form, which AWS's examples show).
 std::string format_cert_time(core::TimePoint t);
+// A name as API Gateway forwards it: C=US,ST=Washington,...,CN=My Client (the certificate's order).
+// Throws std::runtime_error when it cannot be formatted.
+std::string api_gateway_dn(const X509_NAME* name);
+// A serial number as API Gateway forwards it: decimal ("1"). Throws std::runtime_error.
+std::string api_gateway_serial(const ASN1_INTEGER* serial);
 
 struct GatewayRequest {
   std::string method;    // "GET"
@@ -44,7 +50,7 @@ struct GatewayRequest {
   std::string body;
   std::optional<ClientCertInfo> client_cert;
   std::string request_id;
-  core::TimePoint time;
+  std::chrono::system_clock::time_point time;  // when the request arrived (timeEpoch is in ms)
 };
 
 struct RouteMatch {

@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: agm-gateway --config FILE\n"
-    "  The API Gateway HTTP API emulator with mutual TLS (see docs and CONTRACT section 3).\n";
+    "  The API Gateway HTTP API emulator with mutual TLS (see docs and docs/contract.md section "
+    "3).\n";
 
 }  // namespace
 

@@ -121,8 +121,13 @@ Gateway::Gateway(asio::io_context& io, GatewayConfig config, const core::Logger&
   // verified, which is what the local stack exists to exercise. Two tickets per handshake (the
   // default) cost ~0.2 ms of CPU each time for resumptions no client here makes (make bench).
   SSL_CTX_set_num_tickets(ctx, 0);
-  // The client certificate is REQUIRED: no certificate, or one that does not verify, fails the
-  // handshake.
+  // The client certificate is REQUIRED: without one the handshake fails. One that does not verify
+  // (an issuer outside the truststore, self-signed, expired or not yet valid, a weak signature)
+  // completes the handshake and every request on the connection is answered
+  // 403 {"message":"Forbidden"} without reaching a function, as API Gateway does ("How do I
+  // troubleshoot HTTP 403 Forbidden errors from an API Gateway custom domain name that requires
+  // mutual TLS?", AWS Knowledge Center). The callback keeps OpenSSL's verdict in the connection's
+  // verify result, which session() reads.
   ssl_.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   ssl_.set_verify_callback([this](bool preverified, ssl::verify_context& vc) {
     X509_STORE_CTX* sc = vc.native_handle();
@@ -133,7 +138,7 @@ Gateway::Gateway(asio::io_context& io, GatewayConfig config, const core::Logger&
       log_.warn("client certificate refused", {{"reason", X509_verify_cert_error_string(err)},
                                                {"depth", depth},
                                                {"subject", x509_subject(cert)}});
-      return false;
+      return true;  // the error stays in the verify result: 403 for every request
     }
     // Belt and braces over the security level: a SHA-1 or MD5 signature anywhere but on a
     // self-signed trust anchor is refused (API Gateway warns about such truststores).
@@ -144,7 +149,8 @@ Gateway::Gateway(asio::io_context& io, GatewayConfig config, const core::Logger&
         log_.warn("client certificate refused", {{"reason", "weak signature digest"},
                                                  {"depth", depth},
                                                  {"subject", x509_subject(cert)}});
-        return false;
+        X509_STORE_CTX_set_error(sc, X509_V_ERR_CA_MD_TOO_WEAK);
+        return true;
       }
     }
     return true;
@@ -254,12 +260,15 @@ asio::awaitable<void> Gateway::session(tcp::socket socket) {
     log_.info("tls handshake failed", {{"ip", ip}, {"error", hec.message()}});
     co_return;
   }
-  // verify_peer | fail_if_no_peer_cert make a certificate certain here; check anyway (fail closed).
+  // fail_if_no_peer_cert makes a certificate certain here; check anyway (fail closed).
   X509* peer = SSL_get0_peer_certificate(stream.native_handle());
-  if (peer == nullptr || SSL_get_verify_result(stream.native_handle()) != X509_V_OK) {
-    log_.warn("connection without a verified client certificate", {{"ip", ip}});
+  if (peer == nullptr) {
+    log_.warn("connection without a client certificate", {{"ip", ip}});
     co_return;
   }
+  // A certificate that did not verify: the connection is served, but only with 403s.
+  const long verify_result = SSL_get_verify_result(stream.native_handle());
+  const bool cert_refused = verify_result != X509_V_OK;
   std::optional<ClientCertInfo> cert = client_cert_info(peer);
   if (!cert) {
     log_.warn("client certificate could not be parsed", {{"ip", ip}});
@@ -288,6 +297,8 @@ asio::awaitable<void> Gateway::session(tcp::socket socket) {
       co_return;  // closed, timed out, reset or cut short: nothing to answer
     } else if (rec) {
       early = Response::message(400, "Bad Request");
+    } else if (cert_refused) {
+      early = Response::message(403, "Forbidden");
     }
     if (!early) {
       auto& hdr = parser.get();

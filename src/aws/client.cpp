@@ -243,7 +243,7 @@ boost::json::value JsonClient::call(std::string_view action, const boost::json::
     params.region = config_.region;
     params.service = signing_service_;
     params.credentials = config_.credentials;
-    params.time = std::chrono::system_clock::now();  // signing needs wall-clock time
+    params.time = core::SystemClock().now();  // signing needs wall-clock time
     sign_request(request, params);
     const HttpResponse response = http_.send(request, std::min(remaining, config_.http.timeout));
     if (response.status < 200 || response.status >= 300) {

@@ -113,7 +113,7 @@ std::string S3::put_object(const std::string& bucket, const std::string& key,
     params.region = config_.region;
     params.service = "s3";
     params.credentials = config_.credentials;
-    params.time = std::chrono::system_clock::now();
+    params.time = core::SystemClock().now();
     params.normalize_path = false;
     params.double_uri_encode = false;
     params.sign_body = true;

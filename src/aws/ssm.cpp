@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/error.hpp"
 #include "core/json.hpp"
 
 namespace agm::aws {
@@ -15,20 +16,40 @@ JsonClient& Ssm::client() {
   return client_;
 }
 
-std::int64_t Ssm::put_secure_string(const std::string& name, const std::string& value,
-                                    const std::optional<std::string>& kms_key_id, bool overwrite,
-                                    Deadline deadline) {
+std::optional<std::string> tier_for(std::string_view value) {
+  if (value.size() > kAdvancedTierMaxChars) {
+    throw core::Error("ssm_value_too_large", "the value is " + std::to_string(value.size()) +
+                                                 " characters; an SSM parameter holds at most " +
+                                                 std::to_string(kAdvancedTierMaxChars) +
+                                                 " (Advanced tier)");
+  }
+  if (value.size() > kStandardTierMaxChars)
+    return std::string("Advanced");
+  return std::nullopt;
+}
+
+PutParameterResult Ssm::put_secure_string(const std::string& name, const std::string& value,
+                                          const std::optional<std::string>& kms_key_id,
+                                          bool overwrite, Deadline deadline) {
+  const auto tier = tier_for(value);
   json::object request{
       {"Name", name}, {"Value", value}, {"Type", "SecureString"}, {"Overwrite", overwrite}};
   if (kms_key_id && !kms_key_id->empty()) {
     request["KeyId"] = *kms_key_id;
   }
+  if (tier) {
+    request["Tier"] = *tier;
+  }
   const json::value answer = client_.call("PutParameter", request, deadline);
-  auto version = core::get_int(answer, "Version");
+  PutParameterResult result;
+  const auto version = core::get_int(answer, "Version");
   if (!version) {
     throw AwsError("InvalidResponse", "SSM PutParameter: no Version in the answer", 200, false);
   }
-  return *version;
+  result.version = *version;
+  const auto answered = core::get_string(answer, "Tier");
+  result.tier = answered ? std::string(*answered) : tier.value_or("Standard");
+  return result;
 }
 
 std::optional<std::string> Ssm::get_parameter(const std::string& name, bool with_decryption,

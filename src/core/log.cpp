@@ -34,7 +34,7 @@ void Logger::log(LogLevel l, std::string_view msg, const json::object& fields) c
   const auto now = std::chrono::system_clock::now();
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::string ts = format_rfc3339(now);
+  std::string ts = format_rfc3339(std::chrono::floor<std::chrono::seconds>(now));
   char frac[8];
   std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms));
   ts.replace(ts.size() - 1, 1, frac);

@@ -3,10 +3,13 @@
 #include <array>
 #include <cstdio>
 
+#include "core/error.hpp"
+
 namespace agm::core {
 namespace {
 
-// Days from civil, after Howard Hinnant's public-domain algorithm: no timegm/locale involvement.
+// Days from civil, after Howard Hinnant's public-domain algorithm: no timegm/locale involvement,
+// and exact for every year in int64 arithmetic.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2 ? 1 : 0;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -33,7 +36,14 @@ struct Civil {
   int year, month, day, hour, minute, second;
 };
 
+[[noreturn]] void out_of_range(TimePoint t) {
+  throw Error("time_out_of_range", std::to_string(to_epoch_seconds(t)) +
+                                       " seconds since the epoch is outside the years 0000-9999");
+}
+
 Civil to_civil(TimePoint t) {
+  if (!representable(t))
+    out_of_range(t);
   const std::int64_t secs = to_epoch_seconds(t);
   std::int64_t days = secs / 86400;
   std::int64_t rem = secs % 86400;
@@ -52,12 +62,40 @@ Civil to_civil(TimePoint t) {
 
 }  // namespace
 
+bool representable(TimePoint t) {
+  return representable(to_epoch_seconds(t));
+}
+
 std::int64_t to_epoch_seconds(TimePoint t) {
-  return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+  return t.time_since_epoch().count();
 }
 
 TimePoint from_epoch_seconds(std::int64_t seconds) {
-  return TimePoint{std::chrono::seconds{seconds}};
+  const TimePoint t{std::chrono::seconds{seconds}};
+  if (!representable(seconds))
+    out_of_range(t);
+  return t;
+}
+
+std::optional<TimePoint> from_civil(std::int64_t year, int month, int day, int hour, int minute,
+                                    int second) {
+  if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(year)},
+                                        std::chrono::month{static_cast<unsigned>(month)},
+                                        std::chrono::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok())
+    return std::nullopt;
+  const std::int64_t days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  // A leap second (:60) is read as :59: the registry and the checks work in POSIX time.
+  const std::int64_t secs = days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 +
+                            (second == 60 ? 59 : second);
+  if (!representable(secs))
+    return std::nullopt;
+  return TimePoint{std::chrono::seconds{secs}};
 }
 
 std::string format_rfc3339(TimePoint t) {
@@ -83,12 +121,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
       s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60)
-    return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{y},
-                                        std::chrono::month{static_cast<unsigned>(mo)},
-                                        std::chrono::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok())
+  const auto local = from_civil(y, mo, d, h, mi, se);
+  if (!local)
     return std::nullopt;
   std::size_t pos = 19;
   if (pos < s.size() && s[pos] == '.') {
@@ -117,10 +151,10 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
   }
   if (pos != s.size())
     return std::nullopt;
-  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  const std::int64_t secs =
-      days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + (se == 60 ? 59 : se) - offset;
-  return from_epoch_seconds(secs);
+  const std::int64_t secs = to_epoch_seconds(*local) - offset;
+  if (!representable(secs))
+    return std::nullopt;
+  return TimePoint{std::chrono::seconds{secs}};
 }
 
 }  // namespace agm::core

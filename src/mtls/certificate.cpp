@@ -86,18 +86,21 @@ bool der_looks_truncated(std::string_view der) {
   return header + length > der.size();
 }
 
+// ASN1_TIME_to_tm reads UTCTime and GeneralizedTime alike (years 0000-9999); the civil time is
+// then turned into seconds without passing through time_t or a nanosecond clock.
 core::TimePoint to_time_point(const ASN1_TIME* t, const char* which) {
   std::tm tm{};
   if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
     throw CertificateError("cert_invalid_der",
                            std::string("certificate has an unreadable ") + which + " time");
   }
-  const std::chrono::year_month_day ymd{std::chrono::year{tm.tm_year + 1900},
-                                        std::chrono::month{static_cast<unsigned>(tm.tm_mon + 1)},
-                                        std::chrono::day{static_cast<unsigned>(tm.tm_mday)}};
-  const std::chrono::sys_days days{ymd};
-  return core::TimePoint{days} + std::chrono::hours{tm.tm_hour} + std::chrono::minutes{tm.tm_min} +
-         std::chrono::seconds{tm.tm_sec};
+  const auto time = core::from_civil(std::int64_t{tm.tm_year} + 1900, tm.tm_mon + 1, tm.tm_mday,
+                                     tm.tm_hour, tm.tm_min, tm.tm_sec);
+  if (!time) {
+    throw CertificateError("cert_invalid_der",
+                           std::string("certificate has an unrepresentable ") + which + " time");
+  }
+  return *time;
 }
 
 std::string name_rfc4514(const X509_NAME* name) {

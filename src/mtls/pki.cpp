@@ -154,7 +154,11 @@ void set_random_serial(X509* cert) {
 }
 
 void set_time(ASN1_TIME* field, core::TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  // Seconds straight to time_t (64-bit): never through a nanosecond clock, which wraps past 2262.
+  if (!core::representable(t)) {
+    throw core::Error("pki_bad_input", "validity outside the years 0000-9999");
+  }
+  const auto seconds = static_cast<std::time_t>(core::to_epoch_seconds(t));
   if (ASN1_TIME_set(field, seconds) == nullptr) {
     fail("ASN1_TIME_set");
   }
@@ -177,6 +181,12 @@ std::string name_rfc4514(const X509_NAME* name) {
     fail("X509_NAME_print_ex");
   }
   return bio_text(bio.get());
+}
+
+// basicConstraints CA:TRUE is what makes a certificate a CA (RFC 5280 4.2.1.9); a v1
+// self-signed certificate that X509_check_ca would tolerate is not one here.
+bool has_ca_flag(X509* cert) {
+  return (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
 }
 
 bool is_weak_digest(int md_nid) {
@@ -358,20 +368,18 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
   const std::string subject = name_rfc4514(X509_get_subject_name(cert.get()));
   auto add = [&](std::string problem) { problems.push_back({subject, std::move(problem)}); };
 
-  // basicConstraints CA:TRUE is what makes a certificate a CA (RFC 5280 4.2.1.9); a v1
-  // self-signed certificate that X509_check_ca would tolerate is refused too.
   const std::uint32_t flags = X509_get_extension_flags(cert.get());
   if ((flags & EXFLAG_INVALID) != 0) {
     add("invalid or duplicated extensions");
   }
-  if ((flags & EXFLAG_CA) == 0) {
+  if (!has_ca_flag(cert.get())) {
     add("not a CA certificate (basicConstraints CA:TRUE absent)");
   } else if ((flags & EXFLAG_KUSAGE) != 0 &&
              (X509_get_key_usage(cert.get()) & KU_KEY_CERT_SIGN) == 0) {
     add("CA certificate without keyCertSign in keyUsage");
   }
 
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto t = static_cast<std::time_t>(core::to_epoch_seconds(now));
   if (X509_cmp_time(X509_get0_notAfter(cert.get()), &t) <= 0) {
     add("expired (notAfter is in the past)");
   }
@@ -396,6 +404,10 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
   }
   openssl_errors();
   return problems;
+}
+
+bool is_ca_certificate(std::string_view cert_pem) {
+  return has_ca_flag(read_cert(cert_pem).get());
 }
 
 std::vector<std::string> split_pem_bundle(std::string_view pem) {

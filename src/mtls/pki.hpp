@@ -73,6 +73,10 @@ struct TruststoreProblem {
 std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cert_pem,
                                                             core::TimePoint now);
 
+// True when `cert_pem` (one certificate) has basicConstraints CA:TRUE, the mark of a CA
+// (RFC 5280 4.2.1.9). Throws core::Error("pki_bad_input") when it is not a PEM certificate.
+bool is_ca_certificate(std::string_view cert_pem);
+
 // Every "-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----" block in `pem`, each
 // returned with its BEGIN/END lines and a trailing newline. Other blocks (keys) are skipped. A
 // BEGIN without its END throws core::Error("pki_bad_input"): a truncated bundle never loses a

@@ -251,9 +251,9 @@ void DynamoRegistry::register_new(const RegistryRecord& record) {
 namespace {
 
 // UpdateItem that must hit an existing item; ConditionalCheckFailed -> "not_found".
-RegistryRecord update_existing(aws::DynamoDb& db, const std::string& table,
-                               const std::string& thumbprint, const aws::Expression& update,
-                               std::chrono::milliseconds budget) {
+UpdatedRecord update_existing(aws::DynamoDb& db, const std::string& table,
+                              const std::string& thumbprint, const aws::Expression& update,
+                              std::chrono::milliseconds budget) {
   if (!is_thumbprint(thumbprint))
     throw RegistryError("not_found", "no certificate " + thumbprint + " in the registry");
   const auto deadline = std::chrono::steady_clock::now() + budget;
@@ -268,13 +268,20 @@ RegistryRecord update_existing(aws::DynamoDb& db, const std::string& table,
   } catch (const std::exception& e) {
     throw RegistryError("registry_unavailable", std::string("UpdateItem: ") + e.what());
   }
-  return RegistryRecord::from_item(item);
+  UpdatedRecord updated;
+  try {
+    updated.record = RegistryRecord::from_item(item);
+  } catch (const RegistryError& e) {
+    updated.malformed = e.what();
+  }
+  updated.item = std::move(item);
+  return updated;
 }
 
 }  // namespace
 
-RegistryRecord DynamoRegistry::revoke(const std::string& thumbprint, const std::string& reason,
-                                      core::TimePoint now) {
+UpdatedRecord DynamoRegistry::revoke(const std::string& thumbprint, const std::string& reason,
+                                     core::TimePoint now) {
   aws::Expression update;
   update.names["#t"] = "thumbprint";
   update.names["#s"] = "status";
@@ -294,8 +301,8 @@ RegistryRecord DynamoRegistry::revoke(const std::string& thumbprint, const std::
   return update_existing(db_, table_, thumbprint, update, call_budget_);
 }
 
-RegistryRecord DynamoRegistry::set_status(const std::string& thumbprint, CertStatus status,
-                                          core::TimePoint now) {
+UpdatedRecord DynamoRegistry::set_status(const std::string& thumbprint, CertStatus status,
+                                         core::TimePoint now) {
   aws::Expression update;
   update.names["#t"] = "thumbprint";
   update.names["#s"] = "status";
@@ -310,7 +317,7 @@ RegistryRecord DynamoRegistry::set_status(const std::string& thumbprint, CertSta
   return update_existing(db_, table_, thumbprint, update, call_budget_);
 }
 
-std::vector<RegistryRecord> DynamoRegistry::list(const std::optional<std::string>& client_id) {
+Listing DynamoRegistry::list(const std::optional<std::string>& client_id) {
   const auto deadline = std::chrono::steady_clock::now() + call_budget_;
   std::vector<aws::Item> items;
   if (client_id) {
@@ -324,16 +331,25 @@ std::vector<RegistryRecord> DynamoRegistry::list(const std::optional<std::string
   } else {
     items = call_registry("Scan", [&] { return db_.scan(table_, deadline); });
   }
-  std::vector<RegistryRecord> records;
-  records.reserve(items.size());
+  Listing listing;
+  listing.records.reserve(items.size());
   for (const auto& item : items) {
-    records.push_back(RegistryRecord::from_item(item));
+    try {
+      listing.records.push_back(RegistryRecord::from_item(item));
+    } catch (const RegistryError& e) {
+      const auto* key = item.if_contains("thumbprint");
+      const auto* s =
+          key != nullptr && key->is_object() ? key->as_object().if_contains("S") : nullptr;
+      listing.malformed.push_back(
+          {s != nullptr && s->is_string() ? std::string(s->as_string()) : std::string(), e.what()});
+    }
   }
-  std::sort(records.begin(), records.end(), [](const RegistryRecord& a, const RegistryRecord& b) {
-    return std::tie(a.client_id, a.created_at, a.thumbprint) <
-           std::tie(b.client_id, b.created_at, b.thumbprint);
-  });
-  return records;
+  std::sort(listing.records.begin(), listing.records.end(),
+            [](const RegistryRecord& a, const RegistryRecord& b) {
+              return std::tie(a.client_id, a.created_at, a.thumbprint) <
+                     std::tie(b.client_id, b.created_at, b.thumbprint);
+            });
+  return listing;
 }
 
 boost::json::object DynamoRegistry::create_table_request(const std::string& table) {

@@ -1,6 +1,6 @@
 #pragma once
-// The cert registry (CONTRACT section 4): the record, its DynamoDB item form, the repository and an
-// in-process TTL cache in front of it.
+// The cert registry (docs/contract.md section 4): the record, its DynamoDB item form, the
+// repository and an in-process TTL cache in front of it.
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -60,6 +60,28 @@ struct RegistryRecord {
   [[nodiscard]] bool allows_scope(std::string_view scope) const;
 };
 
+// What an update left in the table. The update has happened either way; `record` is the item read
+// back as a record, or, when the item does not read as one (an attribute missing or badly typed),
+// empty with `malformed` saying why. `item` is the item as DynamoDB returned it.
+struct UpdatedRecord {
+  aws::Item item;
+  std::optional<RegistryRecord> record;
+  std::string malformed;
+};
+
+// An item that does not read as a record: its thumbprint (when it has a string one) and why.
+struct MalformedRecord {
+  std::string thumbprint;
+  std::string reason;
+};
+
+// Every item of a listing: the readable ones as records (sorted by client, creation, thumbprint),
+// the others named.
+struct Listing {
+  std::vector<RegistryRecord> records;
+  std::vector<MalformedRecord> malformed;
+};
+
 class RegistryReader {
  public:
   virtual ~RegistryReader() = default;
@@ -78,14 +100,15 @@ class DynamoRegistry final : public RegistryReader {
   std::optional<RegistryRecord> find(const std::string& thumbprint) override;
   // Condition attribute_not_exists(thumbprint): an existing record -> "already_registered".
   void register_new(const RegistryRecord& record);
-  // Must exist, else "not_found"; sets REVOKED, revoked_at, revocation_reason, updated_at. Returns
-  // the updated record.
-  RegistryRecord revoke(const std::string& thumbprint, const std::string& reason,
-                        core::TimePoint now);
+  // Must exist, else "not_found"; sets REVOKED, revoked_at, revocation_reason, updated_at, also on
+  // an item that is otherwise malformed (it is then REVOKED, and UpdatedRecord says what is wrong).
+  UpdatedRecord revoke(const std::string& thumbprint, const std::string& reason,
+                       core::TimePoint now);
   // Must exist, else "not_found"; sets status and updated_at.
-  RegistryRecord set_status(const std::string& thumbprint, CertStatus status, core::TimePoint now);
-  // With a client_id: Query on client_id-index; otherwise a Scan of the table.
-  std::vector<RegistryRecord> list(const std::optional<std::string>& client_id);
+  UpdatedRecord set_status(const std::string& thumbprint, CertStatus status, core::TimePoint now);
+  // With a client_id: Query on client_id-index; otherwise a Scan of the table. A malformed item
+  // does not fail the listing: it is named in Listing::malformed.
+  Listing list(const std::optional<std::string>& client_id);
   // CreateTable request: key thumbprint (S), GSI client_id-index on client_id (ALL projection),
   // PAY_PER_REQUEST. For the local stack and tests.
   static boost::json::object create_table_request(const std::string& table);

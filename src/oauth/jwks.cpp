@@ -139,9 +139,6 @@ void JwksCache::store_locked(std::string_view json_text) {
 }
 
 void JwksCache::fetch_locked() {
-  // The attempt counts toward the wait even when it fails, so an outage plus a stream of unknown
-  // kids does not become a stream of fetches.
-  last_fetch_ = clock_.now();
   std::string body;
   try {
     body = fetcher_.fetch();
@@ -153,12 +150,25 @@ void JwksCache::fetch_locked() {
 
 PublicKey JwksCache::key_for(const std::string& kid) {
   const std::lock_guard lock(mutex_);
-  if (!have_set_) {
-    fetch_locked();
-  } else if (!jwks_.contains(kid)) {
+  if (!have_set_ || !jwks_.contains(kid)) {
     const core::TimePoint now = clock_.now();
-    if (!last_fetch_ || now - *last_fetch_ >= refetch_wait_)
+    if (have_set_ && wait_until_ && now < *wait_until_)
+      throw JwksError("kid_not_found",
+                      "kid not in the JWKS (a refetch for an unknown kid was "
+                      "made less than the wait period ago)");
+    try {
       fetch_locked();
+    } catch (const JwksError&) {
+      // A failed attempt counts too (when there is a set to fall back on), so an outage plus a
+      // stream of unknown kids does not become a stream of fetches.
+      if (have_set_)
+        wait_until_ = now + refetch_wait_;
+      throw;
+    }
+    if (jwks_.contains(kid))
+      wait_until_.reset();
+    else
+      wait_until_ = now + refetch_wait_;
   }
   const auto it = jwks_.find(kid);
   if (it == jwks_.end())

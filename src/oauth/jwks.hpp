@@ -1,8 +1,11 @@
 #pragma once
-// The user pool's JSON Web Key Set, fetched once and cached (after aws-jwt-verify's JwksCache):
-// a kid that is not in the cached set triggers at most one refetch per `refetch_wait`, so a flood
-// of tokens with made-up kids cannot turn into a flood of requests to the JWKS endpoint, while a
-// rotated key is still picked up.
+// The user pool's JSON Web Key Set, fetched once and cached, after aws-jwt-verify's
+// SimpleJwksCache and SimplePenaltyBox (src/jwk.ts): a kid that is not in the cached set makes
+// the cache fetch the set again at once, so a key Cognito has just added works for the first token
+// that names it, even right after a cold start's fetch. A refetch that does not find its kid (or
+// fails) starts a wait of `refetch_wait` during which unknown kids are refused without a fetch, so
+// a flood of made-up kids costs at most one fetch per wait; a refetch that finds its kid ends the
+// wait.
 #include <openssl/evp.h>
 
 #include <chrono>
@@ -62,8 +65,8 @@ class JwksCache {
             std::chrono::seconds refetch_wait = std::chrono::seconds(30));
 
   // The key for `kid`. Fetches when nothing is cached yet (each such call tries again: without a
-  // set every token is refused anyway), or when `kid` is unknown and the last fetch is at least
-  // `refetch_wait` old. Throws JwksError: "kid_not_found", "jwks_unavailable", "jwks_invalid"
+  // set every token is refused anyway), or when `kid` is not in the cached set and no wait is in
+  // force (see above). Throws JwksError: "kid_not_found", "jwks_unavailable", "jwks_invalid"
   // (the set is not {"keys":[...]}, or the JWK for `kid` is not kty RSA, use sig (or absent),
   // alg RS256 (or absent) with valid n and e).
   PublicKey key_for(const std::string& kid);
@@ -84,7 +87,9 @@ class JwksCache {
   std::chrono::seconds refetch_wait_;
   std::mutex mutex_;
   bool have_set_ = false;
-  std::optional<core::TimePoint> last_fetch_;
+  // Until then a kid missing from the set is refused without a fetch (aws-jwt-verify's penalty
+  // box); unset: the next unknown kid may fetch.
+  std::optional<core::TimePoint> wait_until_;
   std::map<std::string, boost::json::object, std::less<>> jwks_;  // kid -> first JWK with it
   std::map<std::string, PublicKey, std::less<>> keys_;            // kid -> built key (lazily)
 };

@@ -24,33 +24,36 @@ VerifyResult fail(TokenError error, std::string detail) {
   return r;
 }
 
-// A JSON number as a finite double (int64, uint64 or double), as NumericDate allows
-// (RFC 7519 section 2: non-integer values are allowed).
-enum class NumberState { kAbsent, kWrongType, kOk };
+// A NumericDate claim (RFC 7519 section 2: seconds, non-integer values allowed) as a double that
+// lies within the representable years (core/time.hpp). Every value in that range is an integer
+// below 2^53 or a fraction of one, so the double is exact enough to compare, and its floor always
+// fits int64.
+enum class NumberState { kAbsent, kWrongType, kOutOfRange, kOk };
 NumberState numeric_claim(const json::object& o, std::string_view key, double& out) {
   const auto* v = o.if_contains(key);
   if (v == nullptr)
     return NumberState::kAbsent;
   if (v->is_int64()) {
+    if (!core::representable(v->get_int64()))
+      return NumberState::kOutOfRange;
     out = static_cast<double>(v->get_int64());
-  } else if (v->is_uint64()) {
-    out = static_cast<double>(v->get_uint64());
-  } else if (v->is_double() && std::isfinite(v->get_double())) {
-    out = v->get_double();
-  } else {
-    return NumberState::kWrongType;
+    return NumberState::kOk;
   }
+  if (v->is_uint64()) {
+    // Every uint64 Boost.JSON keeps as uint64 is above INT64_MAX: far outside the range.
+    return NumberState::kOutOfRange;
+  }
+  if (!v->is_double() || !std::isfinite(v->get_double()))
+    return NumberState::kWrongType;
+  out = v->get_double();
+  if (!(out >= static_cast<double>(core::kMinEpochSeconds) &&
+        out < static_cast<double>(core::kMaxEpochSeconds) + 1.0))
+    return NumberState::kOutOfRange;
   return NumberState::kOk;
 }
 
-// Seconds as int64, clamped to +-2^62 so that absurd values (1e300) cannot overflow the cast.
-std::int64_t clamp_seconds(double d) {
-  constexpr std::int64_t kLimit = std::int64_t{1} << 62;
-  constexpr auto kLimitD = static_cast<double>(kLimit);
-  if (d >= kLimitD)
-    return kLimit;
-  if (d <= -kLimitD)
-    return -kLimit;
+// Whole seconds of a claim numeric_claim accepted.
+std::int64_t whole_seconds(double d) {
   return static_cast<std::int64_t>(std::floor(d));
 }
 
@@ -117,6 +120,8 @@ std::string_view to_string(TokenError error) {
       return "token_too_large";
     case TokenError::kJwksInvalid:
       return "jwks_invalid";
+    case TokenError::kTimeOutOfRange:
+      return "time_out_of_range";
   }
   return "token_malformed";
 }
@@ -209,45 +214,43 @@ VerifyResult AccessTokenVerifier::verify(std::string_view jwt) const {
 
     const double now = static_cast<double>(core::to_epoch_seconds(clock_.now()));
     const auto skew = static_cast<double>(config_.clock_skew.count());
+    // Every time claim is read (and range-checked) before any is compared: an absurd value is
+    // refused as what it is, whichever claim carries it. auth_time is informational: kept only
+    // when it is a representable number.
     double exp = 0;
-    switch (numeric_claim(p, "exp", exp)) {
-      case NumberState::kAbsent:
-        return fail(TokenError::kExpMissing, "no exp");
-      case NumberState::kWrongType:
-        return fail(TokenError::kMalformed, "exp is not a number");
-      case NumberState::kOk:
-        break;
+    double nbf = 0;
+    double iat = 0;
+    double auth_time = 0;
+    const NumberState exp_state = numeric_claim(p, "exp", exp);
+    const NumberState nbf_state = numeric_claim(p, "nbf", nbf);
+    const NumberState iat_state = numeric_claim(p, "iat", iat);
+    const NumberState auth_time_state = numeric_claim(p, "auth_time", auth_time);
+    for (const auto& [name, state] : {std::pair<const char*, NumberState>{"exp", exp_state},
+                                      {"nbf", nbf_state},
+                                      {"iat", iat_state}}) {
+      if (state == NumberState::kWrongType)
+        return fail(TokenError::kMalformed, std::string(name) + " is not a number");
+      if (state == NumberState::kOutOfRange)
+        return fail(TokenError::kTimeOutOfRange,
+                    std::string(name) + " is outside the years 0000-9999");
     }
+    if (exp_state == NumberState::kAbsent)
+      return fail(TokenError::kExpMissing, "no exp");
     if (!(now < exp + skew))
       return fail(TokenError::kExpired, "exp is not in the future");
-    double nbf = 0;
-    switch (numeric_claim(p, "nbf", nbf)) {
-      case NumberState::kAbsent:
-        break;
-      case NumberState::kWrongType:
-        return fail(TokenError::kMalformed, "nbf is not a number");
-      case NumberState::kOk:
-        if (nbf > now + skew)
-          return fail(TokenError::kNotYetValid, "nbf is in the future");
-        token.nbf = clamp_seconds(nbf);
-        break;
+    if (nbf_state == NumberState::kOk) {
+      if (nbf > now + skew)
+        return fail(TokenError::kNotYetValid, "nbf is in the future");
+      token.nbf = whole_seconds(nbf);
     }
-    double iat = 0;
-    switch (numeric_claim(p, "iat", iat)) {
-      case NumberState::kAbsent:
-        return fail(TokenError::kIatMissing, "no iat");
-      case NumberState::kWrongType:
-        return fail(TokenError::kMalformed, "iat is not a number");
-      case NumberState::kOk:
-        if (iat > now + skew)
-          return fail(TokenError::kIssuedInFuture, "iat is in the future");
-        break;
-    }
-    token.exp = clamp_seconds(exp);
-    token.iat = clamp_seconds(iat);
-    double auth_time = 0;
-    if (numeric_claim(p, "auth_time", auth_time) == NumberState::kOk)
-      token.auth_time = clamp_seconds(auth_time);
+    if (iat_state == NumberState::kAbsent)
+      return fail(TokenError::kIatMissing, "no iat");
+    if (iat > now + skew)
+      return fail(TokenError::kIssuedInFuture, "iat is in the future");
+    token.exp = whole_seconds(exp);
+    token.iat = whole_seconds(iat);
+    if (auth_time_state == NumberState::kOk)
+      token.auth_time = whole_seconds(auth_time);
 
     if (!optional_string(p, "client_id", token.client_id))
       return fail(TokenError::kMalformed, "client_id is not a string");

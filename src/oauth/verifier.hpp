@@ -1,6 +1,6 @@
 #pragma once
-// Cognito access-token verification (CONTRACT section 6, rules 3 and 4), with one named reason per
-// failure. The reasons are for logs: callers never put them in a response.
+// Cognito access-token verification (docs/contract.md section 6, rules 3 and 4), with one named
+// reason per failure. The reasons are for logs: callers never put them in a response.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -30,14 +30,15 @@ enum class TokenError {
   kIssuedInFuture,  // iat in the future
   kIatMissing,
   kClientIdMissing,
-  kScopeMissing,  // the scope claim is absent
-  kTooLarge,      // more than max_token_bytes
-  kJwksInvalid,   // the JWK named by kid is not a usable RS256 key
+  kScopeMissing,    // the scope claim is absent
+  kTooLarge,        // more than max_token_bytes
+  kJwksInvalid,     // the JWK named by kid is not a usable RS256 key
+  kTimeOutOfRange,  // exp, iat, nbf or auth_time outside the years 0000-9999 (core/time.hpp)
 };
 // "token_malformed", "algorithm_refused", "kid_missing", "kid_not_found", "jwks_unavailable",
 // "bad_signature", "wrong_issuer", "wrong_token_use", "token_expired", "exp_missing",
 // "token_not_yet_valid", "issued_in_future", "iat_missing", "client_id_missing", "scope_missing",
-// "token_too_large", "jwks_invalid".
+// "token_too_large", "jwks_invalid", "time_out_of_range".
 std::string_view to_string(TokenError error);
 
 struct AccessToken {
@@ -74,7 +75,8 @@ class AccessTokenVerifier {
   // header and payload JSON objects; alg RS256; kid present; key from JWKS; RS256 signature;
   // iss; token_use "access"; exp present and now < exp + skew; nbf (when present) <= now + skew;
   // iat present and <= now + skew; client_id present; scope present. Claims of the wrong JSON
-  // type are kMalformed.
+  // type are kMalformed; a time claim outside the representable years is kTimeOutOfRange (refused
+  // before it is compared, so no value can wrap or be clamped into an acceptable one).
   [[nodiscard]] VerifyResult verify(std::string_view jwt) const;
 
  private:

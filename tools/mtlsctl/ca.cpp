@@ -31,7 +31,7 @@ int run_ca_init(const CaInitOptions& o) {
   ensure_directory(o.dir);
   refuse_existing({root_pem, root_key, inter_pem, inter_key, truststore}, o.force);
 
-  const core::TimePoint now = std::chrono::system_clock::now();
+  const core::TimePoint now = core::SystemClock().now();
   const auto validity = mtls::pki::days_from(now, o.days);
   const auto root = mtls::pki::create_root_ca(o.name + " Root CA", *type, validity);
   const auto inter =

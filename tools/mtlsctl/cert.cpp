@@ -43,7 +43,7 @@ mtls::pki::KeyAndCert load_intermediate(const std::string& ca_dir) {
 // A certificate that outlives its issuer stops verifying the day the issuer expires, long before
 // anyone looks at its own not_after: refuse it, naming the longest validity that works.
 mtls::pki::Validity validity_within(const mtls::pki::KeyAndCert& issuer, int days) {
-  const core::TimePoint now = std::chrono::system_clock::now();
+  const core::TimePoint now = core::SystemClock().now();
   const auto validity = mtls::pki::days_from(now, days);
   const auto issuer_cert = mtls::ClientCertificate::from_pem(issuer.cert_pem);
   if (validity.not_after > issuer_cert.not_after) {

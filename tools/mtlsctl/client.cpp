@@ -1,7 +1,5 @@
 // mtlsctl client create | register | revoke | list: the Cognito app client and the cert registry.
-#include <algorithm>
 #include <iostream>
-#include <tuple>
 
 #include "aws/cognito_idp.hpp"
 #include "aws/dynamodb.hpp"
@@ -93,19 +91,56 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
-// Exactly one certificate: registering a chain file's first block by accident would be easy to
-// miss, so the leaf file is required.
-mtls::ClientCertificate load_one_certificate(const std::string& path) {
+// The client certificate of a file: one certificate (PEM or DER), or a chain file as `cert issue`
+// writes it (the leaf, then its CA certificates). In a chain the first certificate must be the only
+// one that is not a CA, so a bundle in another order (or a file of several leaves) is refused
+// rather than guessed from, naming the certificate that is wrong and the file to use.
+mtls::ClientCertificate load_client_certificate(const std::string& path) {
   const std::string text = read_file(path);
   if (text.find("-----BEGIN") == std::string::npos) {
     return mtls::ClientCertificate::from_der(text);
   }
   const auto blocks = mtls::pki::split_pem_bundle(text);
-  if (blocks.size() != 1) {
-    throw CliError(path + ": expected exactly one certificate, found " +
-                   std::to_string(blocks.size()) + " (use the leaf <ID>.pem, not the chain)");
+  if (blocks.empty()) {
+    throw CliError(path + ": no CERTIFICATE block");
   }
-  return mtls::ClientCertificate::from_pem(text);
+  if (blocks.size() == 1) {
+    return mtls::ClientCertificate::from_pem(text);
+  }
+  auto leaf = mtls::ClientCertificate::from_pem(blocks.front());
+  const auto where = [&](std::size_t i, const mtls::ClientCertificate& c) {
+    return path + ": certificate " + std::to_string(i + 1) + " of " +
+           std::to_string(blocks.size()) + " (" + c.subject_dn + ")";
+  };
+  if (mtls::pki::is_ca_certificate(blocks.front())) {
+    throw CliError(where(0, leaf) +
+                   " is a CA certificate: a chain file starts with the client certificate "
+                   "(use the leaf <ID>.pem that `cert issue` wrote)");
+  }
+  for (std::size_t i = 1; i < blocks.size(); ++i) {
+    if (!mtls::pki::is_ca_certificate(blocks[i])) {
+      throw CliError(where(i, mtls::ClientCertificate::from_pem(blocks[i])) +
+                     " is not a CA certificate: a chain file holds one client certificate, then "
+                     "its CAs (register each client certificate from its own file)");
+    }
+  }
+  return leaf;
+}
+
+// The string (S) and string set (SS) attributes of an item as JSON: what can be shown of a
+// record that does not read as one.
+boost::json::object raw_item_json(const aws::Item& item) {
+  boost::json::object out;
+  for (const auto& [name, attr] : item) {
+    const auto* obj = attr.if_object();
+    if (obj == nullptr)
+      continue;
+    if (const auto* s = obj->if_contains("S"); s != nullptr && s->is_string())
+      out[name] = *s;
+    else if (const auto* ss = obj->if_contains("SS"); ss != nullptr && ss->is_array())
+      out[name] = *ss;
+  }
+  return out;
 }
 
 // Registry errors keep the AWS error code that caused them (when any) in the message.
@@ -166,8 +201,8 @@ int run_create(const CreateOptions& o) {
 }
 
 int run_register(const RegisterOptions& o) {
-  const auto cert = load_one_certificate(o.cert);
-  const core::TimePoint now = std::chrono::system_clock::now();
+  const auto cert = load_client_certificate(o.cert);
+  const core::TimePoint now = core::SystemClock().now();
   if (!o.allow_expired && !cert.valid_at(now)) {
     throw CliError(o.cert + ": certificate is not valid now (" +
                    core::format_rfc3339(cert.not_before) + " to " +
@@ -202,7 +237,7 @@ int run_register(const RegisterOptions& o) {
 int run_revoke(const RevokeOptions& o) {
   std::string thumbprint;
   if (!o.cert.empty()) {
-    thumbprint = load_one_certificate(o.cert).thumbprint;
+    thumbprint = load_client_certificate(o.cert).thumbprint;
   } else {
     const auto normalized = normalize_thumbprint(o.thumbprint);
     if (!normalized) {
@@ -213,19 +248,33 @@ int run_revoke(const RevokeOptions& o) {
   const std::string table = flag_or_env(o.reg.table, "--table", "CERT_TABLE_NAME");
   aws::DynamoDb db(client_config(o.reg.aws, "DYNAMODB", "dynamodb"));
   mtls::DynamoRegistry registry(db, table, std::chrono::milliseconds(20000));
-  mtls::RegistryRecord record;
+  mtls::UpdatedRecord updated;
   try {
-    record = registry.revoke(thumbprint, o.reason, std::chrono::system_clock::now());
+    updated = registry.revoke(thumbprint, o.reason, core::SystemClock().now());
   } catch (const mtls::RegistryError& e) {
     if (e.code() == "not_found") {
       throw CliError("not registered: no certificate " + thumbprint + " in " + table);
     }
     rethrow_registry(e);
   }
+  if (!updated.record) {
+    // The revocation happened (the item is REVOKED now): say so, and what is wrong with the rest.
+    std::cerr << "mtlsctl: warning: " << thumbprint << " is REVOKED, but its record is malformed ("
+              << updated.malformed << "); fix or delete the item\n";
+    if (o.json) {
+      boost::json::object out = raw_item_json(updated.item);
+      out["malformed"] = updated.malformed;
+      print_json(out);
+    } else {
+      std::cout << "revoked " << thumbprint << " (reason " << o.reason
+                << "; the record is malformed)\n";
+    }
+    return 0;
+  }
   if (o.json) {
-    print_json(record_json(record));
+    print_json(record_json(*updated.record));
   } else {
-    std::cout << "revoked " << thumbprint << " (client " << record.client_id << ", reason "
+    std::cout << "revoked " << thumbprint << " (client " << updated.record->client_id << ", reason "
               << o.reason << ")\n";
   }
   return 0;
@@ -235,34 +284,45 @@ int run_list(const ListOptions& o) {
   const std::string table = flag_or_env(o.reg.table, "--table", "CERT_TABLE_NAME");
   aws::DynamoDb db(client_config(o.reg.aws, "DYNAMODB", "dynamodb"));
   mtls::DynamoRegistry registry(db, table, std::chrono::milliseconds(30000));
-  std::vector<mtls::RegistryRecord> records;
+  mtls::Listing listing;
   try {
-    records =
+    listing =
         registry.list(o.client_id.empty() ? std::nullopt : std::optional<std::string>(o.client_id));
   } catch (const mtls::RegistryError& e) {
     rethrow_registry(e);
   }
-  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.client_id, a.created_at, a.thumbprint) <
-           std::tie(b.client_id, b.created_at, b.thumbprint);
-  });
   if (o.json) {
     boost::json::array out;
-    for (const auto& r : records) {
+    for (const auto& r : listing.records) {
       out.emplace_back(record_json(r));
     }
     print_json(out);
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    rows.reserve(listing.records.size());
+    for (const auto& r : listing.records) {
+      rows.push_back({r.thumbprint, r.client_id, std::string(mtls::to_string(r.status)),
+                      core::format_rfc3339(r.not_after), r.scopes ? join(*r.scopes, ",") : "*",
+                      r.subject_dn});
+    }
+    print_table({"THUMBPRINT", "CLIENT_ID", "STATUS", "NOT_AFTER", "SCOPES", "SUBJECT"}, rows);
+  }
+  if (listing.malformed.empty()) {
     return 0;
   }
-  std::vector<std::vector<std::string>> rows;
-  rows.reserve(records.size());
-  for (const auto& r : records) {
-    rows.push_back({r.thumbprint, r.client_id, std::string(mtls::to_string(r.status)),
-                    core::format_rfc3339(r.not_after), r.scopes ? join(*r.scopes, ",") : "*",
-                    r.subject_dn});
+  // Every readable record is listed above; each malformed one gets its own line, the last one as
+  // the error main prints, and the exit code says the table is not the whole registry.
+  for (std::size_t i = 0; i < listing.malformed.size(); ++i) {
+    const auto& m = listing.malformed[i];
+    const std::string line = "malformed record " +
+                             (m.thumbprint.empty() ? "(without a thumbprint)" : m.thumbprint) +
+                             " not listed: " + m.reason;
+    if (i + 1 == listing.malformed.size()) {
+      throw CliError(line);
+    }
+    std::cerr << "mtlsctl: " << line << '\n';
   }
-  print_table({"THUMBPRINT", "CLIENT_ID", "STATUS", "NOT_AFTER", "SCOPES", "SUBJECT"}, rows);
-  return 0;
+  return 1;
 }
 
 }  // namespace
@@ -288,7 +348,9 @@ void add_client_commands(CLI::App& app, Context& ctx) {
   auto ro = std::make_shared<RegisterOptions>();
   CLI::App* reg =
       client->add_subcommand("register", "put a client certificate in the registry as ACTIVE");
-  reg->add_option("--cert", ro->cert, "the client certificate (one PEM or DER)")->required();
+  reg->add_option("--cert", ro->cert,
+                  "the client certificate (PEM or DER), or a chain file (leaf first, then CAs)")
+      ->required();
   reg->add_option("--client-id", ro->client_id, "Cognito app client id")->required();
   reg->add_option("--scopes", ro->scopes, "scopes this certificate may use (default: any)");
   reg->add_flag("--allow-expired", ro->allow_expired,

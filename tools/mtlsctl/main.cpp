@@ -1,5 +1,5 @@
-// mtlsctl: onboarding for the mTLS API (CONTRACT section 7). Exit 0 on success, 1 on failure with
-// one `mtlsctl: ...` line on stderr, 2 on bad usage.
+// mtlsctl: onboarding for the mTLS API (docs/contract.md section 7). Exit 0 on success, 1 on
+// failure with one `mtlsctl: ...` line on stderr, 2 on bad usage.
 #include <exception>
 #include <iostream>
 #include <string>

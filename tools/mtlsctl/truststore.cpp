@@ -47,7 +47,7 @@ Bundle checked_bundle(const std::vector<std::string>& files) {
   Bundle bundle;
   std::vector<std::string> problems;
   std::set<std::string> seen;
-  const core::TimePoint now = std::chrono::system_clock::now();
+  const core::TimePoint now = core::SystemClock().now();
   for (const auto& file : files) {
     std::vector<std::string> blocks;
     try {
@@ -117,12 +117,23 @@ int run_store(const StoreOptions& o) {
   if (!o.kms_key_id.empty()) {
     kms = o.kms_key_id;
   }
-  const std::int64_t version =
+  // A bundle during a CA rotation (old and new root and intermediate, RSA) outgrows the Standard
+  // tier's 4,096 characters: aws::tier_for picks the Advanced tier then, and says so here.
+  const auto stored =
       ssm.put_secure_string(o.parameter, bundle.pem, kms, /*overwrite=*/true, deadline_from_now());
   if (o.json) {
-    print_json({{"parameter", o.parameter}, {"version", version}});
+    print_json({{"parameter", o.parameter},
+                {"version", stored.version},
+                {"tier", stored.tier},
+                {"characters", bundle.pem.size()}});
   } else {
-    std::cout << "stored " << o.parameter << " (version " << version << ")\n";
+    std::cout << "stored " << o.parameter << " (version " << stored.version << ", " << stored.tier
+              << " tier";
+    if (bundle.pem.size() > aws::kStandardTierMaxChars) {
+      std::cout << ": the bundle is " << bundle.pem.size() << " characters, more than the "
+                << aws::kStandardTierMaxChars << " of the Standard tier";
+    }
+    std::cout << ")\n";
   }
   return 0;
 }
@@ -154,7 +165,9 @@ void add_truststore_commands(CLI::App& app, Context& ctx) {
 
   auto so = std::make_shared<StoreOptions>();
   CLI::App* store = ts->add_subcommand(
-      "store", "write the bundle to SSM Parameter Store as a SecureString (overwrites)");
+      "store",
+      "write the bundle to SSM Parameter Store as a SecureString (overwrites; Advanced tier when "
+      "the bundle is longer than 4096 characters)");
   store->add_option("--file", so->file, "the bundle")->required();
   store->add_option("--parameter", so->parameter, "parameter name")->required();
   store->add_option("--kms-key-id", so->kms_key_id, "KMS key (default: aws/ssm)");

@@ -1,7 +1,7 @@
 // The authorizer as the usual Node Lambda would be written (for measurement only, bench/):
 // aws-jwt-verify for the token, node:crypto X509Certificate for the certificate,
 // @aws-sdk/client-dynamodb for the registry; JWKS and registry records cached per instance as ours
-// are. Same env vars (CONTRACT section 5), rules (section 6) and simple response as ours. It speaks
+// are. Same env vars (docs/contract.md section 5), rules (section 6) and simple response as ours. It speaks
 // the Lambda Runtime API with a minimal loop of its own, so the harness drives it as it drives ours.
 //
 //   node authorizer.js                    the Runtime API loop (AWS_LAMBDA_RUNTIME_API)

@@ -3,7 +3,7 @@
 
 PyJWT + cryptography for the token and the certificate, boto3 for the registry; the JWKS and the
 registry records are cached per instance as ours are (JWKS by kid, registry records for
-REGISTRY_CACHE_TTL_SECONDS). Same env vars as ours (CONTRACT section 5), same rules (section 6),
+REGISTRY_CACHE_TTL_SECONDS). Same env vars as ours (docs/contract.md section 5), same rules (section 6),
 same simple response. It speaks the Lambda Runtime API with a minimal loop of its own (no
 awslambdaric), so the harness drives it exactly as it drives ours.
 

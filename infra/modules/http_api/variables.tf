@@ -102,7 +102,7 @@ variable "health_function" {
 
 variable "authorizer_cache_ttl_seconds" {
   type        = number
-  description = "Authorizer result cache TTL. Keep 0: the cache is keyed on the Authorization header only, so a cached allow would also admit the same token presented with a different client certificate."
+  description = "Authorizer result cache TTL. Keep 0: the cache is keyed on the Authorization header only, so a cached allow would also admit the same token presented with a different client certificate, and a cached allow outlives a revocation in the registry by up to this TTL."
   default     = 0
 
   validation {

@@ -59,7 +59,7 @@ variable "reserved_concurrency" {
 
 variable "environment" {
   type        = map(string)
-  description = "Environment variables (CONTRACT section 5); LOG_LEVEL is added from log_level."
+  description = "Environment variables (docs/contract.md section 5); LOG_LEVEL is added from log_level."
   default     = {}
 
   validation {

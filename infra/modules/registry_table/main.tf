@@ -1,4 +1,4 @@
-# The certificate registry (CONTRACT section 4): partition key thumbprint, index client_id-index.
+# The certificate registry (docs/contract.md section 4): partition key thumbprint, index client_id-index.
 
 resource "aws_dynamodb_table" "this" {
   name                        = var.name

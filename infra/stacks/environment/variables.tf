@@ -264,7 +264,7 @@ variable "force_destroy" {
 
 variable "authorizer_cache_ttl_seconds" {
   type        = number
-  description = "API Gateway authorizer result cache TTL; keep 0 (a cache keyed on the token alone would let another certificate reuse a decision)."
+  description = "API Gateway authorizer result cache TTL; keep 0 (a cache keyed on the token alone would let another certificate reuse a decision, and a cached allow outlives a revocation by up to the TTL)."
   default     = 0
 
   validation {

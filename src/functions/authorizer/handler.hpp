@@ -1,8 +1,9 @@
 #pragma once
 // The HTTP API Lambda authorizer (payload 2.0 REQUEST event, simple responses). Pure: the event
 // comes in, {"isAuthorized": bool, "context": {...}} goes out; the registry, the token verifier,
-// the clock and the logger are passed in. Every rule of CONTRACT section 6 is checked in order and
-// any failure or error denies. The precise reason goes to ONE log line, never into the response.
+// the clock and the logger are passed in. Every rule of docs/contract.md section 6 is checked in
+// order and any failure or error denies. The precise reason goes to ONE log line, never into the
+// response.
 #include <chrono>
 #include <functional>
 #include <map>

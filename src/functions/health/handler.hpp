@@ -1,6 +1,6 @@
 #pragma once
-// The health function (CONTRACT section 5, GET /health behind the authorizer): checks that the
-// certificate in the request is the one the authorizer approved
+// The health function (docs/contract.md section 5, GET /health behind the authorizer): checks that
+// the certificate in the request is the one the authorizer approved
 // (requestContext.authorizer.lambda.cert_thumbprint) and still within validity, then describes
 // it. Pure: the clock and the logger are passed in.
 #include <memory>

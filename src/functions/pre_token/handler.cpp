@@ -155,8 +155,8 @@ Decision Handler::decide(const json::value& event) const {
       return refuse_cert("record_not_yet_valid");
     if (now > record->not_after)
       return refuse_cert("record_expired");
-    // The scopes Cognito is about to grant must be ones the record allows (CONTRACT section 6
-    // rule 6). Our token function only ever asks for those; this catches a client that calls
+    // The scopes Cognito is about to grant must be ones the record allows (docs/contract.md section
+    // 6 rule 6). Our token function only ever asks for those; this catches a client that calls
     // Cognito directly with its certificate's (public) thumbprint to get wider scopes. Absent
     // `scopes`: nothing to check (the V3 event types mark it optional).
     if (const json::value* scopes = core::find(*request, "scopes");

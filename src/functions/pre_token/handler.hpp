@@ -1,7 +1,7 @@
 #pragma once
-// The pre-token function (CONTRACT section 8, RFC 8705 certificate-bound access tokens): a Cognito
-// pre token generation trigger, event version V3_0, for client_credentials grants. The token
-// function passes the presented certificate's thumbprint as aws_client_metadata; this handler
+// The pre-token function (docs/contract.md section 8, RFC 8705 certificate-bound access tokens): a
+// Cognito pre token generation trigger, event version V3_0, for client_credentials grants. The
+// token function passes the presented certificate's thumbprint as aws_client_metadata; this handler
 // checks in the registry that the certificate belongs to the requesting app client, is ACTIVE and
 // within validity, and allows every scope Cognito is about to grant, and answers the same event
 // with

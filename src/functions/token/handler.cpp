@@ -44,10 +44,20 @@ Outcome invalid_client(std::string reason) {
   return oauth_error(401, "invalid_client", "client authentication failed", std::move(reason));
 }
 
-Outcome access_denied(std::string reason, std::string detail = {}) {
-  // One description for every certificate failure: the precise reason is only logged.
-  return oauth_error(403, "access_denied", "the client certificate is not authorized",
+// RFC 8705 section 2: the certificate is part of client authentication, so a certificate that
+// fails any check is RFC 6749's invalid_client (401 with the Basic challenge), which OAuth
+// libraries report as such. One description for every certificate failure: the precise reason
+// is only logged.
+Outcome certificate_refused(std::string reason, std::string detail = {}) {
+  return oauth_error(401, "invalid_client", "client certificate authentication failed",
                      std::move(reason), std::move(detail));
+}
+
+// RFC 6749 section 5.2: "The requested scope is invalid, unknown, malformed, or exceeds the scope
+// granted by the resource owner."
+Outcome invalid_scope(std::string scope) {
+  return oauth_error(400, "invalid_scope", "a requested scope is not allowed for this certificate",
+                     "scope_not_allowed", std::move(scope));
 }
 
 }  // namespace
@@ -182,12 +192,12 @@ json::object Handler::respond_unchecked(const json::value& event) const {
   if (pem.malformed())
     return finish(invalid_request("malformed request", "event_malformed"));
   if (!pem.present() || pem.value.empty())
-    return finish(access_denied("cert_missing"));
+    return finish(certificate_refused("cert_missing"));
   mtls::ClientCertificate cert;
   try {
     cert = mtls::ClientCertificate::from_pem(pem.value);
   } catch (const core::Error& e) {
-    return finish(access_denied("cert_invalid", e.code()));
+    return finish(certificate_refused("cert_invalid", e.code()));
   }
   thumbprint = cert.thumbprint;
   std::optional<mtls::RegistryRecord> record;
@@ -196,29 +206,29 @@ json::object Handler::respond_unchecked(const json::value& event) const {
     record = registry_.find(cert.thumbprint);
   } catch (const core::Error& e) {
     if (e.code() == "record_malformed")
-      return finish(access_denied("record_malformed", e.what()));
+      return finish(certificate_refused("record_malformed", e.what()));
     return finish(Outcome{http_result(503, oauth_error_body("temporarily_unavailable")),
                           "registry_unavailable", e.what()});
   }
   if (!record)
-    return finish(access_denied("cert_not_registered"));
+    return finish(certificate_refused("cert_not_registered"));
   if (record->thumbprint != cert.thumbprint)
-    return finish(access_denied("registry_mismatch"));
+    return finish(certificate_refused("registry_mismatch"));
   if (record->status == mtls::CertStatus::kRevoked)
-    return finish(access_denied("cert_revoked"));
+    return finish(certificate_refused("cert_revoked"));
   if (record->status != mtls::CertStatus::kActive)
-    return finish(access_denied("cert_suspended"));
+    return finish(certificate_refused("cert_suspended"));
   const core::TimePoint now = clock_.now();
   if (now < cert.not_before)
-    return finish(access_denied("cert_not_yet_valid"));
+    return finish(certificate_refused("cert_not_yet_valid"));
   if (now > cert.not_after)
-    return finish(access_denied("cert_expired"));
+    return finish(certificate_refused("cert_expired"));
   if (now < record->not_before)
-    return finish(access_denied("record_not_yet_valid"));
+    return finish(certificate_refused("record_not_yet_valid"));
   if (now > record->not_after)
-    return finish(access_denied("record_expired"));
+    return finish(certificate_refused("record_expired"));
   if (record->client_id != client_id)
-    return finish(access_denied("client_mismatch", "registered to " + record->client_id));
+    return finish(certificate_refused("client_mismatch", "registered to " + record->client_id));
 
   std::vector<std::string> scopes = split_scopes(scope_param.value_or(""));
   if (record->scopes) {
@@ -229,7 +239,7 @@ json::object Handler::respond_unchecked(const json::value& event) const {
     }
     for (const auto& s : scopes) {
       if (!record->allows_scope(s))
-        return finish(access_denied("scope_not_allowed", s));
+        return finish(invalid_scope(s));
     }
   }
 

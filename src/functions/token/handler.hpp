@@ -1,8 +1,9 @@
 #pragma once
-// The token function (CONTRACT section 5, POST /token): checks the presented client certificate
-// against the registry, then forwards the client_credentials request to Cognito's token endpoint
-// and returns Cognito's answer as it came. Pure: the registry, the token endpoint, the clock and
-// the logger are passed in. Never logs the secret, the Authorization header or the issued token.
+// The token function (docs/contract.md section 5, POST /token): checks the presented client
+// certificate against the registry, then forwards the client_credentials request to Cognito's token
+// endpoint and returns Cognito's answer as it came. Pure: the registry, the token endpoint, the
+// clock and the logger are passed in. Never logs the secret, the Authorization header or the issued
+// token.
 #include <string>
 #include <string_view>
 
@@ -25,7 +26,7 @@ class TokenEndpoint {
 };
 
 struct Settings {
-  // CONTRACT section 8 (RFC 8705 certificate-bound tokens): add
+  // docs/contract.md section 8 (RFC 8705 certificate-bound tokens): add
   // aws_client_metadata={"cert_thumbprint":"<hex>"} to the Cognito request. Off until the
   // pre-token function is deployed with it (env CERT_BOUND_TOKENS).
   bool cert_bound_tokens = false;

@@ -1,7 +1,7 @@
-// Certificate-bound access tokens (RFC 8705, CONTRACT section 8), end to end on the local stack
-// started with CERT_BOUND_TOKENS=true and REQUIRE_CERT_BOUND_TOKEN=true: the token function sends
-// the certificate's thumbprint as aws_client_metadata, agm-cognito runs bin/pre-token as its pre
-// token generation trigger (V3_0), which adds cnf.x5t#S256, and the authorizer enforces it.
+// Certificate-bound access tokens (RFC 8705, docs/contract.md section 8), end to end on the local
+// stack started with CERT_BOUND_TOKENS=true and REQUIRE_CERT_BOUND_TOKEN=true: the token function
+// sends the certificate's thumbprint as aws_client_metadata, agm-cognito runs bin/pre-token as its
+// pre token generation trigger (V3_0), which adds cnf.x5t#S256, and the authorizer enforces it.
 //
 // The unbound token: the suite first runs the stack on the same state dir WITHOUT binding (no
 // trigger, no thumbprint sent) and takes a token for the demo client there, checking that this

@@ -115,16 +115,18 @@ TEST_F(LocalStackE2E, NoClientCertificateFailsHandshake) {
   EXPECT_EQ(r.http, 0);
 }
 
-// A certificate the truststore does not cover: refused in the handshake or with 403.
+// A certificate the truststore does not cover (or an expired one): the TLS connection is made and
+// the gateway answers 403 {"message":"Forbidden"} itself, as API Gateway does (docs/contract.md
+// section 3).
 void expect_refused(const Result& r) {
-  EXPECT_TRUE(r.exit_code != 0 || r.http == 403)
-      << "exit " << r.exit_code << " HTTP " << r.http << " " << r.body;
-  EXPECT_NE(r.http, 200);
+  EXPECT_EQ(r.exit_code, 0) << "curl failed: " << r.body;
+  EXPECT_EQ(r.http, 403) << r.body;
+  EXPECT_EQ(r.body, R"({"message":"Forbidden"})");
 }
 
 TEST_F(LocalStackE2E, CertificateFromUntrustedCaRefused) {
   namespace pki = agm::mtls::pki;
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   const auto root =
       pki::create_root_ca("untrusted root", pki::KeyType::kEcP256, pki::days_from(now, 30));
   const auto leaf = pki::issue_client_certificate(root, stack().env("CLIENT_ID"),
@@ -147,7 +149,7 @@ TEST_F(LocalStackE2E, ExpiredCertificateRefused) {
   const pki::KeyAndCert issuer{read_all(stack().env("CA_DIR") + "/intermediate-ca.key"),
                                read_all(stack().env("CA_DIR") + "/intermediate-ca.pem")};
   ASSERT_FALSE(issuer.key_pem.empty());
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   const pki::Validity past{now - std::chrono::hours(48), now - std::chrono::hours(24)};
   const auto leaf =
       pki::issue_client_certificate(issuer, stack().env("CLIENT_ID"), pki::KeyType::kEcP256, past);
@@ -174,7 +176,7 @@ TEST_F(LocalStackE2E, TokenWithChangedPayload403) {
   auto claims = agm::core::parse_json(
       agm::core::base64url_decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1)).value_or(""));
   ASSERT_TRUE(claims && claims->is_object());
-  claims->as_object()["exp"] = agm::core::to_epoch_seconds(std::chrono::system_clock::now()) +
+  claims->as_object()["exp"] = agm::core::to_epoch_seconds(agm::core::SystemClock().now()) +
                                86400 * 365;  // a longer life, same signature
   const std::string tampered = jwt.substr(0, dot1 + 1) +
                                agm::core::base64url_encode(json::serialize(*claims)) +
@@ -220,10 +222,42 @@ TEST_F(LocalStackE2E, OnboardingThenRevocation) {
     std::this_thread::sleep_for(200ms);
   }
   EXPECT_EQ(status, 403);
-  // A revoked certificate gets no new token either.
-  EXPECT_EQ(token(c.cert, c.key, c.id, c.secret).http, 403);
+  // A revoked certificate gets no new token either: client authentication fails (RFC 8705).
+  EXPECT_EQ(token(c.cert, c.key, c.id, c.secret).http, 401);
   // The demo client is untouched.
   EXPECT_EQ(health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), demo_token()).http, 200);
+}
+
+// requests-oauthlib (Debian's python3-requests-oauthlib) as a real OAuth2 client against
+// POST /token through the gateway: a token with the right secret and an ACTIVE certificate, and
+// oauthlib's InvalidClientError both for a wrong secret (Cognito's invalid_client passed through)
+// and for a revoked certificate (the token function's 401 invalid_client, RFC 8705 section 2).
+TEST_F(LocalStackE2E, RequestsOAuthlibGetsATokenAndInvalidClientErrors) {
+  const std::string script = agm::test::project_root() + "/tests/e2e/local_stack/oauth_client.py";
+  const auto oauth = [&](const std::string& cert, const std::string& key, const std::string& id,
+                         const std::string& secret, const std::string& expect) {
+    // Debian's interpreter: the Python packages come from Debian (scripts/install-deps).
+    return run(stack(), work(),
+               {"/usr/bin/python3", script, "--token-url", api("/token"), "--server-ca",
+                stack().env("SERVER_CA"), "--cert", cert, "--key", key, "--client-id", id,
+                "--client-secret", secret, "--scope", stack().env("SCOPE"), "--expect", expect});
+  };
+  const Result ok = oauth(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"),
+                          stack().env("CLIENT_ID"), stack().env("CLIENT_SECRET"), "token");
+  EXPECT_EQ(ok.exit_code, 0) << ok.body;
+  const Result wrong_secret = oauth(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"),
+                                    stack().env("CLIENT_ID"), "not-the-secret", "invalid_client");
+  EXPECT_EQ(wrong_secret.exit_code, 0) << wrong_secret.body;
+
+  const Client c = onboard("oauthlib");
+  const Result before = oauth(c.cert, c.key, c.id, c.secret, "token");
+  EXPECT_EQ(before.exit_code, 0) << before.body;
+  const Result revoked =
+      run(stack(), work(), {stack().env("MTLSCTL"), "client", "revoke", "--cert", c.cert});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.body;
+  const Result after = oauth(c.cert, c.key, c.id, c.secret, "invalid_client");
+  EXPECT_EQ(after.exit_code, 0) << after.body;
+  EXPECT_NE(after.body.find("http=401 www-authenticate='Basic'"), std::string::npos) << after.body;
 }
 
 // Start, stop (SIGTERM to the script only), no process left; a second start on the same state dir

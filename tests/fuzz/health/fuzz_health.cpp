@@ -1,5 +1,5 @@
 // The health function's handler fed raw Runtime API payloads. Properties: handle() never throws,
-// answers 200 or 403 (CONTRACT section 5), and a 200 names the approved certificate.
+// answers 200 or 403 (docs/contract.md section 5), and a 200 names the approved certificate.
 #include <cstdlib>
 
 #include "common/fuzz_support.hpp"

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& t = *result.token;
     if (t.iss != agm::oauth::cognito_issuer(agm::fuzz::kRegion, agm::fuzz::kPool) ||
         t.token_use != "access" || t.exp <= agm::fuzz::kNowEpoch || t.client_id.empty())
-      std::abort();  // an accepted token that breaks CONTRACT section 6 rule 4
+      std::abort();  // an accepted token that breaks docs/contract.md section 6 rule 4
     (void)t.has_scope("mtls-api/health.read");
   } else {
     (void)agm::oauth::to_string(result.error);

@@ -32,6 +32,7 @@ constexpr const char* kSigV4 =
 struct Reply {
   long status = 0;
   std::string body;
+  std::string content_type;
   [[nodiscard]] json::value json() const {
     auto v = agm::core::parse_json(body);
     return v ? *v : json::value();
@@ -60,8 +61,12 @@ Reply http(const std::string& method, const std::string& url,
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-  if (curl_easy_perform(curl) == CURLE_OK)
+  if (curl_easy_perform(curl) == CURLE_OK) {
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply.status);
+    char* type = nullptr;
+    if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type != nullptr)
+      reply.content_type = type;
+  }
   curl_slist_free_all(list);
   curl_easy_cleanup(curl);
   return reply;
@@ -261,6 +266,23 @@ TEST_F(CognitoEmulatorTest, TokenHasCognitoShapeAndVerifiesWithAwsJwtVerify) {
   const auto [bad_code, bad_out] = aws_jwt_verify(id, tampered);
   EXPECT_EQ(bad_code, 1) << bad_out;
   EXPECT_NE(bad_out.find("signature"), std::string::npos) << bad_out;
+}
+
+// Cognito's JSON answers carry Content-Type: application/json;charset=UTF-8 (the token endpoint,
+// its errors, the JWKS and the discovery document); the identity provider API answers in its own
+// protocol's type.
+TEST_F(CognitoEmulatorTest, JsonAnswersCarryCognitosContentType) {
+  const auto [id, secret] = create_client("content-type");
+  const std::string json_type = "application/json;charset=UTF-8";
+  EXPECT_EQ(token("grant_type=client_credentials", id, secret).content_type, json_type);
+  EXPECT_EQ(token("grant_type=client_credentials", id, "wrong").content_type, json_type);
+  EXPECT_EQ(http("GET", jwks_url(), {}, "").content_type, json_type);
+  EXPECT_EQ(
+      http("GET", base() + "/" + kPool + "/.well-known/openid-configuration", {}, "").content_type,
+      json_type);
+  EXPECT_EQ(http("GET", base() + "/nowhere", {}, "").content_type, json_type);
+  EXPECT_EQ(idp("DescribeUserPool", {{"UserPoolId", kPool}}).content_type,
+            "application/x-amz-json-1.1");
 }
 
 TEST_F(CognitoEmulatorTest, TokenEndpointClientAuthAndScopes) {

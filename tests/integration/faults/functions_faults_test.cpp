@@ -181,7 +181,7 @@ class AuthorizerFaults : public ::testing::Test {
 
   std::ostringstream log_text;
   core::Logger logger{core::LogLevel::kDebug, &log_text};
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   FakeDynamo dynamo;
   FakeJwks jwks;
   aws::DynamoDb db;
@@ -388,7 +388,7 @@ class TokenFaults : public ::testing::Test {
 
   std::ostringstream log_text;
   core::Logger logger{core::LogLevel::kDebug, &log_text};
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   FakeDynamo dynamo;
   FakeCognito cognito;
   aws::DynamoDb db;

@@ -199,7 +199,7 @@ std::map<std::string, std::string> FunctionStack::health_env(const FakeRuntimeAp
 std::string FunctionStack::access_token(const std::string& client_id,
                                         const std::string& scope) const {
   return key.sign_jwt(json::object{{"kid", "kid-it"}},
-                      access_claims(client_id, scope, std::chrono::system_clock::now()));
+                      access_claims(client_id, scope, agm::core::SystemClock().now()));
 }
 
 std::string FunctionStack::authorizer_event(const std::string& cert_pem,

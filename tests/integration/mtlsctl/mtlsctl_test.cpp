@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -203,7 +204,7 @@ core::TimePoint parse_amz_date(const std::string& text) {
   std::tm tm{};
   std::istringstream in(text);
   in >> std::get_time(&tm, "%Y%m%dT%H%M%SZ");
-  return std::chrono::system_clock::from_time_t(::timegm(&tm));
+  return core::from_epoch_seconds(::timegm(&tm));
 }
 
 std::vector<std::string> split(const std::string& text, char sep) {
@@ -350,9 +351,9 @@ TEST_F(MtlsctlFiles, CaInitWritesTheChainWithPrivateKeysAndNeverOverwrites) {
   const std::string inter = slurp(ca_ + "/intermediate-ca.pem");
   EXPECT_EQ(slurp(ca_ + "/truststore.pem"), root + inter) << "root and intermediate";
   EXPECT_TRUE(
-      mtls::pki::check_truststore_certificate(root, std::chrono::system_clock::now()).empty());
+      mtls::pki::check_truststore_certificate(root, agm::core::SystemClock().now()).empty());
   EXPECT_TRUE(
-      mtls::pki::check_truststore_certificate(inter, std::chrono::system_clock::now()).empty());
+      mtls::pki::check_truststore_certificate(inter, agm::core::SystemClock().now()).empty());
   // Only tmp files of ours would be left behind on failure; none on success.
   for (const auto& entry : fs::directory_iterator(ca_)) {
     EXPECT_EQ(entry.path().filename().string().rfind(".mtlsctl-", 0), std::string::npos);
@@ -437,7 +438,10 @@ TEST_F(MtlsctlFiles, CertIssueWritesKeyLeafAndChainThatOpensslVerifies) {
   r = run({"cert", "issue", "--ca-dir", short_ca, "--client-id", "long", "--out-dir", out_,
            "--days", "30"});
   EXPECT_EQ(r.exit_code, 1) << r;
-  EXPECT_NE(r.err.find("--days 9 or less"), std::string::npos) << r;
+  // 10 when the CA was made within the same second (times are whole seconds), else 9.
+  EXPECT_TRUE(r.err.find("--days 9 or less") != std::string::npos ||
+              r.err.find("--days 10 or less") != std::string::npos)
+      << r;
   EXPECT_FALSE(fs::exists(out_ + "/long.pem"));
   r = run({"cert", "issue", "--ca-dir", short_ca, "--client-id", "long", "--out-dir", out_,
            "--days", "9"});
@@ -522,7 +526,7 @@ TEST_F(MtlsctlFiles, TruststoreBuildAcceptsCasAndRefusesEachProblemOnItsOwnLine)
   EXPECT_EQ(r.exit_code, 1) << "no overwrite without --force\n" << r;
 
   // One certificate per problem, made to fail it.
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   mtls::pki::IssueOptions ca_opts;
   ca_opts.is_ca = true;
   const auto expired = mtls::pki::issue_certificate(
@@ -618,6 +622,28 @@ class MtlsctlRegistry : public ::testing::Test {
                   .exit_code,
               0);
     return dir + "/" + client_id + ".pem";
+  }
+
+  // Two registered certificates of `client`; the second item then loses subject_dn, as a hand
+  // edit could. Returns their thumbprints; `broken_cert` is the second one's file.
+  std::pair<std::string, std::string> make_good_and_malformed(const std::string& client,
+                                                              std::string& broken_cert) {
+    const std::string good = issue(client, client + "-good");
+    broken_cert = issue(client, client + "-broken");
+    for (const auto& file : {good, broken_cert}) {
+      EXPECT_EQ(run({"client", "register", "--cert", file, "--client-id", client}, env_).exit_code,
+                0);
+    }
+    const std::string broken = thumbprint_of_pem(slurp(broken_cert));
+    aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
+    const json::object key{{"thumbprint", json::object{{"S", broken}}}};
+    auto item = db.get_item(kTable, key, std::chrono::steady_clock::now() + seconds(10), true);
+    EXPECT_TRUE(item.has_value());
+    if (item) {
+      item->erase("subject_dn");
+      db.put_item(kTable, *item, std::chrono::steady_clock::now() + seconds(10));
+    }
+    return {thumbprint_of_pem(slurp(good)), broken};
   }
 
   std::optional<mtls::RegistryRecord> find(const std::string& thumbprint) {
@@ -723,17 +749,95 @@ TEST_F(MtlsctlRegistry, RegisterListRevoke) {
   EXPECT_EQ(count_lines(r.err), 1U) << r;
 }
 
-TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
-  const std::string cert = issue("client-c", "c1");
-  // A chain file: which certificate was meant is ambiguous.
-  Result r = run(
-      {"client", "register", "--cert", tmp_ / "c1/client-c-chain.pem", "--client-id", "client-c"},
-      env_);
+// A chain file as `cert issue` writes it (leaf, then its CA) registers the leaf; a file whose
+// other certificates are not CAs, or that starts with a CA, is refused naming the certificate and
+// the file to use instead.
+TEST_F(MtlsctlRegistry, RegistersTheLeafOfAChainFileAndRefusesOtherBundles) {
+  const std::string leaf = issue("client-chain", "ch1");
+  const std::string chain = tmp_ / "ch1/client-chain-chain.pem";
+  Result r =
+      run({"client", "register", "--cert", chain, "--client-id", "client-chain", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(str(parse_out(r), "thumbprint"), thumbprint_of_pem(slurp(leaf)));
+  ASSERT_TRUE(find(thumbprint_of_pem(slurp(leaf))).has_value());
+  EXPECT_EQ(find(thumbprint_of_pem(slurp(leaf)))->subject_dn, "CN=client-chain");
+  // Revoking by the same chain file names the same leaf.
+  r = run({"client", "revoke", "--cert", chain}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(find(thumbprint_of_pem(slurp(leaf)))->status, mtls::CertStatus::kRevoked);
+
+  // Two client certificates in one file: which one was meant is not guessed.
+  const std::string other = issue("client-chain", "ch2");
+  spit(tmp_ / "two-leaves.pem", slurp(leaf) + slurp(other));
+  r = run({"client", "register", "--cert", tmp_ / "two-leaves.pem", "--client-id", "client-chain"},
+          env_);
   EXPECT_EQ(r.exit_code, 1) << r;
-  EXPECT_NE(r.err.find("exactly one certificate"), std::string::npos) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("certificate 2 of 2 (CN=client-chain) is not a CA certificate"),
+            std::string::npos)
+      << r;
+  EXPECT_FALSE(find(thumbprint_of_pem(slurp(other))).has_value());
+  // A bundle that starts with the CA.
+  spit(tmp_ / "ca-first.pem", slurp(ca_ + "/intermediate-ca.pem") + slurp(other));
+  r = run({"client", "register", "--cert", tmp_ / "ca-first.pem", "--client-id", "client-chain"},
+          env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("certificate 1 of 2"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("is a CA certificate"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("<ID>.pem"), std::string::npos) << r;
+}
+
+// `client list` lists every readable record and names the malformed one, on its own line (exit 1:
+// the table is not the whole registry).
+TEST_F(MtlsctlRegistry, ListShowsEveryReadableRecordAndNamesTheMalformedOnes) {
+  std::string broken_cert;
+  const auto [good, broken] = make_good_and_malformed("client-list-mal", broken_cert);
+  Result r = run({"client", "list", "--client-id", "client-list-mal"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.out.find(good), std::string::npos) << r;
+  EXPECT_EQ(r.out.find(broken), std::string::npos) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("malformed record " + broken), std::string::npos) << r;
+  EXPECT_NE(r.err.find("missing attribute subject_dn"), std::string::npos) << r;
+  r = run({"client", "list", "--client-id", "client-list-mal", "--json"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  const json::value listed = parse_out(r);
+  ASSERT_TRUE(listed.is_array()) << r;
+  ASSERT_EQ(listed.as_array().size(), 1U) << r;
+  EXPECT_EQ(str(listed.as_array()[0], "thumbprint"), good);
+}
+
+// `client revoke` on that item revokes it and says what happened (exit 0, the record's problem on
+// stderr); it used to exit 1 although the item was REVOKED.
+TEST_F(MtlsctlRegistry, RevokeOfAMalformedRecordRevokesAndSaysSo) {
+  std::string broken_cert;
+  const auto [good, broken] = make_good_and_malformed("client-revoke-mal", broken_cert);
+  Result r = run(
+      {"client", "revoke", "--cert", broken_cert, "--reason", "key compromise", "--json"}, env_);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find(broken + " is REVOKED, but its record is malformed"), std::string::npos)
+      << r;
+  EXPECT_NE(r.err.find("subject_dn"), std::string::npos) << r;
+  EXPECT_EQ(str(parse_out(r), "status"), "REVOKED");
+  EXPECT_EQ(str(parse_out(r), "revocation_reason"), "key compromise");
+  aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
+  const json::object key{{"thumbprint", json::object{{"S", broken}}}};
+  const auto stored =
+      db.get_item(kTable, key, std::chrono::steady_clock::now() + seconds(10), true);
+  ASSERT_TRUE(stored.has_value());
+  const json::value item(*stored);
+  EXPECT_EQ(core::get_string_path(item, {"status", "S"}), "REVOKED");
+  r = run({"client", "revoke", "--cert", broken_cert}, env_);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("revoked " + broken), std::string::npos) << r;
+  EXPECT_EQ(find(good)->status, mtls::CertStatus::kActive) << "the good record is untouched";
+}
+
+TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
+  Result r;
 
   // An expired certificate, unless asked for explicitly.
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   const mtls::pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
                                     slurp(ca_ + "/intermediate-ca.pem")};
   const auto old = mtls::pki::issue_client_certificate(
@@ -754,6 +858,65 @@ TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
   r = run({"client", "register", "--cert", tmp_ / "garbage.pem", "--client-id", "x"}, env_);
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_EQ(count_lines(r.err), 1U) << r;
+}
+
+// Validity at the edges of X.509's range (docs/contract.md section 4): `cert inspect` prints it
+// and `client register` stores it exactly, to the second. In a nanosecond clock
+// 99991231235959Z printed as 1816 and 2600 wrapped into the past.
+TEST_F(MtlsctlRegistry, FarDatesAreInspectedAndStoredExactly) {
+  const mtls::pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
+                                    slurp(ca_ + "/intermediate-ca.pem")};
+  struct Case {
+    std::string name, not_before, not_after;
+    bool valid_now;
+  };
+  const auto now_text = core::format_rfc3339(core::SystemClock().now() - std::chrono::hours(1));
+  for (const Case& c :
+       std::vector<Case>{{"forever", now_text, "9999-12-31T23:59:59Z", true},
+                         {"future", "2600-01-01T00:00:00Z", "2615-01-01T00:00:00Z", false},
+                         {"past", "1950-01-01T00:00:00Z", "1960-01-01T00:00:00Z", false}}) {
+    SCOPED_TRACE(c.name);
+    const auto issued = mtls::pki::issue_client_certificate(
+        inter, "client-far", mtls::pki::KeyType::kEcP256,
+        {core::parse_rfc3339(c.not_before).value(), core::parse_rfc3339(c.not_after).value()});
+    const std::string file = tmp_ / (c.name + ".pem");
+    spit(file, issued.cert_pem);
+
+    Result r = run({"cert", "inspect", file, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r;
+    EXPECT_EQ(str(parse_out(r), "not_before"), c.not_before) << r;
+    EXPECT_EQ(str(parse_out(r), "not_after"), c.not_after) << r;
+
+    std::vector<std::string> args{"client", "register",    "--cert",
+                                  file,     "--client-id", "client-far"};
+    r = run(args, env_);
+    if (!c.valid_now) {
+      EXPECT_EQ(r.exit_code, 1) << r;
+      EXPECT_NE(r.err.find("not valid now (" + c.not_before + " to " + c.not_after + ")"),
+                std::string::npos)
+          << r;
+      args.emplace_back("--allow-expired");
+      r = run(args, env_);
+    }
+    ASSERT_EQ(r.exit_code, 0) << r;
+    // The item as DynamoDB holds it, not as our parser reads it back.
+    aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
+    json::object key{{"thumbprint", json::object{{"S", thumbprint_of_pem(issued.cert_pem)}}}};
+    const auto item =
+        db.get_item(kTable, key, std::chrono::steady_clock::now() + seconds(10), true);
+    ASSERT_TRUE(item.has_value());
+    const json::value stored(*item);
+    EXPECT_EQ(core::get_string_path(stored, {"not_before", "S"}), c.not_before);
+    EXPECT_EQ(core::get_string_path(stored, {"not_after", "S"}), c.not_after);
+  }
+  const Result listed = run({"client", "list", "--client-id", "client-far", "--json"}, env_);
+  ASSERT_EQ(listed.exit_code, 0) << listed;
+  std::set<std::string> not_after;
+  const json::value records = parse_out(listed);
+  for (const auto& record : records.as_array())
+    not_after.insert(str(record, "not_after"));
+  EXPECT_EQ(not_after, (std::set<std::string>{"9999-12-31T23:59:59Z", "2615-01-01T00:00:00Z",
+                                              "1960-01-01T00:00:00Z"}));
 }
 
 TEST_F(MtlsctlRegistry, AwsErrorsAndMissingConfigurationExitOneWithTheCode) {
@@ -1088,6 +1251,135 @@ TEST(MtlsctlTruststoreStore, WritesASecureStringToSsmWithASignedRequest) {
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("InvalidKeyId"), std::string::npos) << r;
   EXPECT_EQ(failure.get(), "");
+}
+
+// A loopback SSM that keeps parameters and applies SSM's tier rules: a parameter is Standard unless
+// the request names a tier; Standard holds 4,096 characters and Advanced 8,192 (beyond that, SSM's
+// ValidationException); an Advanced parameter cannot go back to Standard, and a request that names
+// no tier leaves it Advanced (docs/local-stack.md names that guess).
+class LoopbackSsm {
+ public:
+  LoopbackSsm() : server_([this](const test::HttpRequest& req) { return handle(req); }) {}
+  [[nodiscard]] std::string url() const { return server_.url(); }
+  [[nodiscard]] std::vector<test::HttpRequest> requests() const { return server_.requests(); }
+  [[nodiscard]] std::string tier_of(const std::string& name) {
+    const std::lock_guard lock(mutex_);
+    return tiers_[name];
+  }
+
+ private:
+  test::HttpResponse handle(const test::HttpRequest& req) {
+    const std::lock_guard lock(mutex_);
+    test::HttpResponse resp;
+    resp.headers["content-type"] = "application/x-amz-json-1.1";
+    const auto error = [&](const std::string& message) {
+      resp.status = 400;
+      resp.body =
+          json::serialize(json::object{{"__type", "ValidationException"}, {"message", message}});
+      return resp;
+    };
+    const auto body = core::parse_json(req.body);
+    if (!body || !check_sigv4(req, "ssm", false).empty())
+      return error("bad request");
+    const std::string name(core::get_string(*body, "Name").value_or(""));
+    const std::string value(core::get_string(*body, "Value").value_or(""));
+    const auto asked = core::get_string(*body, "Tier");
+    std::string& tier = tiers_[name];
+    if (asked && *asked == "Standard" && tier == "Advanced")
+      return error(
+          "This parameter uses the advanced-parameter tier. You can't downgrade a "
+          "parameter from the advanced-parameter tier to the standard-parameter tier.");
+    const std::string next = asked ? std::string(*asked) : (tier.empty() ? "Standard" : tier);
+    if (next == "Standard" && value.size() > 4096)
+      return error(
+          "Standard tier parameters support a maximum parameter value of 4096 "
+          "characters. To create a larger parameter value, upgrade the parameter to use "
+          "the advanced-parameter tier.");
+    if (value.size() > 8192)
+      return error("Parameter value exceeds the maximum size of 8192 characters.");
+    tier = next;
+    resp.body = json::serialize(json::object{{"Version", ++versions_[name]}, {"Tier", tier}});
+    return resp;
+  }
+
+  std::mutex mutex_;
+  std::map<std::string, std::string> tiers_;
+  std::map<std::string, std::int64_t> versions_;
+  test::LoopbackServer server_;  // last: stopped first
+};
+
+// Issue 14 item 5: a truststore during a CA rotation (old and new root and intermediate, RSA) is
+// longer than the Standard tier's 4,096 characters; `truststore store` writes it to the Advanced
+// tier and says so. A small bundle afterwards names no tier (the parameter stays Advanced: SSM
+// refuses to go back), and a bundle beyond 8,192 characters is refused before any request.
+TEST(MtlsctlTruststoreStore, ARotationBundleGoesToTheAdvancedTierAndSaysSo) {
+  TempDir tmp;
+  for (const char* dir : {"old", "new", "third", "fourth"}) {
+    ASSERT_EQ(run({"ca", "init", "--dir", tmp / dir, "--key-type", "rsa-2048"}).exit_code, 0);
+  }
+  ASSERT_EQ(run({"truststore", "build", "--out", tmp / "rotation.pem", tmp / "old/truststore.pem",
+                 tmp / "new/truststore.pem"})
+                .exit_code,
+            0);
+  const std::string rotation = slurp(tmp / "rotation.pem");
+  ASSERT_EQ(mtls::pki::split_pem_bundle(rotation).size(), 4U);
+  ASSERT_GT(rotation.size(), 4096U) << "the premise: four RSA CA certificates need Advanced";
+  ASSERT_LE(rotation.size(), 8192U);
+
+  LoopbackSsm ssm;
+  auto env = aws_env();
+  env["AWS_ENDPOINT_URL_SSM"] = ssm.url();
+  Result r = run(
+      {"truststore", "store", "--file", tmp / "rotation.pem", "--parameter", "/mtls/truststore"},
+      env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("Advanced tier: the bundle is " + std::to_string(rotation.size()) +
+                       " characters, more than the 4096 of the Standard tier"),
+            std::string::npos)
+      << r;
+  ASSERT_EQ(ssm.requests().size(), 1U);
+  const auto sent = core::parse_json(ssm.requests()[0].body).value();
+  EXPECT_EQ(core::get_string(sent, "Tier"), "Advanced");
+  EXPECT_EQ(core::get_string(sent, "Value"), rotation);
+  EXPECT_EQ(ssm.tier_of("/mtls/truststore"), "Advanced");
+
+  r = run({"truststore", "store", "--file", tmp / "rotation.pem", "--parameter", "/mtls/truststore",
+           "--json"},
+          env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(str(parse_out(r), "tier"), "Advanced");
+  EXPECT_EQ(core::get_int(parse_out(r), "characters"), static_cast<std::int64_t>(rotation.size()));
+  EXPECT_EQ(core::get_int(parse_out(r), "version"), 2);
+
+  // After the rotation: the new CA alone fits Standard; no tier is asked for, so SSM keeps the
+  // parameter Advanced rather than refusing a downgrade.
+  r = run({"truststore", "store", "--file", tmp / "new/truststore.pem", "--parameter",
+           "/mtls/truststore"},
+          env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(core::find(core::parse_json(ssm.requests().back().body).value(), "Tier"), nullptr);
+  EXPECT_NE(r.out.find("(version 3, Advanced tier)"), std::string::npos) << r;
+  // A new parameter with a small bundle is Standard.
+  r = run(
+      {"truststore", "store", "--file", tmp / "new/truststore.pem", "--parameter", "/mtls/small"},
+      env);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("(version 1, Standard tier)"), std::string::npos) << r;
+
+  // Eight RSA CA certificates are more than any tier holds: refused, nothing sent.
+  ASSERT_EQ(
+      run({"truststore", "build", "--out", tmp / "eight.pem", tmp / "old/truststore.pem",
+           tmp / "new/truststore.pem", tmp / "third/truststore.pem", tmp / "fourth/truststore.pem"})
+          .exit_code,
+      0);
+  ASSERT_GT(slurp(tmp / "eight.pem").size(), 8192U);
+  const std::size_t before = ssm.requests().size();
+  r = run({"truststore", "store", "--file", tmp / "eight.pem", "--parameter", "/mtls/truststore"},
+          env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_EQ(count_lines(r.err), 1U) << r;
+  EXPECT_NE(r.err.find("at most 8192"), std::string::npos) << r;
+  EXPECT_EQ(ssm.requests().size(), before);
 }
 
 }  // namespace

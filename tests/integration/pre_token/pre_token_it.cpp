@@ -122,13 +122,43 @@ TEST_F(PreTokenIT, ARevocationInTheRegistryStopsTheNextToken) {
 
   aws::DynamoDb db(dynalite());
   mtls::DynamoRegistry registry(db, FunctionStack::kTable, 5000ms);
-  (void)registry.revoke(cert.thumbprint, "key compromise", std::chrono::system_clock::now());
+  (void)registry.revoke(cert.thumbprint, "key compromise", agm::core::SystemClock().now());
   api.push(v3_event("client-b", cert.thumbprint));  // the same warm process
   results = api.wait_results(2, 20s);
   ASSERT_EQ(results.size(), 2U) << read_file(log);
   EXPECT_EQ(results[1].kind, "error") << results[1].body;
   fn.stop();
   EXPECT_NE(read_file(log).find(R"("reason":"cert_revoked")"), std::string::npos) << read_file(log);
+}
+
+// Registry dates at the edges of X.509's range, stored as the certificates carry them: a record
+// valid until 9999-12-31T23:59:59Z binds; one for 2600-2615 (not valid yet) and one for 1950-1960
+// (expired) refuse. In a nanosecond clock 2600 wraps into the past and would bind.
+TEST_F(PreTokenIT, RecordValidityBeyond2262AndBefore1970) {
+  const auto at = [](int year, int month, int day) {
+    return core::from_civil(year, month, day, 0, 0, 0).value();
+  };
+  const auto forever =
+      stack->pki.client_valid("client-d", core::SystemClock().now() - std::chrono::hours(24),
+                              core::from_civil(9999, 12, 31, 23, 59, 59).value());
+  const auto future = stack->pki.client_valid("client-d", at(2600, 1, 1), at(2615, 1, 1));
+  const auto past = stack->pki.client_valid("client-d", at(1950, 1, 1), at(1960, 1, 1));
+  FakeRuntimeApi api;
+  for (const auto* c : {&forever, &future, &past}) {
+    stack->register_cert(c->cert_pem, "client-d");
+    api.push(v3_event("client-d", mtls::ClientCertificate::from_pem(c->cert_pem).thumbprint));
+  }
+  const std::string log = log_path("far-dates");
+  test::ChildProcess fn({pre_token_bin()}, stack->common_env(api), false, log);
+  const auto results = api.wait_results(3, 20s);
+  ASSERT_EQ(results.size(), 3U) << read_file(log);
+  EXPECT_EQ(results[0].kind, "response") << results[0].body << read_file(log);
+  EXPECT_EQ(results[1].kind, "error") << results[1].body;
+  EXPECT_EQ(results[2].kind, "error") << results[2].body;
+  fn.stop();
+  const std::string text = read_file(log);
+  EXPECT_NE(text.find(R"("reason":"record_not_yet_valid")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("reason":"record_expired")"), std::string::npos) << text;
 }
 
 TEST_F(PreTokenIT, AnUnreachableRegistryRefuses) {
@@ -167,8 +197,8 @@ TEST_F(PreTokenIT, MissingConfigurationIsAnInitErrorNamingTheVariable) {
   }
 }
 
-// dist/pre-token/bootstrap (CONTRACT section 8) as `scripts/package` makes it, run with only its
-// variables.
+// dist/pre-token/bootstrap (docs/contract.md section 8) as `scripts/package` makes it, run with
+// only its variables.
 TEST_F(PreTokenIT, TheBundleServesAnInvocationWithOnlyItsVariables) {
 #ifdef AGM_SANITIZED
   GTEST_SKIP() << "a sanitized program is never what gets packaged";

@@ -135,8 +135,10 @@ TEST_F(RegistryAgainstDynalite, RevokeThenFindShowsRevoked) {
       RegistryRecord::from_certificate(new_cert("revoked"), "client-3", std::nullopt, kNow);
   registry_.register_new(record);
   const core::TimePoint later = kNow + seconds(3600);
-  const RegistryRecord returned = registry_.revoke(record.thumbprint, "key compromise", later);
-  EXPECT_EQ(returned.status, CertStatus::kRevoked);
+  const UpdatedRecord returned = registry_.revoke(record.thumbprint, "key compromise", later);
+  ASSERT_TRUE(returned.record.has_value()) << returned.malformed;
+  EXPECT_EQ(returned.record->status, CertStatus::kRevoked);
+  EXPECT_TRUE(returned.malformed.empty());
   const auto found = registry_.find(record.thumbprint);
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->status, CertStatus::kRevoked);
@@ -151,10 +153,10 @@ TEST_F(RegistryAgainstDynalite, SetStatusSuspendsAndReactivates) {
   const RegistryRecord record =
       RegistryRecord::from_certificate(new_cert("suspended"), "client-4", std::nullopt, kNow);
   registry_.register_new(record);
-  EXPECT_EQ(registry_.set_status(record.thumbprint, CertStatus::kSuspended, kNow).status,
+  EXPECT_EQ(registry_.set_status(record.thumbprint, CertStatus::kSuspended, kNow).record->status,
             CertStatus::kSuspended);
   EXPECT_EQ(registry_.find(record.thumbprint)->status, CertStatus::kSuspended);
-  EXPECT_EQ(registry_.set_status(record.thumbprint, CertStatus::kActive, kNow).status,
+  EXPECT_EQ(registry_.set_status(record.thumbprint, CertStatus::kActive, kNow).record->status,
             CertStatus::kActive);
 }
 
@@ -169,14 +171,15 @@ TEST_F(RegistryAgainstDynalite, ListByClientIdUsesTheIndex) {
   registry_.register_new(
       RegistryRecord::from_certificate(new_cert("other"), "client-other", std::nullopt, kNow));
   const auto listed = registry_.list(std::string("client-list"));
-  ASSERT_EQ(listed.size(), 3U);
-  for (const auto& r : listed) {
+  ASSERT_EQ(listed.records.size(), 3U);
+  EXPECT_TRUE(listed.malformed.empty());
+  for (const auto& r : listed.records) {
     EXPECT_EQ(r.client_id, "client-list");
     EXPECT_NE(std::find(mine.begin(), mine.end(), r.thumbprint), mine.end());
   }
-  EXPECT_TRUE(registry_.list(std::string("nobody")).empty());
+  EXPECT_TRUE(registry_.list(std::string("nobody")).records.empty());
   const auto all = registry_.list(std::nullopt);
-  EXPECT_GE(all.size(), 4U);
+  EXPECT_GE(all.records.size(), 4U);
 }
 
 TEST_F(RegistryAgainstDynalite, MalformedItemIsReportedAsSuch) {
@@ -186,6 +189,21 @@ TEST_F(RegistryAgainstDynalite, MalformedItemIsReportedAsSuch) {
   item["status"] = boost::json::object{{"S", "MAYBE"}};
   db_.put_item(kTable, item, SteadyClock::now() + seconds(5));
   EXPECT_EQ(code_of([&] { (void)registry_.find(std::string(64, '9')); }), "record_malformed");
+  // A listing names it instead of failing; a readable record of the same client is still listed.
+  registry_.register_new(
+      RegistryRecord::from_certificate(new_cert("beside-malformed"), "x", std::nullopt, kNow));
+  const Listing listed = registry_.list(std::string("x"));
+  EXPECT_EQ(listed.records.size(), 1U);
+  ASSERT_EQ(listed.malformed.size(), 1U);
+  EXPECT_EQ(listed.malformed[0].thumbprint, std::string(64, '9'));
+  EXPECT_NE(listed.malformed[0].reason.find("MAYBE"), std::string::npos)
+      << listed.malformed[0].reason;
+  // A revoke still revokes it, and says what is wrong with the rest.
+  const UpdatedRecord revoked = registry_.revoke(std::string(64, '9'), "gone", kNow);
+  EXPECT_FALSE(revoked.record.has_value());
+  EXPECT_NE(revoked.malformed.find("missing attribute serial_number"), std::string::npos)
+      << revoked.malformed;
+  EXPECT_EQ(revoked.item.at("status").at("S").as_string(), "REVOKED");
 }
 
 TEST_F(RegistryAgainstDynalite, CachedRegistryInFrontOfDynamo) {

@@ -9,6 +9,7 @@
 #include "aws/ssm.hpp"
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
+#include "core/error.hpp"
 #include "core/json.hpp"
 #include "sigv4_verify.hpp"
 #include "support/loopback_server.hpp"
@@ -136,7 +137,7 @@ TEST(SsmPutParameter, SignedJsonRequestReturnsVersion) {
         core::get_string(*body, "Value") != "s3cr3t" ||
         core::get_string(*body, "Type") != "SecureString" ||
         core::get_bool(*body, "Overwrite") != true ||
-        core::get_string(*body, "KeyId") != "alias/agm") {
+        core::get_string(*body, "KeyId") != "alias/agm" || core::find(*body, "Tier") != nullptr) {
       return fail(400, "unexpected shape: " + r.body);
     }
     agm::test::HttpResponse ok;
@@ -144,8 +145,24 @@ TEST(SsmPutParameter, SignedJsonRequestReturnsVersion) {
     return ok;
   });
   Ssm ssm(config_for(server));
-  EXPECT_EQ(
-      ssm.put_secure_string("/agm/dev/client/abc/secret", "s3cr3t", "alias/agm", true, soon()), 3);
+  EXPECT_EQ(ssm.put_secure_string("/agm/dev/client/abc/secret", "s3cr3t", "alias/agm", true, soon())
+                .version,
+            3);
+}
+
+// SSM's tiers: Standard holds 4,096 characters, Advanced 8,192. A value that fits Standard names
+// no tier (the account default applies, and an Advanced parameter is never asked to go back).
+TEST(SsmTier, AdvancedOnlyAboveTheStandardLimitAndNothingAboveAdvanced) {
+  EXPECT_EQ(tier_for(std::string(kStandardTierMaxChars, 'x')), std::nullopt);
+  EXPECT_EQ(tier_for(std::string(kStandardTierMaxChars + 1, 'x')), "Advanced");
+  EXPECT_EQ(tier_for(std::string(kAdvancedTierMaxChars, 'x')), "Advanced");
+  try {
+    (void)tier_for(std::string(kAdvancedTierMaxChars + 1, 'x'));
+    ADD_FAILURE() << "no error above 8192 characters";
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.code(), "ssm_value_too_large");
+    EXPECT_NE(std::string(e.what()).find("8193"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SsmGetParameter, ValueAndNotFound) {

@@ -1,6 +1,7 @@
-// SigV4 against the aws-c-auth conformance vectors in ../shared/conformance/aws-sigv4 (read in
-// place, never copied). Every case folder must have every file, and every case must match byte
-// for byte: canonical request, string to sign, signature, signed request (header variant).
+// SigV4 against the aws-c-auth conformance vectors in tests/conformance/aws-sigv4 (copied byte for
+// byte from aws-c-auth, with its LICENSE and NOTICE). Every case folder must have every file, and
+// every case must match byte for byte: canonical request, string to sign, signature, signed
+// request (header variant).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path vectors_dir() {
-  return fs::path(agm::test::project_root()) / ".." / "shared" / "conformance" / "aws-sigv4";
+  return fs::path(agm::test::project_root()) / "tests" / "conformance" / "aws-sigv4";
 }
 
 std::string read_file(const fs::path& p) {
@@ -169,6 +170,9 @@ TEST(SigV4Conformance, VectorFolderIsPresentWithCases) {
   ASSERT_TRUE(fs::is_directory(vectors_dir())) << "missing " << vectors_dir();
   // The aws-c-auth suite has 38 header cases; fewer means the folder was truncated.
   EXPECT_GE(case_dirs().size(), 30U);
+  // Apache-2.0 section 4: the copy carries the licence and the notice with it.
+  EXPECT_TRUE(fs::is_regular_file(vectors_dir() / "LICENSE"));
+  EXPECT_TRUE(fs::is_regular_file(vectors_dir() / "NOTICE"));
 }
 
 TEST(SigV4Conformance, EveryCaseMatchesByteForByte) {

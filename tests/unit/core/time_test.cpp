@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
+#include "core/error.hpp"
+
 namespace agm::core {
 namespace {
 
@@ -25,6 +29,33 @@ TEST(Rfc3339, RejectsMalformed) {
         "2026-01-31T00:00:00.Z", "20x6-01-31T00:00:00Z"}) {
     EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
   }
+}
+
+// The whole X.509 range, to the second, in both directions (a nanosecond clock wraps outside
+// 1677-2262).
+TEST(Rfc3339, CoversTheYears0000To9999Exactly) {
+  EXPECT_EQ(format_rfc3339(from_epoch_seconds(kMaxEpochSeconds)), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(format_rfc3339(from_epoch_seconds(kMinEpochSeconds)), "0000-01-01T00:00:00Z");
+  EXPECT_EQ(to_epoch_seconds(parse_rfc3339("9999-12-31T23:59:59Z").value()), kMaxEpochSeconds);
+  EXPECT_EQ(to_epoch_seconds(parse_rfc3339("0000-01-01T00:00:00Z").value()), kMinEpochSeconds);
+  EXPECT_EQ(format_rfc3339(parse_rfc3339("2600-01-01T00:00:00Z").value()), "2600-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(parse_rfc3339("1950-01-01T00:00:00Z").value()), "1950-01-01T00:00:00Z");
+  EXPECT_EQ(to_epoch_seconds(from_civil(2600, 1, 1, 0, 0, 0).value()), 19'880'899'200);
+  EXPECT_LT(parse_rfc3339("1950-01-01T00:00:00Z").value(), from_epoch_seconds(0));
+  EXPECT_GT(parse_rfc3339("2600-01-01T00:00:00Z").value(),
+            parse_rfc3339("2262-04-11T23:47:16Z").value());
+}
+
+TEST(Rfc3339, RefusesWhatIsNotRepresentable) {
+  // An offset that moves the time outside the years 0000-9999.
+  EXPECT_FALSE(parse_rfc3339("9999-12-31T23:59:59-00:01").has_value());
+  EXPECT_FALSE(parse_rfc3339("0000-01-01T00:00:00+00:01").has_value());
+  EXPECT_FALSE(from_civil(10000, 1, 1, 0, 0, 0).has_value());
+  EXPECT_FALSE(from_civil(-1, 12, 31, 23, 59, 59).has_value());
+  EXPECT_THROW((void)from_epoch_seconds(kMaxEpochSeconds + 1), Error);
+  EXPECT_THROW((void)from_epoch_seconds(kMinEpochSeconds - 1), Error);
+  EXPECT_THROW((void)format_rfc3339(TimePoint{std::chrono::seconds{kMaxEpochSeconds + 1}}), Error);
+  EXPECT_FALSE(representable(TimePoint{std::chrono::seconds{INT64_MAX}}));
 }
 
 TEST(ManualClock, Advances) {

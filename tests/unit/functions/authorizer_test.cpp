@@ -1,7 +1,7 @@
-// The authorizer handler against CONTRACT section 6: one test per rule (Rule1_... Rule7_...) that
-// fails if that rule is removed from the handler, plus every deny path the brief names. The
-// verifier is the real one over a JWKS preloaded with set_jwks; keys, tokens and certificates are
-// made here.
+// The authorizer handler against docs/contract.md section 6: one test per rule (Rule1_...
+// Rule7_...) that fails if that rule is removed from the handler, plus every deny path the brief
+// names. The verifier is the real one over a JWKS preloaded with set_jwks; keys, tokens and
+// certificates are made here.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -76,7 +76,7 @@ class AuthorizerTest : public ::testing::Test {
   Decision decide(const json::value& ev) { return handler().decide(ev); }
   std::string reason_for_claims(const json::object& c) { return decide(event(token(c))).reason; }
 
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   FakeRegistry registry;
   ServingJwks fetcher;
   oauth::JwksCache jwks{fetcher, clock};

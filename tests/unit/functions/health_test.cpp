@@ -27,7 +27,7 @@ class HealthTest : public ::testing::Test {
 
   TestPki pki;
   mtls::pki::KeyAndCert cert, other;
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   std::ostringstream log_out;
   core::Logger logger{core::LogLevel::kDebug, &log_out};
 };

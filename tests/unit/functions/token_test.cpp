@@ -1,5 +1,5 @@
-// The token handler against CONTRACT section 5: every error status, Cognito's answer passing
-// through, what is sent to Cognito, and what is never logged.
+// The token handler against docs/contract.md section 5: every error status, Cognito's answer
+// passing through, what is sent to Cognito, and what is never logged.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -75,16 +75,25 @@ class TokenTest : public ::testing::Test {
   static std::string error(const json::object& r) {
     return std::string(core::get_string(body(r), "error").value_or("<none>"));
   }
-  void expect_denied(const json::object& r, const std::string& reason) {
-    EXPECT_EQ(status(r), 403);
-    EXPECT_EQ(error(r), "access_denied");
+  // RFC 6749 section 5.2 and RFC 8705 section 2: a certificate that fails a check is client
+  // authentication failing, 401 invalid_client with the Basic challenge (docs/contract.md
+  // section 5).
+  void expect_denied(const json::object& r, const std::string& reason,
+                     const std::string& oauth_error = "invalid_client") {
+    EXPECT_EQ(status(r), oauth_error == "invalid_client" ? 401 : 400);
+    EXPECT_EQ(error(r), oauth_error);
+    if (oauth_error == "invalid_client") {
+      EXPECT_EQ(r.at("headers").at("www-authenticate").as_string(), "Basic");
+    } else {
+      EXPECT_FALSE(r.at("headers").as_object().contains("www-authenticate"));
+    }
     EXPECT_TRUE(endpoint.calls.empty()) << "Cognito must not be asked";
     EXPECT_NE(log_out.str().find("\"reason\":\"" + reason + "\""), std::string::npos)
         << log_out.str();
     EXPECT_EQ(r.at("body").as_string().find(reason), std::string::npos) << "reason leaked";
   }
 
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   FakeRegistry registry;
   FakeEndpoint endpoint;
   std::ostringstream log_out;
@@ -162,49 +171,66 @@ TEST_F(TokenTest, MissingOrNonBasicAuthorizationIsInvalidClientWithChallenge) {
   EXPECT_TRUE(endpoint.calls.empty());
 }
 
-TEST_F(TokenTest, CertificateMissingIsAccessDenied) {
+TEST_F(TokenTest, CertificateMissingIsInvalidClient) {
   auto s = spec();
   s.cert_pem.reset();
   expect_denied(call(s), "cert_missing");
 }
 
-TEST_F(TokenTest, CertificateNotRegisteredIsAccessDenied) {
+TEST_F(TokenTest, UnparseableCertificateIsInvalidClient) {
+  auto s = spec();
+  s.cert_pem = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
+  expect_denied(call(s), "cert_invalid");
+}
+
+TEST_F(TokenTest, MalformedRegistryRecordIsInvalidClient) {
+  class Malformed final : public mtls::RegistryReader {
+   public:
+    std::optional<mtls::RegistryRecord> find(const std::string&) override {
+      throw mtls::RegistryError("record_malformed", "missing attribute client_id");
+    }
+  } malformed;
+  const auto r = Handler(settings, malformed, endpoint, clock, logger).respond(make_event(spec()));
+  expect_denied(r, "record_malformed");
+}
+
+TEST_F(TokenTest, CertificateNotRegisteredIsInvalidClient) {
   auto s = spec();
   s.cert_pem = shared().cert_b.cert_pem;
   expect_denied(call(s), "cert_not_registered");
 }
 
-TEST_F(TokenTest, RevokedRecordIsAccessDenied) {
+TEST_F(TokenTest, RevokedRecordIsInvalidClient) {
   registry.records.begin()->second.status = mtls::CertStatus::kRevoked;
   expect_denied(call(spec()), "cert_revoked");
 }
 
-TEST_F(TokenTest, SuspendedRecordIsAccessDenied) {
+TEST_F(TokenTest, SuspendedRecordIsInvalidClient) {
   registry.records.begin()->second.status = mtls::CertStatus::kSuspended;
   expect_denied(call(spec()), "cert_suspended");
 }
 
-TEST_F(TokenTest, RecordPastNotAfterIsAccessDenied) {
+TEST_F(TokenTest, RecordPastNotAfterIsInvalidClient) {
   registry.records.begin()->second.not_after = clock.now() - std::chrono::seconds(1);
   expect_denied(call(spec()), "record_expired");
 }
 
-TEST_F(TokenTest, ExpiredCertificateIsAccessDenied) {
+TEST_F(TokenTest, ExpiredCertificateIsInvalidClient) {
   clock.advance(std::chrono::hours(24 * 31));  // past the certificate's 30 days
   registry.records.begin()->second.not_after = clock.now() + std::chrono::hours(1);
   expect_denied(call(spec()), "cert_expired");
 }
 
-TEST_F(TokenTest, CertificateOfAnotherClientIsAccessDenied) {
+TEST_F(TokenTest, CertificateOfAnotherClientIsInvalidClient) {
   auto s = spec();
   s.headers["authorization"] = basic("client-b", kSecret);
   expect_denied(call(s), "client_mismatch");
 }
 
-TEST_F(TokenTest, ScopeOutsideTheRecordIsAccessDenied) {
+TEST_F(TokenTest, ScopeOutsideTheRecordIsInvalidScope) {
   registry.records.begin()->second.scopes = std::vector<std::string>{"mtls-api/health.read"};
   expect_denied(call(spec("grant_type=client_credentials&scope=mtls-api%2Fadmin")),
-                "scope_not_allowed");
+                "scope_not_allowed", "invalid_scope");
 }
 
 TEST_F(TokenTest, NoRequestedScopeAsksCognitoForExactlyTheRecordsScopes) {

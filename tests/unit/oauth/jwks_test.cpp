@@ -87,26 +87,50 @@ TEST_F(JwksCacheTest, FetchedOnceAndCached) {
   EXPECT_EQ(server_.count(), 1U);
 }
 
+// aws-jwt-verify's penalty box: a refetch for an unknown kid that does not find it starts the
+// wait; during the wait unknown kids are refused without a fetch.
 TEST_F(JwksCacheTest, UnknownKidRefetchesAtMostOncePerWait) {
   JwksCache cache(fetcher_, clock_, seconds(30));
   ASSERT_EQ(code_of(cache, "k1"), "ok");
   EXPECT_EQ(server_.count(), 1U);
   EXPECT_EQ(code_of(cache, "nope"), "kid_not_found");
-  EXPECT_EQ(server_.count(), 1U) << "the first fetch is younger than the wait";
-  clock_.advance(seconds(30));
-  EXPECT_EQ(code_of(cache, "nope"), "kid_not_found");
-  EXPECT_EQ(server_.count(), 2U);
+  EXPECT_EQ(server_.count(), 2U) << "the first unknown kid is looked up at once";
   for (int i = 0; i < 20; ++i) {
     clock_.advance(seconds(1));
     EXPECT_EQ(code_of(cache, "nope-" + std::to_string(i)), "kid_not_found");
   }
   // 20 s later: still inside the wait that started with fetch 2.
   EXPECT_EQ(server_.count(), 2U);
-  clock_.advance(seconds(10));
+  clock_.advance(seconds(9));
   EXPECT_EQ(code_of(cache, "nope"), "kid_not_found");
-  EXPECT_EQ(server_.count(), 3U);
+  EXPECT_EQ(server_.count(), 2U) << "29 s after the refetch";
+  clock_.advance(seconds(1));
+  EXPECT_EQ(code_of(cache, "nope"), "kid_not_found");
+  EXPECT_EQ(server_.count(), 3U) << "30 s after the refetch";
   // Known kids never trigger a fetch.
   EXPECT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(server_.count(), 3U);
+}
+
+// A key that appears right after a fetch (a cold start's, or any other) is accepted at once: a
+// Cognito key rotation never locks clients out for the wait period. The refetch that found its
+// kid leaves no wait behind, and a flood of made-up kids afterwards still costs one fetch.
+TEST_F(JwksCacheTest, AKeyAddedRightAfterAFetchWorksAtOnce) {
+  JwksCache cache(fetcher_, clock_, seconds(30));
+  ASSERT_TRUE(cache.prefetch());  // what a cold start does
+  ASSERT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(server_.count(), 1U);
+  server_.set(agm::test::jwks_of({&key(1), &key(2)}));
+  clock_.advance(seconds(1));
+  const PublicKey k2 = cache.key_for("k2");
+  EXPECT_EQ(EVP_PKEY_eq(k2.get(), key(2).get()), 1);
+  EXPECT_EQ(server_.count(), 2U);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(code_of(cache, "made-up-" + std::to_string(i)), "kid_not_found");
+  }
+  EXPECT_EQ(server_.count(), 3U) << "one fetch for the whole flood";
+  EXPECT_EQ(code_of(cache, "k1"), "ok");
+  EXPECT_EQ(code_of(cache, "k2"), "ok");
   EXPECT_EQ(server_.count(), 3U);
 }
 
@@ -149,6 +173,9 @@ TEST_F(JwksCacheTest, OutageAfterCachingKeepsKnownKeys) {
   clock_.advance(seconds(60));
   EXPECT_EQ(code_of(cache, "k2"), "jwks_unavailable");
   EXPECT_EQ(code_of(cache, "k1"), "ok");
+  // The failed refetch counts as an attempt: no stream of fetches during the outage.
+  EXPECT_EQ(code_of(cache, "k3"), "kid_not_found");
+  EXPECT_EQ(server_.count(), 2U);
 }
 
 TEST_F(JwksCacheTest, InvalidDocuments) {
@@ -240,7 +267,7 @@ TEST(HttpJwksFetcherTls, VerifiesTheServerCertificate) {
   const std::string dir = dir_template;
   agm::test::TestCertSpec spec;
   spec.subject = {{"CN", "localhost"}};
-  const std::int64_t now = core::to_epoch_seconds(std::chrono::system_clock::now());
+  const std::int64_t now = core::to_epoch_seconds(agm::core::SystemClock().now());
   spec.not_before = now - 3600;
   spec.not_after = now + 86400;
   const agm::test::TestCert server_cert = agm::test::make_test_cert(spec);

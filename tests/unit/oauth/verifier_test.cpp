@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <span>
 
 #include "support/loopback_server.hpp"
 #include "unit/oauth/test_jwt.hpp"
@@ -74,10 +75,10 @@ TEST(CognitoIssuer, Format) {
 
 TEST(TokenErrorNames, AreDistinctAndStable) {
   std::set<std::string_view> names;
-  for (int i = 0; i <= static_cast<int>(TokenError::kJwksInvalid); ++i) {
+  for (int i = 0; i <= static_cast<int>(TokenError::kTimeOutOfRange); ++i) {
     names.insert(to_string(static_cast<TokenError>(i)));
   }
-  EXPECT_EQ(names.size(), static_cast<std::size_t>(TokenError::kJwksInvalid) + 1);
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(TokenError::kTimeOutOfRange) + 1);
   EXPECT_EQ(to_string(TokenError::kExpired), "token_expired");
   EXPECT_EQ(to_string(TokenError::kAlgorithmRefused), "algorithm_refused");
 }
@@ -278,6 +279,38 @@ TEST_F(VerifierTest, NotYetValidAndIssuedInFuture) {
   EXPECT_TRUE(verifier_.verify(sign_jwt(key1(), c)).ok());
   c.erase("iat");
   expect_refused(sign_jwt(key1(), c), TokenError::kIatMissing);
+}
+
+// exp, iat and nbf outside the years 0000-9999 are refused as such, never clamped, wrapped or
+// compared: an exp of 1e300 is not "in the future", and an nbf of -1e300 is not "long past".
+TEST_F(VerifierTest, TimesOutsideTheRepresentableYearsAreRefused) {
+  const json::value far_future[] = {json::value(1e300), json::value(std::uint64_t{1} << 63),
+                                    json::value(core::kMaxEpochSeconds + 1),
+                                    json::value(static_cast<double>(core::kMaxEpochSeconds) + 1.0),
+                                    json::value(std::int64_t{9223372036854775807})};
+  const json::value far_past[] = {json::value(-1e300), json::value(core::kMinEpochSeconds - 1),
+                                  json::value(std::int64_t{-9223372036854775807 - 1})};
+  for (const char* claim : {"exp", "iat", "nbf"}) {
+    for (const auto& values :
+         {std::span<const json::value>(far_future), std::span<const json::value>(far_past)}) {
+      for (const json::value& v : values) {
+        SCOPED_TRACE(std::string(claim) + "=" + json::serialize(v));
+        json::object c = claims();
+        c[claim] = v;
+        expect_refused(sign_jwt(key1(), c), TokenError::kTimeOutOfRange);
+      }
+    }
+  }
+  // The edges themselves are representable and compared as usual.
+  json::object c = claims();
+  c["exp"] = core::kMaxEpochSeconds;
+  c["nbf"] = core::kMinEpochSeconds;
+  const VerifyResult r = verifier_.verify(sign_jwt(key1(), c));
+  ASSERT_TRUE(r.ok()) << to_string(r.error) << ": " << r.detail;
+  EXPECT_EQ(r.token->exp, core::kMaxEpochSeconds);
+  EXPECT_EQ(r.token->nbf, core::kMinEpochSeconds);
+  c["exp"] = core::kMinEpochSeconds;
+  expect_refused(sign_jwt(key1(), c), TokenError::kExpired);
 }
 
 TEST_F(VerifierTest, ClockSkewWidensEveryTimeCheck) {

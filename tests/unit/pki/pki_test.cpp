@@ -23,7 +23,6 @@ namespace agm::mtls::pki {
 namespace {
 
 using std::chrono::hours;
-using std::chrono::system_clock;
 
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
@@ -110,7 +109,7 @@ std::string slurp(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-const core::TimePoint kNow = system_clock::now();
+const core::TimePoint kNow = core::SystemClock().now();
 
 struct Chain {
   KeyAndCert root, inter;

@@ -1,6 +1,7 @@
-// The pre-token handler (CONTRACT section 8): a V3_0 client_credentials pre token generation event
-// in, the same event with the cnf claim out, or a failed invocation. The expected x5t#S256 is
-// computed here straight from the certificate's DER with OpenSSL, not with the code under test.
+// The pre-token handler (docs/contract.md section 8): a V3_0 client_credentials pre token
+// generation event in, the same event with the cnf claim out, or a failed invocation. The expected
+// x5t#S256 is computed here straight from the certificate's DER with OpenSSL, not with the code
+// under test.
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -139,7 +140,7 @@ class PreTokenTest : public ::testing::Test {
 
   std::string thumb_a, thumb_b;
   FakeRegistry registry;
-  core::ManualClock clock{std::chrono::system_clock::now()};
+  core::ManualClock clock{agm::core::SystemClock().now()};
   std::ostringstream log_out;
   core::Logger logger{core::LogLevel::kDebug, &log_out};
 };

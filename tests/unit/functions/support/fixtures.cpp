@@ -91,11 +91,10 @@ json::object access_claims(const std::string& client_id, const std::string& scop
 
 TestPki::TestPki()
     : root(mtls::pki::create_root_ca("functions test CA", mtls::pki::KeyType::kEcP256,
-                                     mtls::pki::days_from(std::chrono::system_clock::now(), 365))) {
-}
+                                     mtls::pki::days_from(agm::core::SystemClock().now(), 365))) {}
 
 mtls::pki::KeyAndCert TestPki::client(const std::string& client_id, int days) const {
-  const auto now = std::chrono::system_clock::now();
+  const auto now = agm::core::SystemClock().now();
   if (days >= 0) {
     return mtls::pki::issue_client_certificate(root, client_id, mtls::pki::KeyType::kEcP256,
                                                mtls::pki::days_from(now, days));
