@@ -105,7 +105,9 @@ function interpolations(template) {
 function unknownFunctions(value) {
   const names = new Set();
   for (const s of collectStrings(value, [])) {
-    for (const code of templateExpressions(s)) {
+    for (const expr of templateExpressions(s)) {
+      // Comments inside a multi-line expression are not code (string literals are already out).
+      const code = expr.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(#|\/\/)[^\n]*/g, ' ');
       for (const m of code.matchAll(/(^|[^\w.:])([a-z_][a-z0-9_]*)\s*\(/g)) {
         if (!BUILTIN_FUNCTIONS.has(m[2]) && !KEYWORDS.has(m[2])) names.add(m[2]);
       }

@@ -191,14 +191,18 @@ test('ROUTE_SCOPES and the routes API Gateway sends to the authorizer come from 
 });
 
 test('without GET /health and without a route behind it, no authorizer (whose ROUTE_SCOPES would be empty) is deployed', async () => {
-  const none = await evaluateModule(MODULE, { ...BASE, health_route_enabled: false, routes: { 'GET /status': route({ authorization: 'none', scopes: [] }) } }, STUBS);
+  // Only the functions deployed exist: nothing may read module.functions["health"] then.
+  const onlyToken = { module: { ...STUBS.module, functions: { token: STUBS.module.functions.token } } };
+  const none = await evaluateModule(MODULE, { ...BASE, health_route_enabled: false, routes: { 'GET /status': route({ authorization: 'none', scopes: [] }) } }, onlyToken);
   assert.deepStrictEqual(none.evaluate('${local.deployed_functions}').sort(), ['pre-token', 'token']);
   assert.deepStrictEqual(Object.keys(none.evaluate('${local.function_settings}')), ['token']);
   const main = await hcl.parse('main.tf', fs.readFileSync(path.join(MODULE, 'main.tf'), 'utf8'));
   assert.strictEqual(none.evaluate(main.module.api[0].authorizer_function), null);
   assert.deepStrictEqual(Object.keys(none.evaluate('${local.api_routes}')).sort(), ['GET /status', 'POST /token']);
   assert.deepStrictEqual(none.evaluate('${local.resource_server_scopes}'), {});
-  const one = await evaluateModule(MODULE, { ...BASE, health_route_enabled: false, scopes: { 'orders.read': 'r' }, routes: { 'GET /orders': route() } }, STUBS);
+  const noHealth = { module: { ...STUBS.module, functions: { token: STUBS.module.functions.token, authorizer: STUBS.module.functions.authorizer } } };
+  const one = await evaluateModule(MODULE, { ...BASE, health_route_enabled: false, scopes: { 'orders.read': 'r' }, routes: { 'GET /orders': route() } }, noHealth);
+  assert.deepStrictEqual(Object.keys(one.evaluate('${local.api_routes}')).sort(), ['GET /orders', 'POST /token']);
   assert.deepStrictEqual(one.evaluate('${local.deployed_functions}').sort(), ['authorizer', 'pre-token', 'token']);
   assert.strictEqual(one.evaluate('${local.function_settings}').authorizer.environment.ROUTE_SCOPES, 'GET /orders=mtls-api/orders.read');
   assert.deepStrictEqual(one.evaluate(main.module.api[0].authorizer_function), { function_name: 'authorizer', invoke_arn: 'invoke-authorizer' });

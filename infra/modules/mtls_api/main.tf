@@ -65,9 +65,11 @@ locals {
       }
     },
     {
+      # The collection is evaluated before the `if`: it must not read a health function that is
+      # not deployed (an unselected conditional branch is not an error).
       for k, r in {
         "GET /health" = {
-          integration   = { type = "lambda", uri = module.functions["health"].arn, timeout_ms = 1000 * local.health_timeout_seconds }
+          integration   = { type = "lambda", uri = var.health_route_enabled ? module.functions["health"].arn : null, timeout_ms = 1000 * local.health_timeout_seconds }
           authorization = "mtls"
         }
       } : k => r if var.health_route_enabled
