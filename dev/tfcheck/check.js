@@ -11,7 +11,9 @@ const fs = require('fs');
 const path = require('path');
 const hcl = require('@cdktf/hcl2json');
 const { normaliseName } = require('./schema');
-const { loadVariables, runValidations } = require('./conditions');
+const { loadVariables, runValidations, variableValues } = require('./conditions');
+const { loadModule, unknownValues, checkModuleCalls, describe } = require('./calls');
+const { EvalError, UNKNOWN, quoteTemplate, interpolationEnd } = require('./expr');
 const { MIN_TERRAFORM, lowerBound, versionAtLeast } = require('./versions');
 
 const RESOURCE_META = new Set(
@@ -44,6 +46,9 @@ const BUILTIN_FUNCTIONS = new Set(`abs abspath alltrue anytrue base64decode base
   textdecodebase64 textencodebase64 timeadd timecmp timestamp title tobool tolist tomap tonumber
   toset tostring transpose trim trimprefix trimspace trimsuffix try upper urlencode uuid uuidv5
   values yamldecode yamlencode zipmap`.split(/\s+/));
+
+// Words of the expression syntax that an opening parenthesis may follow (`k if (a || b)`).
+const KEYWORDS = new Set(['if', 'in', 'for', 'and', 'or']);
 
 // The ${...} expressions of a template string, each without its quoted string literals (whose
 // text is not code), e.g. "a-${format("%s(x)", var.b)}" -> [`format(, var.b)`].
@@ -81,12 +86,30 @@ function templateExpressions(template) {
   return out;
 }
 
+// The source of each ${...} interpolation of a template, string literals inside it included.
+function interpolations(template) {
+  const out = [];
+  for (let i = template.indexOf('${'); i >= 0; i = template.indexOf('${', i + 2)) {
+    if (template[i - 1] === '$') continue;
+    try {
+      const end = interpolationEnd(template, i + 2);
+      out.push(template.slice(i + 2, end));
+      i = end - 1;
+    } catch (e) {
+      break;
+    }
+  }
+  return out;
+}
+
 function unknownFunctions(value) {
   const names = new Set();
   for (const s of collectStrings(value, [])) {
-    for (const code of templateExpressions(s)) {
+    for (const expr of templateExpressions(s)) {
+      // Comments inside a multi-line expression are not code (string literals are already out).
+      const code = expr.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(#|\/\/)[^\n]*/g, ' ');
       for (const m of code.matchAll(/(^|[^\w.:])([a-z_][a-z0-9_]*)\s*\(/g)) {
-        if (!BUILTIN_FUNCTIONS.has(m[2])) names.add(m[2]);
+        if (!BUILTIN_FUNCTIONS.has(m[2]) && !KEYWORDS.has(m[2])) names.add(m[2]);
       }
     }
   }
@@ -121,11 +144,12 @@ function collectStrings(value, out) {
 }
 
 class ModuleCheck {
-  constructor(dir, schema, findings, loadModule) {
+  constructor(dir, schema, findings, loadModule, loadDecls) {
     this.dir = dir;
     this.schema = schema;
     this.findings = findings;
     this.loadModule = loadModule;
+    this.loadDecls = loadDecls;
   }
 
   report(file, where, message) {
@@ -371,12 +395,23 @@ class ModuleCheck {
       for (const s of collectStrings(value, [])) {
         let refs;
         try {
-          refs = await hcl.getReferencesInExpression(file, s);
+          refs = await hcl.getReferencesInExpression(file, quoteTemplate(s));
         } catch (e) {
           this.report(file, where, `cannot parse expression ${JSON.stringify(s)}: ${e.message}`);
           continue;
         }
         for (const r of refs) this.checkReference(file, where, r.value, iterators);
+        // hcl2json does not report references inside nested `for` expressions: find var.X and
+        // local.X in the code of the interpolations as well.
+        const seen = new Set(refs.map((r) => r.value.split('.').slice(0, 2).join('.')));
+        for (const code of interpolations(s)) {
+          for (const m of code.matchAll(/(?<![\w.])(var|local)\.([A-Za-z_][A-Za-z0-9_-]*)/g)) {
+            if (!seen.has(`${m[1]}.${m[2]}`)) {
+              seen.add(`${m[1]}.${m[2]}`);
+              this.checkReference(file, where, `${m[1]}.${m[2]}`, iterators);
+            }
+          }
+        }
       }
     };
     for (const { file, body } of this.files) {
@@ -395,8 +430,8 @@ class ModuleCheck {
               await visit(file, `${key === 'data' ? 'data ' : 'resource '}"${type}" "${name}"`, blocks, iterators);
             }
           }
-        } else if (key === 'terraform') {
-          continue;
+        } else if (key === 'terraform' || key === 'moved') {
+          continue; // moved: addresses, not references (checkMoved)
         } else if (key === 'locals') {
           for (const l of asList(value)) {
             for (const [name, v] of Object.entries(l)) await visit(file, `local "${name}"`, v, new Set());
@@ -472,6 +507,65 @@ class ModuleCheck {
     }
   }
 
+  // moved { from = OLD, to = NEW }: NEW must be declared (a module call, or a resource of the
+  // module the address leads to) and OLD must not be (Terraform refuses to move an object that is
+  // still in the configuration), unless NEW is an instance of OLD (count or for_each added). An
+  // instance key needs for_each (string) or count (number).
+  async checkMoved() {
+    for (const { file, body } of this.files) {
+      for (const m of asList(body.moved)) {
+        if (!isObject(m)) continue;
+        for (const k of Object.keys(m)) if (k !== 'from' && k !== 'to') this.report(file, 'moved', `unknown argument "${k}"`);
+        const addr = (v) => (typeof v === 'string' ? v.replace(/^\$\{([\s\S]*)\}$/, '$1').trim() : null);
+        const from = addr(m.from);
+        const to = addr(m.to);
+        if (!from || !to) {
+          this.report(file, 'moved', 'needs "from" and "to" addresses');
+          continue;
+        }
+        const target = await this.resolveAddress(to);
+        if (target.error) this.report(file, `moved to ${to}`, target.error);
+        // Adding count or for_each to a resource moves it to an instance of itself: allowed.
+        const unkeyed = (a) => a.replace(/\[[^\]]*\]/g, '');
+        const old = unkeyed(from) === unkeyed(to) ? { error: 'same object' } : await this.resolveAddress(from);
+        if (!old.error) this.report(file, `moved from ${from}`, 'the "from" address is still declared: Terraform refuses to move an object that is still in the configuration');
+      }
+    }
+  }
+
+  // { ok: true } when `address` names a declared module call or resource (through module calls),
+  // else { error }.
+  async resolveAddress(address) {
+    const parts = [];
+    const re = /([A-Za-z_][A-Za-z0-9_-]*)(\[("(?:[^"\\]|\\.)*"|[0-9]+)\])?\.?/gy;
+    let m;
+    while (re.lastIndex < address.length && (m = re.exec(address))) parts.push({ name: m[1], key: m[3] });
+    if (parts.length === 0 || re.lastIndex < address.length) return { error: `cannot read the address ${address}` };
+    let decl = this;
+    let i = 0;
+    const keyFits = (body, key) => key === undefined
+      || (key.startsWith('"') ? body.for_each !== undefined : body.count !== undefined);
+    while (parts[i] && parts[i].name === 'module' && parts[i + 1]) {
+      const call = decl.modules.get(parts[i + 1].name);
+      if (!call) return { error: `module.${parts[i + 1].name} is not a module call of ${path.relative(process.cwd(), decl.dir) || '.'}` };
+      if (!keyFits(call.body, parts[i + 1].key)) return { error: `module.${parts[i + 1].name} has no for_each or count for the key ${parts[i + 1].key}` };
+      const source = call.body.source;
+      i += 2;
+      if (i === parts.length) return { ok: true };
+      if (typeof source !== 'string' || !/^\.\.?\//.test(source)) return { ok: true }; // not a local module: unchecked
+      decl = await this.loadDecls(path.resolve(decl.dir, source));
+      if (!decl) return { error: `module source ${source} has no .tf files` };
+    }
+    const rest = parts.slice(i);
+    const isData = rest[0] && rest[0].name === 'data';
+    const [type, name] = isData ? rest.slice(1) : rest;
+    if (!type || !name || rest.length !== (isData ? 3 : 2)) return { error: `cannot read the address ${address}` };
+    const r = (isData ? decl.data : decl.resources).get(`${type.name}.${name.name}`);
+    if (!r) return { error: `${isData ? 'data.' : ''}${type.name}.${name.name} is not declared in ${path.relative(process.cwd(), decl.dir) || '.'}` };
+    if (!keyFits(r.body, name.key)) return { error: `${type.name}.${name.name} has no for_each or count for the key ${name.key}` };
+    return { ok: true };
+  }
+
   // Every module pins Terraform and the AWS provider; a stack also declares its S3 backend.
   checkVersions() {
     const terraformBlocks = this.files.flatMap(({ file, body }) => asList(body.terraform).map((t) => ({ file, t })));
@@ -511,6 +605,7 @@ class ModuleCheck {
     this.checkVariablesAndOutputs();
     this.checkModuleCalls();
     await this.checkReferences();
+    await this.checkMoved();
     if (!this.partial) this.checkUnused();
   }
 }
@@ -588,7 +683,7 @@ async function parseFile(file, findings) {
 // infra/env/<env>.tfvars feeds stacks/environment, <env>.ecr.tfvars feeds stacks/ecr, and
 // <env>.backend.hcl configures the S3 backend of both: every tfvars key must be a variable of its
 // stack, every required variable must be set, and the backend must lock with use_lockfile.
-async function checkEnvironments(root, findings, loadDecls) {
+async function checkEnvironments(root, findings, loadDecls, callCache) {
   const validations = new Map();
   const loadValidations = async (dir) => {
     if (!validations.has(dir)) validations.set(dir, await loadVariables(dir));
@@ -620,6 +715,19 @@ async function checkEnvironments(root, findings, loadDecls) {
       for (const f of failed) {
         findings.push({ file, where: f.variable, message: `fails the validation of ${path.relative(root, stack.dir)}: ${f.error_message}` });
       }
+      // ... and what the stack passes on must pass the validations of the modules it calls.
+      const mod = await loadModule(stack.dir);
+      if (mod && failed.length === 0) {
+        let values;
+        try {
+          values = variableValues(mod.variables, given, UNKNOWN);
+        } catch (e) {
+          if (!(e instanceof EvalError)) throw e;
+        }
+        if (values) {
+          await checkModuleCalls(mod, values, (r) => findings.push({ file, where: `module.${r.chain[0]}`, message: describe(r) }), { cache: callCache });
+        }
+      }
     } else if ((m = /^([a-z0-9-]+)\.backend\.hcl$/.exec(f))) {
       envs.add(m[1]);
       const body = await parseFile(file, findings);
@@ -641,6 +749,7 @@ async function checkEnvironments(root, findings, loadDecls) {
 // Checks every module directory under each root. Returns the findings, paths relative to cwd.
 async function checkTree(roots, schema) {
   const findings = [];
+  const callCache = new Map(); // dir -> calls.loadModule
   const loaded = new Map(); // dir -> ModuleCheck (declarations only)
   const loadDecls = async (dir) => {
     if (loaded.has(dir)) return loaded.get(dir);
@@ -653,7 +762,7 @@ async function checkTree(roots, schema) {
       const body = await parseFile(file, []);
       if (body) files.push({ file, body });
     }
-    const m = new ModuleCheck(dir, schema, [], null);
+    const m = new ModuleCheck(dir, schema, [], null, loadDecls);
     m.collect(files);
     loaded.set(dir, m);
     return m;
@@ -679,13 +788,19 @@ async function checkTree(roots, schema) {
           }
         }
       }
-      const m = new ModuleCheck(dir, schema, findings, (t) => targets.get(t) || null);
+      const m = new ModuleCheck(dir, schema, findings, (t) => targets.get(t) || null, loadDecls);
       m.collect(files);
       m.partial = unparsed > 0; // declarations may be missing: do not report their absence
       await m.run();
+      // The module calls' literal arguments against the called modules' validations and
+      // preconditions (the module's own inputs are not known here: they come from its callers).
+      const mod = unparsed === 0 ? await loadModule(dir) : null;
+      if (mod) {
+        await checkModuleCalls(mod, unknownValues(mod), (r) => findings.push({ file: r.call.file, where: `module "${r.call.name}"`, message: describe(r) }), { cache: callCache });
+      }
     }
   }
-  for (const root of roots) await checkEnvironments(root, findings, loadDecls);
+  for (const root of roots) await checkEnvironments(root, findings, loadDecls, callCache);
   for (const f of findings) f.file = path.relative(process.cwd(), f.file) || '.';
   return findings;
 }

@@ -13,11 +13,30 @@
 // `can()` turns into false as Terraform does. && and || short-circuit (Terraform >= 1.12 does;
 // for the conditions in this repository, which guard with `x == null || ...`, the result is the
 // same either way).
+//
+// UNKNOWN stands for a value Terraform only knows during apply (a resource attribute, a module
+// output) or that the caller has not given: anything computed from it is UNKNOWN too (can() and
+// try() included, as in Terraform), so a condition that depends on it is neither passed nor
+// failed. Only scopes that ask for it (unknownRefs) turn references to undeclared roots
+// (aws_x.y, data.x.y, module.x.y, each.value) into UNKNOWN; elsewhere they stay Unsupported.
 
 const fs = require('fs');
 
 class EvalError extends Error {}
 class Unsupported extends Error {}
+// Raised where an operation meets UNKNOWN; evaluate() turns it into an UNKNOWN result.
+class UnknownValue extends Error {}
+
+const UNKNOWN = Object.freeze({ unknown: '(known after apply)' });
+const isUnknown = (v) => v === UNKNOWN;
+function containsUnknown(v) {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v !== null && typeof v === 'object') return Object.values(v).some(containsUnknown);
+  return false;
+}
+// A scope in which references to roots it does not define are UNKNOWN.
+const UNKNOWN_REFS = Symbol('unknownRefs');
 
 // --- tokens ------------------------------------------------------------------------------------
 
@@ -293,6 +312,7 @@ function typeName(v) {
 }
 
 function equal(a, b) {
+  if (containsUnknown(a) || containsUnknown(b)) throw new UnknownValue();
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]));
   if (isObj(a) && isObj(b)) {
     const ka = Object.keys(a).sort();
@@ -303,6 +323,7 @@ function equal(a, b) {
 }
 
 function need(v, type, what) {
+  if (v === UNKNOWN) throw new UnknownValue();
   const ok = type === 'number' ? typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)))
     : type === 'string' ? ['string', 'number', 'boolean'].includes(typeof v)
       : type === 'bool' ? typeof v === 'boolean' || v === 'true' || v === 'false'
@@ -372,13 +393,52 @@ const FUNCTIONS = {
   distinct: (l) => FUNCTIONS.toset(l),
   join: (sep, l) => need(l, 'list', 'join').map((x) => need(x, 'string', 'join')).join(need(sep, 'string', 'join')),
   split: (sep, s) => need(s, 'string', 'split').split(need(sep, 'string', 'split')),
-  replace: (s, from, to) => need(s, 'string', 'replace').split(need(from, 'string', 'replace')).join(need(to, 'string', 'replace')),
+  // A substring in slashes is a regular expression (RE2 in Terraform; $1 refers to a group).
+  replace(s, from, to) {
+    const [text, sub, by] = [s, from, to].map((x) => need(x, 'string', 'replace'));
+    const re = /^\/(.+)\/$/.exec(sub);
+    if (re) return text.replace(new RegExp(toRegExp(re[1]).source, 'gu'), by.replace(/\$\{(\d+)\}/g, '$$$1'));
+    return text.split(sub).join(by);
+  },
   merge: (...ms) => Object.assign({}, ...ms.map((m) => (m === null ? {} : need(m, 'collection', 'merge')))),
   lookup(m, k, ...def) {
     if (Object.prototype.hasOwnProperty.call(need(m, 'collection', 'lookup'), k)) return m[k];
     if (def.length) return def[0];
     throw new EvalError(`lookup: no key ${k}`);
   },
+  flatten: function flatten(l) {
+    // An unknown element might be a list: the result is unknown.
+    return need(l, 'list', 'flatten').flatMap((x) => (x === UNKNOWN ? need(x) : Array.isArray(x) ? flatten(x) : [x]));
+  },
+  setsubtract: (a, b) => FUNCTIONS.toset(need(a, 'list', 'setsubtract')).filter((x) => !need(b, 'list', 'setsubtract').some((y) => equal(x, y))),
+  sort: (l) => need(l, 'list', 'sort').map((x) => need(x, 'string', 'sort')).sort(),
+  compact: (l) => need(l, 'list', 'compact').filter((x) => x !== null && need(x, 'string', 'compact') !== ''),
+  trimprefix: (s, p) => { const t = need(s, 'string', 'trimprefix'); const q = need(p, 'string', 'trimprefix'); return t.startsWith(q) ? t.slice(q.length) : t; },
+  trimsuffix: (s, p) => { const t = need(s, 'string', 'trimsuffix'); const q = need(p, 'string', 'trimsuffix'); return q && t.endsWith(q) ? t.slice(0, -q.length) : t; },
+  substr(s, offset, length) {
+    const chars = [...need(s, 'string', 'substr')];
+    let o = need(offset, 'number', 'substr');
+    const n = need(length, 'number', 'substr');
+    if (o < 0) o += chars.length;
+    return chars.slice(o, n < 0 ? undefined : o + n).join('');
+  },
+  // %s, %d and %v of Terraform's format (flags and widths are not supported).
+  format(spec, ...args) {
+    let i = 0;
+    return need(spec, 'string', 'format').replace(/%([%sdv]|[^%sdv])/g, (all, verb) => {
+      if (verb === '%') return '%';
+      if (!'sdv'.includes(verb)) throw new Unsupported(`format verb %${verb}`);
+      if (i >= args.length) throw new EvalError('format: not enough arguments');
+      const v = args[i++];
+      return verb === 'd' ? String(Math.trunc(need(v, 'number', 'format'))) : need(v, 'string', 'format');
+    });
+  },
+  one(l) {
+    const list = need(l, 'list', 'one');
+    if (list.length > 1) throw new EvalError('one: more than one element');
+    return list.length === 0 ? null : list[0];
+  },
+  md5: (s) => require('crypto').createHash('md5').update(need(s, 'string', 'md5'), 'utf8').digest('hex'),
   nonsensitive: (v) => v,
   sensitive: (v) => v,
   // The file path is resolved by the caller's scope (path.module); the template sees only `vars`.
@@ -415,6 +475,15 @@ function renderTemplateFile(text, vars) {
 }
 
 function evaluate(node, scope) {
+  try {
+    return evaluateNode(node, scope);
+  } catch (e) {
+    if (e instanceof UnknownValue) return UNKNOWN;
+    throw e;
+  }
+}
+
+function evaluateNode(node, scope) {
   switch (node.k) {
     case 'lit':
       return node.v;
@@ -435,11 +504,15 @@ function evaluate(node, scope) {
       return o;
     }
     case 'ref': {
-      if (!Object.prototype.hasOwnProperty.call(scope, node.name)) throw new Unsupported(`reference to ${node.name}`);
+      if (!Object.prototype.hasOwnProperty.call(scope, node.name)) {
+        if (scope[UNKNOWN_REFS]) return UNKNOWN;
+        throw new Unsupported(`reference to ${node.name}`);
+      }
       return scope[node.name];
     }
     case 'attr': {
       const base = evaluate(node.e, scope);
+      if (base === UNKNOWN) return UNKNOWN;
       if (base && base.__unsupported) throw new Unsupported(base.__unsupported);
       if (!isObj(base)) throw new EvalError(`cannot read .${node.name} of ${typeName(base)}`);
       if (!Object.prototype.hasOwnProperty.call(base, node.name)) {
@@ -451,6 +524,7 @@ function evaluate(node, scope) {
     case 'index': {
       const base = evaluate(node.e, scope);
       const key = evaluate(node.key, scope);
+      if (base === UNKNOWN || key === UNKNOWN) return UNKNOWN;
       if (Array.isArray(base)) {
         const i = need(key, 'number', 'index');
         if (i < 0 || i >= base.length) throw new EvalError(`index ${i} out of range`);
@@ -515,7 +589,9 @@ function evaluate(node, scope) {
         for (const a of node.args) {
           try {
             const v = evaluate(a, scope);
-            return node.name === 'can' ? true : v;
+            // Terraform: can() of a value not (wholly) known yet is unknown; try() returns it.
+            if (node.name === 'can') return containsUnknown(v) ? UNKNOWN : true;
+            return v;
           } catch (e) {
             if (!(e instanceof EvalError)) throw e;
           }
@@ -526,6 +602,7 @@ function evaluate(node, scope) {
       const fn = FUNCTIONS[node.name];
       if (!fn) throw new Unsupported(`function ${node.name}()`);
       let args = node.args.map((a) => evaluate(a, scope));
+      if (args.some(isUnknown)) return UNKNOWN;
       if (node.expand) args = [...args.slice(0, -1), ...need(args[args.length - 1], 'list', '...')];
       return fn(...args);
     }
@@ -539,9 +616,46 @@ function evaluateSource(source, scope) {
   const text = typeof source === 'string' && /^\$\{[\s\S]*\}$/.test(source) && balancedOuter(source) ? source.slice(2, -1) : null;
   if (text === null) {
     if (typeof source !== 'string') return source; // a literal hcl2json already decoded
-    return evaluate(new Parser(`"${source.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).parseAll(), scope);
+    return evaluate(new Parser(quoteTemplate(source)).parseAll(), scope);
   }
   return evaluate(new Parser(text).parseAll(), scope);
+}
+
+// A template (an error message) with each interpolation evaluated; one that cannot be (an UNKNOWN
+// value, an unsupported expression) stays as written, ${...}.
+function renderTemplate(template, scope) {
+  const { parts } = readTemplate(`${quoteTemplate(template).slice(1)}`, 0);
+  return parts.map((p) => {
+    if (typeof p === 'string') return p;
+    try {
+      const v = evaluate(new Parser(p.expr).parseAll(), scope);
+      if (v === UNKNOWN || v === null || typeof v === 'object') return `\${${p.expr}}`;
+      return String(v);
+    } catch (e) {
+      if (e instanceof EvalError || e instanceof Unsupported) return `\${${p.expr}}`;
+      throw e;
+    }
+  }).join('');
+}
+
+// A template as hcl2json gives it (literal parts decoded, ${...} interpolations as written) back
+// as a quoted HCL template: quotes, backslashes and newlines escaped outside the interpolations.
+function quoteTemplate(template) {
+  let out = '"';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i];
+    if ((c === '$' || c === '%') && template[i + 1] === c && template[i + 2] === '{') {
+      out += `${c}${c}{`;
+      i += 2;
+    } else if ((c === '$' || c === '%') && template[i + 1] === '{') {
+      const end = interpolationEnd(template, i + 2);
+      out += template.slice(i, end + 1);
+      i = end;
+    } else {
+      out += { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }[c] || c;
+    }
+  }
+  return `${out}"`;
 }
 
 // True when "${...}" is one interpolation spanning the whole string (not "${a}-${b}").
@@ -602,7 +716,7 @@ function typeNode(p) {
 // attributes get their defaults, numbers given as strings become numbers, and a value that does
 // not fit raises EvalError.
 function convert(value, type, where = 'value') {
-  if (value === null) return null;
+  if (value === null || value === UNKNOWN) return value;
   switch (type.kind) {
     case 'any': return value;
     case 'string': case 'number': case 'bool': return need(value, type.kind, where);
@@ -630,4 +744,4 @@ function convert(value, type, where = 'value') {
   }
 }
 
-module.exports = { evaluateSource, parseType, convert, EvalError, Unsupported };
+module.exports = { evaluateSource, renderTemplate, quoteTemplate, interpolationEnd, parseType, convert, EvalError, Unsupported, UNKNOWN, UNKNOWN_REFS, isUnknown, containsUnknown };

@@ -20,7 +20,7 @@ function files(dir) {
   return out.sort();
 }
 
-const ASSIGN = /^(\s*)([A-Za-z0-9_"\-.]+)(\s*)=(\s*)(.*)$/;
+const ASSIGN = /^(\s*)([A-Za-z0-9_"\-.]+)(\s*)=(?!=)(\s*)(.*)$/;
 
 function checkFile(file) {
   const text = fs.readFileSync(file, 'utf8');

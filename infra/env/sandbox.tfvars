@@ -19,3 +19,9 @@ log_retention_days            = 7
 user_pool_deletion_protection = false
 table_deletion_protection     = false
 force_destroy                 = true
+
+# Your own routes behind the gateway (infra/modules/mtls_api/README.md), e.g.
+#   scopes = { "orders.read" = "Read orders" }
+#   routes = { "GET /orders" = { integration = { type = "http", url = "https://orders.example.com/orders" }, scopes = ["orders.read"] } }
+scopes = {}
+routes = {}

@@ -13,6 +13,7 @@ const hcl = require('@cdktf/hcl2json');
 const root = path.resolve(__dirname, '..', '..');
 const { evaluateSource } = require(path.join(root, 'dev/tfcheck/expr'));
 const { loadVariables, loadConditions, runValidations, variableValues, evalCondition } = require(path.join(root, 'dev/tfcheck/conditions'));
+const { evaluateModule } = require(path.join(root, 'dev/tfcheck/calls'));
 
 const dir = (d) => path.join(root, d);
 const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -41,25 +42,25 @@ function evalDeep(value, scope) {
   return value;
 }
 
-// The environment stack's locals.function_settings for the given stack variables, with the module
-// outputs it reads stubbed by recognisable strings.
+// The mtls_api module's locals for the given variables, with the module outputs they read stubbed
+// by recognisable strings.
+const STUBS = {
+  module: {
+    registry: { name: 'TABLE', arn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/TABLE' },
+    cognito: { token_url: 'U', user_pool_id: 'P' },
+    functions: Object.fromEntries(['token', 'authorizer', 'health'].map((f) => [f, { arn: `arn:aws:lambda:eu-west-1:111111111111:function:${f}`, function_name: f, invoke_arn: `invoke-${f}` }])),
+  },
+};
 async function functionSettings(given) {
-  const stack = await parseDir('infra/stacks/environment');
-  const vars = variableValues(await loadVariables(dir('infra/stacks/environment')), given);
-  const scope = {
-    var: vars,
-    local: { health_scope: 'mtls-api/health.read' },
-    module: { registry: { name: 'TABLE', arn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/TABLE' }, cognito: { token_url: 'U', user_pool_id: 'P' } },
-  };
-  return { stack, vars, scope, settings: evalDeep(stack.locals.function_settings, scope) };
+  const m = await evaluateModule(dir('infra/modules/mtls_api'), { name_prefix: 'mtls-test', domain_name: 'api.example.com', hosted_zone_id: 'Z1', ...given }, STUBS);
+  const module = await parseDir('infra/modules/mtls_api');
+  return { module, vars: m.values, m, settings: m.evaluate('${local.function_settings}') };
 }
 
 async function httpApiPreconditions(given) {
   const vars = variableValues(await loadVariables(dir('infra/modules/http_api')), {
     name: 'api', domain_name: 'api.example.com', certificate_arn: `${ACM}server`,
-    truststore_uri: 's3://b/truststore.pem', truststore_version: 'v1',
-    token_function: { function_name: 't', invoke_arn: 'i' }, authorizer_function: { function_name: 'a', invoke_arn: 'i' },
-    health_function: { function_name: 'h', invoke_arn: 'i' }, ...given,
+    truststore_uri: 's3://b/truststore.pem', truststore_version: 'v1', routes: {}, ...given,
   });
   const conditions = (await loadConditions(dir('infra/modules/http_api'))).filter((c) => c.where === 'resource "aws_apigatewayv2_domain_name" "this"');
   assert.ok(conditions.length >= 2, 'the custom domain has no preconditions');
@@ -87,11 +88,14 @@ test('the ownership verification certificate reaches domain_name_configuration f
   const api = await parseDir('infra/modules/http_api');
   const cfg = api.resource['aws_apigatewayv2_domain_name.this'].domain_name_configuration[0];
   assert.strictEqual(cfg.ownership_verification_certificate_arn, '${var.ownership_verification_certificate_arn}');
+  const mtls = await parseDir('infra/modules/mtls_api');
+  assert.strictEqual(mtls.module.api.ownership_verification_certificate_arn, '${var.ownership_verification_certificate_arn}');
+  assert.strictEqual(mtls.module.api.certificate_type, '${var.certificate_type}');
   const stack = await parseDir('infra/stacks/environment');
-  assert.strictEqual(stack.module.api.ownership_verification_certificate_arn, '${var.ownership_verification_certificate_arn}');
-  assert.strictEqual(stack.module.api.certificate_type, '${var.certificate_type}');
-  const vars = await loadVariables(dir('infra/stacks/environment'));
-  // The stack cannot request an imported certificate: IMPORTED/PRIVATE come with certificate_arn.
+  assert.strictEqual(stack.module.mtls_api.ownership_verification_certificate_arn, '${var.ownership_verification_certificate_arn}');
+  assert.strictEqual(stack.module.mtls_api.certificate_type, '${var.certificate_type}');
+  const vars = await loadVariables(dir('infra/modules/mtls_api'));
+  // The module cannot request an imported certificate: IMPORTED/PRIVATE come with certificate_arn.
   assert.strictEqual(runValidations(vars, { domain_name: 'api.example.com', hosted_zone_id: 'Z1', certificate_type: 'IMPORTED' }).failed.length, 1);
   assert.deepStrictEqual(runValidations(vars, { domain_name: 'api.example.com', certificate_arn: `${ACM}x`, certificate_type: 'IMPORTED' }).failed, []);
 });
@@ -108,14 +112,14 @@ test('the Cognito domain prefix refuses aws, amazon and cognito, as Cognito does
 // --- item 10: least privilege for health ---------------------------------------------------------
 
 test('the health function gets neither the registry table name nor a grant on it; token and authorizer do', async () => {
-  const { stack, settings } = await functionSettings({ domain_name: 'api.example.com', hosted_zone_id: 'Z1' });
-  const call = stack.module.functions;
+  const { module, settings } = await functionSettings({});
+  const call = module.module.functions;
   const fn = await parseDir('infra/modules/lambda_function');
   const doc = fn.data['aws_iam_policy_document.permissions'];
   const moduleVars = await loadVariables(dir('infra/modules/lambda_function'));
   const grants = (name) => {
     const each = { key: name, value: settings[name] };
-    const tableArn = evaluateSource(call.registry_table_arn, { each, module: { registry: { arn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/TABLE' } } });
+    const tableArn = evaluateSource(call.registry_table_arn, { each, module: STUBS.module });
     const vars = variableValues(moduleVars, { function_name: name, image_uri: 'x', registry_table_arn: tableArn });
     const statements = asList(doc.statement).map((s) => s.actions);
     for (const d of asList(doc.dynamic.statement)) {
@@ -134,21 +138,20 @@ test('the health function gets neither the registry table name nor a grant on it
 
 // --- item 11: integration timeout from the function timeout ---------------------------------------
 
-test('the API waits as long as the token function may run, and no timeout beyond API Gateway\'s 30 s passes', async () => {
-  const stackVars = await loadVariables(dir('infra/stacks/environment'));
+test('API Gateway waits as long as each built-in function may run, and no timeout beyond API Gateway\'s 30 s passes', async () => {
+  const moduleVars = await loadVariables(dir('infra/modules/mtls_api'));
   const apiVars = await loadVariables(dir('infra/modules/http_api'));
   const base = { domain_name: 'api.example.com', hosted_zone_id: 'Z1' };
   for (const seconds of [3, 10, 25, 30]) {
-    assert.deepStrictEqual(runValidations(stackVars, { ...base, function_timeout_seconds: seconds }, ['function_timeout_seconds']).failed, [], `${seconds}`);
-    const { stack, scope, settings } = await functionSettings({ ...base, function_timeout_seconds: seconds });
-    assert.ok(stack.module.api.integration_timeout_ms, 'module "api" does not set integration_timeout_ms');
-    const ms = evaluateSource(stack.module.api.integration_timeout_ms, { ...scope, local: { ...scope.local, function_settings: settings } });
-    assert.strictEqual(ms, seconds * 1000 < 5000 ? 5000 : seconds * 1000, `${seconds} s`);
-    assert.ok(ms >= settings.token.timeout * 1000 && ms >= settings.health.timeout * 1000);
-    assert.deepStrictEqual(runValidations(apiVars, { integration_timeout_ms: ms }, ['integration_timeout_ms']).failed, [], `${ms} ms`);
+    assert.deepStrictEqual(runValidations(moduleVars, { ...base, function_timeout_seconds: seconds }, ['function_timeout_seconds']).failed, [], `${seconds}`);
+    const { m, settings } = await functionSettings({ function_timeout_seconds: seconds });
+    const routes = m.evaluate('${local.api_routes}');
+    assert.strictEqual(routes['POST /token'].integration.timeout_ms, seconds * 1000, `${seconds} s`);
+    assert.strictEqual(routes['GET /health'].integration.timeout_ms, settings.health.timeout * 1000);
+    assert.ok(routes['POST /token'].integration.timeout_ms >= settings.token.timeout * 1000);
+    assert.deepStrictEqual(runValidations(apiVars, { routes }, ['routes']).failed, [], `${seconds} s`);
     // API Gateway waits at most 10 s for a Lambda authorizer.
     assert.strictEqual(settings.authorizer.timeout, Math.min(seconds, 10));
   }
-  assert.strictEqual(runValidations(stackVars, { ...base, function_timeout_seconds: 31 }, ['function_timeout_seconds']).failed.length, 1);
-  assert.strictEqual(runValidations(apiVars, { integration_timeout_ms: 30001 }, ['integration_timeout_ms']).failed.length, 1);
+  assert.strictEqual(runValidations(moduleVars, { ...base, function_timeout_seconds: 31 }, ['function_timeout_seconds']).failed.length, 1);
 });

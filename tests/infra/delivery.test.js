@@ -15,17 +15,23 @@ const root = path.resolve(__dirname, '..', '..');
 const read = (p) => fs.readFileSync(path.join(root, p), 'utf8');
 const FUNCTIONS = ['authorizer', 'health', 'pre-token', 'token'];
 
-async function stackFunctions(stack) {
-  const body = await hcl.parse('main.tf', read(`infra/stacks/${stack}/main.tf`));
+async function localFunctions(dir) {
+  const body = await hcl.parse('main.tf', read(`${dir}/main.tf`));
   const locals = Object.assign({}, ...body.locals);
   const m = /toset\(\[([^\]]*)\]\)/.exec(locals.functions);
-  assert.ok(m, `${stack}: local.functions is not toset([...])`);
+  assert.ok(m, `${dir}: local.functions is not toset([...])`);
   return m[1].split(',').map((s) => s.trim().replace(/^"|"$/g, '')).filter(Boolean).sort();
 }
 
-test('both stacks deploy the same four functions', async () => {
-  assert.deepStrictEqual(await stackFunctions('ecr'), FUNCTIONS);
-  assert.deepStrictEqual(await stackFunctions('environment'), FUNCTIONS);
+test('the ecr stack makes a repository for each of the four functions the mtls_api module deploys', async () => {
+  assert.deepStrictEqual(await localFunctions('infra/stacks/ecr'), FUNCTIONS);
+  assert.deepStrictEqual(await localFunctions('infra/modules/mtls_api'), FUNCTIONS);
+  // The environment stack deploys through the module, not functions of its own.
+  const stack = await hcl.parse('main.tf', read('infra/stacks/environment/main.tf'));
+  assert.deepStrictEqual(Object.keys(stack.module), ['mtls_api']);
+  assert.strictEqual(stack.module.mtls_api[0].source, '../../modules/mtls_api');
+  assert.strictEqual(stack.resource, undefined);
+  assert.strictEqual(stack.data, undefined);
 });
 
 test('the Dockerfile accepts exactly those functions', () => {
@@ -53,7 +59,7 @@ test('lambda-build builds and pushes each function to <prefix>-<function>, throu
 test('the image tag parameter has one name everywhere', () => {
   const name = '/${var.name_prefix}/lambda/image-tag';
   assert.ok(read('infra/stacks/ecr/outputs.tf').includes(`"${name}"`));
-  assert.ok(read('infra/stacks/environment/main.tf').includes('image_tag_parameter       = "/${var.name_prefix}/lambda/image-tag"'));
+  assert.ok(read('infra/modules/mtls_api/main.tf').includes('image_tag_parameter       = "/${var.name_prefix}/lambda/image-tag"'));
   for (const script of ['scripts/ci/publish-images', 'scripts/ci/promote-images']) {
     assert.ok(read(script).includes('aws ssm put-parameter --name "/${NAME_PREFIX}/lambda/image-tag"'), script);
   }
@@ -68,10 +74,12 @@ test('images are built once, in one environment; the others get them by promotio
   assert.ok(steps.some((st) => String(st.run || '').includes('scripts/ci/promote-images')));
   assert.ok(!steps.some((st) => /docker|build-push/.test(String(st.uses || '') + String(st.run || ''))), 'image-promote builds');
   assert.ok(!promote.on.workflow_dispatch.inputs.environment.options.includes('sandbox'), 'sandbox is the build environment');
-  // The environment stack deploys <repository>@<digest> of the tag, never the tag itself.
-  const main = read('infra/stacks/environment/main.tf');
-  assert.ok(main.includes('image_uris = { for f in local.functions : f => "${data.aws_ecr_repository.function[f].repository_url}@${data.aws_ecr_image.function[f].image_digest}" }'));
-  assert.match(main, /data "aws_ecr_image" "function" \{\n  for_each        = local\.functions\n  repository_name = data\.aws_ecr_repository\.function\[each\.key\]\.name\n  image_tag       = local\.image_tag\n\}/);
+  // The environment (through mtls_api) deploys <repository>@<digest> of the tag, never the tag itself.
+  const main = read('infra/modules/mtls_api/main.tf');
+  assert.ok(main.includes('image_uris = { for f in local.deployed_functions : f => "${data.aws_ecr_repository.function[f].repository_url}@${data.aws_ecr_image.function[f].image_digest}" }'));
+  assert.match(main, /data "aws_ecr_image" "function" \{\n  for_each        = local\.deployed_functions\n  repository_name = data\.aws_ecr_repository\.function\[each\.key\]\.name\n  image_tag       = local\.image_tag\n\}/);
+  const functions = main.slice(main.indexOf('module "functions" {'), main.indexOf('\n}\n', main.indexOf('module "functions" {')));
+  assert.match(functions, /\n  image_uri          = local\.image_uris\[each\.key\]\n/);
 });
 
 test('terraform-deploy tags what it deployed deployed-<env>, right after the apply', () => {
@@ -82,7 +90,8 @@ test('terraform-deploy tags what it deployed deployed-<env>, right after the app
   assert.ok(apply >= 0 && mark === apply + 1, 'mark-deployed does not follow terraform apply');
   assert.match(steps[mark].run, /terraform output -json image_uris/);
   assert.strictEqual(wf.env.ENVIRONMENT, '${{ inputs.environment }}');
-  assert.match(read('infra/stacks/environment/outputs.tf'), /output "image_uris" \{[^}]*value {7}= local\.image_uris/);
+  assert.match(read('infra/stacks/environment/outputs.tf'), /output "image_uris" \{[^}]*value {7}= module\.mtls_api\.image_uris/);
+  assert.match(read('infra/modules/mtls_api/outputs.tf'), /output "image_uris" \{[^}]*value {7}= local\.image_uris/);
 });
 
 test('the function image: AWS\'s OS-only base for custom runtimes, the bundle at /var/runtime, the emulator entrypoint kept', () => {

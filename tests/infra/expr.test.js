@@ -7,7 +7,7 @@ const assert = require('node:assert');
 const path = require('path');
 
 const root = path.resolve(__dirname, '..', '..');
-const { evaluateSource, parseType, convert, EvalError, Unsupported } = require(path.join(root, 'dev/tfcheck/expr'));
+const { evaluateSource, renderTemplate, parseType, convert, EvalError, Unsupported, UNKNOWN, UNKNOWN_REFS } = require(path.join(root, 'dev/tfcheck/expr'));
 
 const ev = (src, vars = {}, local = {}) => evaluateSource(`\${${src}}`, { var: vars, local });
 
@@ -55,4 +55,33 @@ test('types: optional attributes get their defaults, and values that do not fit 
   assert.throws(() => convert({ a: { scopes: 's' } }, t), EvalError);
   assert.throws(() => convert({ a: { scopes: ['s'], extra: 1 } }, t), EvalError);
   assert.throws(() => convert('yes', parseType('${bool}')), EvalError);
+});
+
+test('values known only during apply: what depends on them is UNKNOWN, what does not is evaluated', () => {
+  const scope = { var: { routes: { a: { arn: UNKNOWN, scopes: ['x'] } }, n: UNKNOWN }, local: {}, [UNKNOWN_REFS]: true };
+  const u = (src) => evaluateSource(`\${${src}}`, scope);
+  assert.strictEqual(u('aws_lambda_function.f.arn'), UNKNOWN);
+  assert.strictEqual(u('module.m.out'), UNKNOWN);
+  assert.strictEqual(u('var.n + 1'), UNKNOWN);
+  assert.strictEqual(u('can(regex("^arn:", var.routes.a.arn))'), UNKNOWN);
+  assert.strictEqual(u('alltrue([for r in values(var.routes) : contains(["x"], r.scopes[0])])'), true);
+  assert.strictEqual(u('alltrue([for r in values(var.routes) : can(regex("^arn:", r.arn))])'), UNKNOWN);
+  assert.strictEqual(u('false && var.n > 1'), false);
+  assert.strictEqual(u('length(var.routes)'), 1);
+  assert.strictEqual(u('var.n == null ? 1 : 2'), UNKNOWN);
+  // Without UNKNOWN_REFS, an undeclared root is still Unsupported.
+  assert.throws(() => evaluateSource('${aws_x.y.z}', { var: {} }), Unsupported);
+  assert.strictEqual(convert(UNKNOWN, parseType('${map(string)}')), UNKNOWN);
+});
+
+test('replace() with a /regex/, format(), one(), flatten(), and messages rendered where they can be', () => {
+  assert.strictEqual(ev('replace("/orders/{id}/x/{p+}", "/\\\\{[^}]*\\\\}/", "*")'), '/orders/*/x/*');
+  assert.strictEqual(ev('replace("a.b.c", ".", "-")'), 'a-b-c');
+  assert.strictEqual(ev('replace("ab", "/(a)(b)/", "$2$1")'), 'ba');
+  assert.strictEqual(ev('format("*/%s%s", "GET", "/x")'), '*/GET/x');
+  assert.strictEqual(ev('one([])'), null);
+  assert.deepStrictEqual(ev('flatten([[1], [[2, 3]], 4])'), [1, 2, 3, 4]);
+  assert.deepStrictEqual(ev('setsubtract(["a", "b", "c"], ["b"])'), ['a', 'c']);
+  assert.strictEqual(renderTemplate('route ${var.k} names "${join(", ", var.s)}" at ${var.u}', { var: { k: 'GET /x', s: ['a', 'b'], u: UNKNOWN } }),
+    'route GET /x names "a, b" at ${var.u}');
 });

@@ -91,12 +91,20 @@ test('authorizer result caching is off by default', async () => {
   assert.strictEqual(auth.b.authorizer_type, 'REQUEST');
   assert.strictEqual(auth.b.authorizer_payload_format_version, '2.0');
   assert.strictEqual(auth.b.enable_simple_responses, true);
-  for (const dir of ['infra/modules/http_api', 'infra/stacks/environment']) {
+  for (const dir of ['infra/modules/http_api', 'infra/modules/mtls_api']) {
     const vars = Object.assign({}, ...(await parseDir(dir)).map((b) => b.variable || {}));
     assert.strictEqual(vars.authorizer_cache_ttl_seconds[0].default, 0, dir);
   }
-  const [route] = blocksOf(files, 'resource', 'aws_apigatewayv2_route').filter((r) => r.name === 'health');
-  assert.strictEqual(route.b.authorization_type, 'CUSTOM');
+  // The stack leaves it unset (null), which the module turns into its default.
+  const stackVars = Object.assign({}, ...(await parseDir('infra/stacks/environment')).map((b) => b.variable || {}));
+  assert.strictEqual(stackVars.authorizer_cache_ttl_seconds[0].default, null);
+  const mtlsVars = Object.assign({}, ...(await parseDir('infra/modules/mtls_api')).map((b) => b.variable || {}));
+  assert.strictEqual(mtlsVars.authorizer_cache_ttl_seconds[0].nullable, false);
+  // Routes behind the authorizer are CUSTOM with this authorizer (tests/infra/routes.test.js
+  // evaluates which routes those are).
+  const [route] = blocksOf(files, 'resource', 'aws_apigatewayv2_route');
+  assert.strictEqual(route.b.authorization_type, '${each.value.authorization == "mtls" ? "CUSTOM" : "NONE"}');
+  assert.strictEqual(route.b.authorizer_id, '${each.value.authorization == "mtls" ? one(aws_apigatewayv2_authorizer.this[*].id) : null}');
 });
 
 test('every bucket blocks public access and refuses plain HTTP', async () => {
@@ -166,5 +174,8 @@ test('Lambda invoke permissions are scoped to this API or this user pool', async
       }
     }
   }
-  assert.strictEqual(perms, 4); // token, health, authorizer, pre-token
+  assert.strictEqual(perms, 3); // every Lambda route (token, health, a team's), the authorizer, pre-token
+  const [route] = blocksOf(await parseDir('infra/modules/http_api'), 'resource', 'aws_lambda_permission').filter((p) => p.name === 'route');
+  assert.strictEqual(route.b.for_each, '${local.lambda_routes}');
+  assert.strictEqual(route.b.source_arn, '${aws_apigatewayv2_api.this.execution_arn}/${local.permission_paths[each.key]}');
 });

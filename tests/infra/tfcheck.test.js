@@ -41,9 +41,29 @@ for (const kind of fixtures) {
   });
 }
 
-test('the real infra/ has no findings', async () => {
-  const findings = await checkTree([path.join(root, 'infra')], schema);
+test('the real infra/ and examples/ have no findings', async () => {
+  const findings = await checkTree([path.join(root, 'infra'), path.join(root, 'examples')], schema);
   assert.deepStrictEqual(findings.map((f) => `${f.file}: ${f.where}: ${f.message}`), []);
+});
+
+test('a module call is checked against the called module as terraform plan checks it', async () => {
+  const os = require('os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfcheck-calls-'));
+  try {
+    fs.cpSync(path.join(root, 'examples/http-backend'), path.join(dir, 'examples/http-backend'), { recursive: true });
+    fs.cpSync(path.join(root, 'infra'), path.join(dir, 'infra'), { recursive: true });
+    const main = path.join(dir, 'examples/http-backend/main.tf');
+    const check = async () => (await checkTree([path.join(dir, 'examples')], schema)).map((f) => `${f.where}: ${f.message}`);
+    assert.deepStrictEqual(await check(), []);
+    // A literal argument of the example is evaluated even where others (var.orders_url) are not known.
+    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('scopes      = ["orders.read", "orders.write"]', 'scopes      = ["orders.read", "orders.admin"]'));
+    assert.deepStrictEqual(await check(), ['module "mtls_api": argument "routes" fails a validation of ../../infra/modules/mtls_api: Every scope a route names must be defined in scopes (or be the health scope while GET /health is on): POST /orders/{id}/cancel names orders.admin.']);
+    // A value that only apply knows defers the check instead of failing it.
+    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('"orders.admin"', 'var.orders_url'));
+    assert.deepStrictEqual(await check(), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the command exits 1 on findings and 2 on bad usage', () => {

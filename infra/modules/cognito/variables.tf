@@ -37,12 +37,12 @@ variable "resource_server_identifier" {
 
 variable "scopes" {
   type        = map(string)
-  description = "The API's scopes: name => description (e.g. health.read)."
+  description = "The resource server's scopes: name => description (e.g. health.read)."
   default     = { "health.read" = "Read the health endpoint" }
 
   validation {
-    condition     = length(var.scopes) > 0 && alltrue([for k in keys(var.scopes) : can(regex("^[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+$", k))])
-    error_message = "scopes must hold at least one scope; names are printable characters without quotes, slashes or backslashes."
+    condition     = alltrue([for k in keys(var.scopes) : can(regex("^[\\x21\\x23-\\x2E\\x30-\\x5B\\x5D-\\x7E]+$", k))])
+    error_message = "Scope names are printable characters without quotes, slashes or backslashes."
   }
 }
 

@@ -1,8 +1,34 @@
-# The HTTP API behind a mutual-TLS custom domain:
-#   POST /token  -> token function (no authorizer: the function checks certificate and client)
-#   GET  /health -> REQUEST Lambda authorizer (payload 2.0, simple responses) -> health function
+# The HTTP API behind a mutual-TLS custom domain. Every route, built in (POST /token, GET /health)
+# or a team's own, comes from var.routes, already resolved by mtls_api:
+#   authorization "mtls" -> REQUEST Lambda authorizer (payload 2.0, simple responses) -> integration
+#   authorization "none" -> integration (still behind the mTLS handshake)
+#   integration lambda (AWS_PROXY, payload 2.0), http (HTTP_PROXY) or vpc_link (HTTP_PROXY over a VPC link)
 # The default execute-api endpoint is disabled: it does not do mTLS, so leaving it on would let
 # a caller skip the client certificate check.
+
+locals {
+  lambda_routes = { for k, r in var.routes : k => r if r.integration.type == "lambda" }
+
+  # What an HTTP backend learns about the caller (docs/contract.md section 9): on an mtls route the
+  # authorizer's context overwrites any header of these names the client sent; on a none route
+  # they are removed. Either way a client cannot hand the backend an identity of its choosing.
+  identity_headers = {
+    "x-mtls-client-id"       = "client_id"
+    "x-mtls-cert-thumbprint" = "cert_thumbprint"
+    "x-mtls-scope"           = "scope"
+  }
+  identity_from_authorizer = { for h, field in local.identity_headers : "overwrite:header.${h}" => "$context.authorizer.${field}" }
+  identity_removed         = { for h, field in local.identity_headers : "remove:header.${h}" => "''" }
+
+  # The part of the execute-api ARN that API Gateway invokes a Lambda integration with:
+  # <stage>/<METHOD>/<path>, or <stage>/$default. ANY and path variables become "*".
+  permission_paths = {
+    for k, r in local.lambda_routes : k => k == "$default" ? "*/$default" : format("*/%s%s",
+      split(" ", k)[0] == "ANY" ? "*" : split(" ", k)[0],
+      replace(split(" ", k)[1], "/\\{[^}]*\\}/", "*"),
+    )
+  }
+}
 
 resource "aws_apigatewayv2_api" "this" {
   name                         = var.name
@@ -55,35 +81,47 @@ resource "aws_apigatewayv2_stage" "default" {
     throttling_rate_limit  = var.throttling_rate_limit
   }
 
-  # Token issuance calls Cognito (billed per request): throttle it harder than the default.
-  route_settings {
-    route_key              = aws_apigatewayv2_route.token.route_key
-    throttling_burst_limit = var.token_throttling_burst_limit
-    throttling_rate_limit  = var.token_throttling_rate_limit
+  # Routes with their own throttling (POST /token: token issuance calls Cognito, billed per request).
+  dynamic "route_settings" {
+    for_each = { for k, r in var.routes : k => r.throttling if r.throttling != null }
+    content {
+      route_key              = aws_apigatewayv2_route.this[route_settings.key].route_key
+      throttling_burst_limit = route_settings.value.burst_limit
+      throttling_rate_limit  = route_settings.value.rate_limit
+    }
   }
 
   tags = var.tags
 }
 
-# --- functions ---------------------------------------------------------------------------------
+# --- routes --------------------------------------------------------------------------------------
 
-resource "aws_apigatewayv2_integration" "token" {
-  api_id                 = aws_apigatewayv2_api.this.id
-  integration_type       = "AWS_PROXY"
-  integration_uri        = var.token_function.invoke_arn
-  payload_format_version = "2.0"
-  timeout_milliseconds   = var.integration_timeout_ms
-}
+resource "aws_apigatewayv2_integration" "route" {
+  for_each = var.routes
 
-resource "aws_apigatewayv2_integration" "health" {
   api_id                 = aws_apigatewayv2_api.this.id
-  integration_type       = "AWS_PROXY"
-  integration_uri        = var.health_function.invoke_arn
-  payload_format_version = "2.0"
-  timeout_milliseconds   = var.integration_timeout_ms
+  integration_type       = each.value.integration.type == "lambda" ? "AWS_PROXY" : "HTTP_PROXY"
+  integration_uri        = each.value.integration.uri
+  integration_method     = each.value.integration.type == "lambda" ? null : "ANY"
+  connection_type        = each.value.integration.type == "vpc_link" ? "VPC_LINK" : (each.value.integration.type == "http" ? "INTERNET" : null)
+  connection_id          = each.value.integration.type == "vpc_link" ? each.value.integration.vpc_link_id : null
+  payload_format_version = each.value.integration.type == "lambda" ? "2.0" : "1.0"
+  timeout_milliseconds   = each.value.integration.timeout_ms
+  # Lambda backends read the identity from requestContext.authorizer.lambda, which a client cannot
+  # set; HTTP backends get it as headers.
+  request_parameters = each.value.integration.type == "lambda" ? null : (each.value.authorization == "mtls" ? local.identity_from_authorizer : local.identity_removed)
+
+  dynamic "tls_config" {
+    for_each = each.value.integration.tls_server_name == null ? [] : [each.value.integration.tls_server_name]
+    content {
+      server_name_to_verify = tls_config.value
+    }
+  }
 }
 
 resource "aws_apigatewayv2_authorizer" "this" {
+  count = var.authorizer_function == null ? 0 : 1
+
   api_id                            = aws_apigatewayv2_api.this.id
   name                              = "${var.name}-authorizer"
   authorizer_type                   = "REQUEST"
@@ -97,44 +135,88 @@ resource "aws_apigatewayv2_authorizer" "this" {
   authorizer_result_ttl_in_seconds = var.authorizer_cache_ttl_seconds
 }
 
-resource "aws_apigatewayv2_route" "token" {
+resource "aws_apigatewayv2_route" "this" {
+  for_each = var.routes
+
   api_id             = aws_apigatewayv2_api.this.id
-  route_key          = "POST /token"
-  authorization_type = "NONE"
-  target             = "integrations/${aws_apigatewayv2_integration.token.id}"
+  route_key          = each.key
+  authorization_type = each.value.authorization == "mtls" ? "CUSTOM" : "NONE"
+  authorizer_id      = each.value.authorization == "mtls" ? one(aws_apigatewayv2_authorizer.this[*].id) : null
+  target             = "integrations/${aws_apigatewayv2_integration.route[each.key].id}"
+
+  lifecycle {
+    precondition {
+      condition     = each.value.authorization != "mtls" || var.authorizer_function != null
+      error_message = "Route ${each.key} has authorization mtls (the Lambda authorizer), but no authorizer_function was given."
+    }
+  }
 }
 
-resource "aws_apigatewayv2_route" "health" {
-  api_id             = aws_apigatewayv2_api.this.id
-  route_key          = "GET /health"
-  authorization_type = "CUSTOM"
-  authorizer_id      = aws_apigatewayv2_authorizer.this.id
-  target             = "integrations/${aws_apigatewayv2_integration.health.id}"
-}
+# Invoke permissions scoped to this API and to the route's method and path (and, for the
+# authorizer, to this authorizer). A new statement id replaces the old one only once it exists.
+resource "aws_lambda_permission" "route" {
+  for_each = local.lambda_routes
 
-# Invoke permissions scoped to this API (and, for the authorizer, to this authorizer).
-resource "aws_lambda_permission" "token" {
-  statement_id  = "AllowApiGatewayToken"
+  statement_id  = "AllowApiGateway-${substr(md5("${var.name} ${each.key}"), 0, 20)}"
   action        = "lambda:InvokeFunction"
-  function_name = var.token_function.function_name
+  function_name = each.value.integration.uri
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/POST/token"
-}
+  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/${local.permission_paths[each.key]}"
 
-resource "aws_lambda_permission" "health" {
-  statement_id  = "AllowApiGatewayHealth"
-  action        = "lambda:InvokeFunction"
-  function_name = var.health_function.function_name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/GET/health"
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_lambda_permission" "authorizer" {
+  count = var.authorizer_function == null ? 0 : 1
+
   statement_id  = "AllowApiGatewayAuthorizer"
   action        = "lambda:InvokeFunction"
   function_name = var.authorizer_function.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.this.id}"
+  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.this[0].id}"
+}
+
+# Resource addresses before routes became data (wave 1): kept in state, not recreated.
+moved {
+  from = aws_apigatewayv2_integration.token
+  to   = aws_apigatewayv2_integration.route["POST /token"]
+}
+
+moved {
+  from = aws_apigatewayv2_integration.health
+  to   = aws_apigatewayv2_integration.route["GET /health"]
+}
+
+moved {
+  from = aws_apigatewayv2_route.token
+  to   = aws_apigatewayv2_route.this["POST /token"]
+}
+
+moved {
+  from = aws_apigatewayv2_route.health
+  to   = aws_apigatewayv2_route.this["GET /health"]
+}
+
+moved {
+  from = aws_apigatewayv2_authorizer.this
+  to   = aws_apigatewayv2_authorizer.this[0]
+}
+
+moved {
+  from = aws_lambda_permission.token
+  to   = aws_lambda_permission.route["POST /token"]
+}
+
+moved {
+  from = aws_lambda_permission.health
+  to   = aws_lambda_permission.route["GET /health"]
+}
+
+moved {
+  from = aws_lambda_permission.authorizer
+  to   = aws_lambda_permission.authorizer[0]
 }
 
 # --- custom domain with mutual TLS -----------------------------------------------------------

@@ -76,12 +76,27 @@ variable "truststore_version" {
   }
 }
 
-variable "token_function" {
-  type = object({
-    function_name = string
-    invoke_arn    = string
-  })
-  description = "The token function (POST /token)."
+variable "routes" {
+  type = map(object({
+    integration = object({
+      type            = string
+      uri             = string
+      vpc_link_id     = optional(string)
+      tls_server_name = optional(string)
+      timeout_ms      = optional(number)
+    })
+    authorization = string
+    throttling = optional(object({
+      burst_limit = number
+      rate_limit  = number
+    }))
+  }))
+  description = "Every route of the API by route key, as mtls_api resolves them: integration type lambda (uri: function ARN), http (uri: URL) or vpc_link (uri: listener or Cloud Map service ARN, with vpc_link_id); authorization mtls (the authorizer) or none; optional throttling and integration timeout. User-facing validation is in mtls_api's routes variable."
+
+  validation {
+    condition     = alltrue([for r in values(var.routes) : contains(["lambda", "http", "vpc_link"], r.integration.type) && contains(["mtls", "none"], r.authorization)])
+    error_message = "Each route's integration type must be lambda, http or vpc_link, and its authorization mtls or none."
+  }
 }
 
 variable "authorizer_function" {
@@ -89,15 +104,8 @@ variable "authorizer_function" {
     function_name = string
     invoke_arn    = string
   })
-  description = "The Lambda authorizer function (GET /health)."
-}
-
-variable "health_function" {
-  type = object({
-    function_name = string
-    invoke_arn    = string
-  })
-  description = "The health function (GET /health)."
+  description = "The Lambda authorizer function of the mtls routes; null when no route uses it."
+  default     = null
 }
 
 variable "authorizer_cache_ttl_seconds" {
@@ -108,17 +116,6 @@ variable "authorizer_cache_ttl_seconds" {
   validation {
     condition     = var.authorizer_cache_ttl_seconds >= 0 && var.authorizer_cache_ttl_seconds <= 3600
     error_message = "authorizer_cache_ttl_seconds must be between 0 and 3600."
-  }
-}
-
-variable "integration_timeout_ms" {
-  type        = number
-  description = "How long API Gateway waits for the token and health functions, in milliseconds: at least their function timeout, at most 30000 (HTTP API limit, not adjustable)."
-  default     = 10000
-
-  validation {
-    condition     = var.integration_timeout_ms >= 50 && var.integration_timeout_ms <= 30000
-    error_message = "integration_timeout_ms must be between 50 and 30000: an HTTP API waits at most 30 s for an integration."
   }
 }
 
@@ -141,28 +138,6 @@ variable "throttling_rate_limit" {
   validation {
     condition     = var.throttling_rate_limit > 0
     error_message = "throttling_rate_limit must be positive."
-  }
-}
-
-variable "token_throttling_burst_limit" {
-  type        = number
-  description = "POST /token burst limit."
-  default     = 20
-
-  validation {
-    condition     = var.token_throttling_burst_limit >= 1
-    error_message = "token_throttling_burst_limit must be at least 1."
-  }
-}
-
-variable "token_throttling_rate_limit" {
-  type        = number
-  description = "POST /token steady-state rate limit (requests per second)."
-  default     = 10
-
-  validation {
-    condition     = var.token_throttling_rate_limit > 0
-    error_message = "token_throttling_rate_limit must be positive."
   }
 }
 

@@ -1,8 +1,6 @@
-# Environment stack: everything one deployment of the mTLS API needs, wired from module to module.
-#
-#   registry table --> functions (token, authorizer, health, pre-token) <-- ECR images (ecr stack)
-#   pre-token function --> Cognito (trigger) --> token/authorizer env
-#   truststore (SSM -> S3 object version) + certificate --> HTTP API custom domain (mTLS)
+# Environment stack: one deployment of the mTLS API, from infra/env/<env>.tfvars. Everything is in
+# infra/modules/mtls_api; this root adds the provider (with default tags), the S3 backend
+# (versions.tf) and the moves that keep the state of a wave-1 deployment where it is.
 
 provider "aws" {
   region = var.aws_region
@@ -17,205 +15,81 @@ provider "aws" {
   }
 }
 
-data "aws_caller_identity" "current" {}
+module "mtls_api" {
+  source = "../../modules/mtls_api"
 
-locals {
-  account_id = data.aws_caller_identity.current.account_id
-  functions  = toset(["token", "authorizer", "health", "pre-token"])
+  name_prefix = var.name_prefix
 
-  image_tag_parameter       = "/${var.name_prefix}/lambda/image-tag"
-  truststore_parameter_name = var.truststore_file == null ? coalesce(var.truststore_parameter_name, "/${var.name_prefix}/truststore") : null
-  truststore_bucket_name    = coalesce(var.truststore_bucket_name, "${var.name_prefix}-truststore-${local.account_id}")
-  cognito_domain_prefix     = coalesce(var.cognito_domain_prefix, "${var.name_prefix}-${local.account_id}")
-  health_scope              = "${var.resource_server_identifier}/${var.health_scope}"
-}
+  routes               = var.routes
+  scopes               = var.scopes
+  health_route_enabled = var.health_route_enabled
+  health_scope         = var.health_scope
 
-# --- images --------------------------------------------------------------------------------------
-
-# The lambda-build workflow writes the tag it pushed (the commit SHA) to this parameter. Reading
-# the whole path never fails, so the postcondition below can say what to do when it is missing.
-data "aws_ssm_parameters_by_path" "lambda" {
-  count = var.image_tag == null ? 1 : 0
-  path  = "/${var.name_prefix}/lambda"
-
-  lifecycle {
-    postcondition {
-      condition     = contains(self.names, local.image_tag_parameter)
-      error_message = "SSM parameter ${local.image_tag_parameter} does not exist yet: apply infra/stacks/ecr (ecr-deploy workflow) and build the images (lambda-build workflow) first, or set image_tag."
-    }
-  }
-}
-
-# Read after the image tag lookup, so that a missing ecr stack is reported by the message above
-# rather than by a bare RepositoryNotFoundException.
-data "aws_ecr_repository" "function" {
-  for_each = local.functions
-  name     = "${var.name_prefix}-${each.key}"
-
-  depends_on = [data.aws_ssm_parameters_by_path.lambda]
-}
-
-# The image each function runs, by digest: the tag (the commit) resolves to the digest it was
-# pushed with, and the function is deployed as <repository>@sha256:... A tag is immutable in these
-# repositories, and image-promote copies an image between environments digest for digest, so every
-# environment that deploys a commit runs the same bytes (docs/deploy.md, "Promote, don't rebuild").
-data "aws_ecr_image" "function" {
-  for_each        = local.functions
-  repository_name = data.aws_ecr_repository.function[each.key].name
-  image_tag       = local.image_tag
-}
-
-locals {
-  # An image tag is not a secret; the data source marks every parameter value sensitive.
-  image_tag = var.image_tag != null ? var.image_tag : try(nonsensitive(zipmap(
-    data.aws_ssm_parameters_by_path.lambda[0].names,
-    data.aws_ssm_parameters_by_path.lambda[0].values,
-  )[local.image_tag_parameter]), "")
-  image_uris = { for f in local.functions : f => "${data.aws_ecr_repository.function[f].repository_url}@${data.aws_ecr_image.function[f].image_digest}" }
-}
-
-# --- registry --------------------------------------------------------------------------------------
-
-module "registry" {
-  source = "../../modules/registry_table"
-
-  name                = "${var.name_prefix}-cert-registry"
-  deletion_protection = var.table_deletion_protection
-}
-
-# --- functions -------------------------------------------------------------------------------------
-
-# Separate from the other functions: Cognito needs its ARN, and the others need Cognito.
-module "pre_token_function" {
-  source = "../../modules/lambda_function"
-
-  function_name      = "${var.name_prefix}-pre-token"
-  description        = "Cognito pre token generation (V3_0): binds access tokens to the client certificate"
-  image_uri          = local.image_uris["pre-token"]
-  memory_size        = var.function_memory_mb
-  timeout_seconds    = 5
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  registry_table_arn = module.registry.arn
-  environment = {
-    CERT_TABLE_NAME = module.registry.name
-  }
-}
-
-module "cognito" {
-  source = "../../modules/cognito"
-
-  name                       = "${var.name_prefix}-clients"
-  domain_prefix              = local.cognito_domain_prefix
-  deletion_protection        = var.user_pool_deletion_protection
-  resource_server_identifier = var.resource_server_identifier
-  scopes                     = var.scopes
-  clients                    = var.clients
-  # Without binding the token function sends no certificate thumbprint, and the trigger would
-  # refuse every token: attach it only when binding is on.
-  pre_token_function_arn  = var.cert_bound_tokens ? module.pre_token_function.arn : null
-  pre_token_function_name = var.cert_bound_tokens ? module.pre_token_function.function_name : null
-}
-
-locals {
-  # reads_registry: whether the function gets the table name and a dynamodb:GetItem grant on it.
-  function_settings = {
-    token = {
-      description    = "POST /token: checks the client certificate, then client_credentials at Cognito"
-      timeout        = var.function_timeout_seconds
-      reads_registry = true
-      environment = {
-        CERT_TABLE_NAME   = module.registry.name
-        COGNITO_TOKEN_URL = module.cognito.token_url
-        CERT_BOUND_TOKENS = tostring(var.cert_bound_tokens)
-      }
-    }
-    authorizer = {
-      description = "Lambda authorizer of GET /health: certificate, registry and access token checks"
-      # API Gateway waits at most 10 s for a Lambda authorizer (HTTP API quota, not adjustable):
-      # a longer timeout would only keep the function running after the request was refused.
-      timeout        = min(var.function_timeout_seconds, 10)
-      reads_registry = true
-      environment = {
-        CERT_TABLE_NAME            = module.registry.name
-        COGNITO_USER_POOL_ID       = module.cognito.user_pool_id
-        ROUTE_SCOPES               = "GET /health=${local.health_scope}"
-        REQUIRE_CERT_BOUND_TOKEN   = tostring(var.cert_bound_tokens)
-        REGISTRY_CACHE_TTL_SECONDS = tostring(var.registry_cache_ttl_seconds)
-        CLOCK_SKEW_SECONDS         = tostring(var.clock_skew_seconds)
-      }
-    }
-    # The authorizer has checked the certificate against the registry before health runs; health
-    # only reports what it was given, so it gets neither the table name nor a grant on it.
-    health = {
-      description    = "GET /health: reports the approved client certificate"
-      timeout        = 5
-      reads_registry = false
-      environment    = {}
-    }
-  }
-}
-
-module "functions" {
-  source   = "../../modules/lambda_function"
-  for_each = local.function_settings
-
-  function_name      = "${var.name_prefix}-${each.key}"
-  description        = each.value.description
-  image_uri          = local.image_uris[each.key]
-  memory_size        = var.function_memory_mb
-  timeout_seconds    = each.value.timeout
-  log_level          = var.log_level
-  log_retention_days = var.log_retention_days
-  registry_table_arn = each.value.reads_registry ? module.registry.arn : null
-  environment        = each.value.environment
-}
-
-# --- truststore, certificate, API ----------------------------------------------------------------
-
-module "truststore" {
-  source = "../../modules/truststore"
-
-  bucket_name        = local.truststore_bucket_name
-  object_key         = "truststore.pem"
-  ssm_parameter_name = local.truststore_parameter_name
-  truststore_file    = var.truststore_file
-  force_destroy      = var.force_destroy
-}
-
-module "certificate" {
-  source = "../../modules/certificate"
-
-  domain_name     = var.domain_name
-  certificate_arn = var.certificate_arn
-  hosted_zone_id  = var.hosted_zone_id
-}
-
-module "api" {
-  source = "../../modules/http_api"
-
-  name                                   = "${var.name_prefix}-api"
   domain_name                            = var.domain_name
-  certificate_arn                        = module.certificate.certificate_arn
+  hosted_zone_id                         = var.hosted_zone_id
+  certificate_arn                        = var.certificate_arn
   certificate_type                       = var.certificate_type
   ownership_verification_certificate_arn = var.ownership_verification_certificate_arn
-  hosted_zone_id                         = var.hosted_zone_id
-  truststore_uri                         = module.truststore.uri
-  truststore_version                     = module.truststore.version_id
 
-  # API Gateway waits this long for the token and health functions: as long as the longer of their
-  # timeouts, so raising function_timeout_seconds has an effect (http_api refuses more than
-  # API Gateway's 30 000 ms).
-  integration_timeout_ms = 1000 * max(local.function_settings.token.timeout, local.function_settings.health.timeout)
+  truststore_parameter_name = var.truststore_parameter_name
+  truststore_file           = var.truststore_file
+  truststore_bucket_name    = var.truststore_bucket_name
 
-  token_function      = module.functions["token"]
-  authorizer_function = module.functions["authorizer"]
-  health_function     = module.functions["health"]
+  image_tag                  = var.image_tag
+  function_memory_mb         = var.function_memory_mb
+  function_timeout_seconds   = var.function_timeout_seconds
+  log_level                  = var.log_level
+  log_retention_days         = var.log_retention_days
+  registry_cache_ttl_seconds = var.registry_cache_ttl_seconds
+  clock_skew_seconds         = var.clock_skew_seconds
 
+  cognito_domain_prefix         = var.cognito_domain_prefix
+  resource_server_identifier    = var.resource_server_identifier
+  clients                       = var.clients
+  cert_bound_tokens             = var.cert_bound_tokens
+  user_pool_deletion_protection = var.user_pool_deletion_protection
+
+  table_deletion_protection    = var.table_deletion_protection
+  force_destroy                = var.force_destroy
   authorizer_cache_ttl_seconds = var.authorizer_cache_ttl_seconds
   throttling_burst_limit       = var.throttling_burst_limit
   throttling_rate_limit        = var.throttling_rate_limit
   token_throttling_burst_limit = var.token_throttling_burst_limit
   token_throttling_rate_limit  = var.token_throttling_rate_limit
-  log_retention_days           = var.log_retention_days
+}
+
+# Before the module, these modules were called from this stack directly.
+moved {
+  from = module.registry
+  to   = module.mtls_api.module.registry
+}
+
+moved {
+  from = module.pre_token_function
+  to   = module.mtls_api.module.pre_token_function
+}
+
+moved {
+  from = module.cognito
+  to   = module.mtls_api.module.cognito
+}
+
+moved {
+  from = module.functions
+  to   = module.mtls_api.module.functions
+}
+
+moved {
+  from = module.truststore
+  to   = module.mtls_api.module.truststore
+}
+
+moved {
+  from = module.certificate
+  to   = module.mtls_api.module.certificate
+}
+
+moved {
+  from = module.api
+  to   = module.mtls_api.module.api
 }
