@@ -94,10 +94,13 @@ test('authorizer result caching is off by default', async () => {
   for (const dir of ['infra/modules/http_api', 'infra/modules/mtls_api']) {
     const vars = Object.assign({}, ...(await parseDir(dir)).map((b) => b.variable || {}));
     assert.strictEqual(vars.authorizer_cache_ttl_seconds[0].default, 0, dir);
+    // Whoever raises it must read what it costs: a cached allow outlives a revocation.
+    assert.match(vars.authorizer_cache_ttl_seconds[0].description, /outlives a revocation/, dir);
   }
   // The stack leaves it unset (null), which the module turns into its default.
   const stackVars = Object.assign({}, ...(await parseDir('infra/stacks/environment')).map((b) => b.variable || {}));
   assert.strictEqual(stackVars.authorizer_cache_ttl_seconds[0].default, null);
+  assert.match(stackVars.authorizer_cache_ttl_seconds[0].description, /outlives a revocation/);
   const mtlsVars = Object.assign({}, ...(await parseDir('infra/modules/mtls_api')).map((b) => b.variable || {}));
   assert.strictEqual(mtlsVars.authorizer_cache_ttl_seconds[0].nullable, false);
   // Routes behind the authorizer are CUSTOM with this authorizer (tests/infra/routes.test.js
