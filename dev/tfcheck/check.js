@@ -430,8 +430,8 @@ class ModuleCheck {
               await visit(file, `${key === 'data' ? 'data ' : 'resource '}"${type}" "${name}"`, blocks, iterators);
             }
           }
-        } else if (key === 'terraform' || key === 'moved') {
-          continue; // moved: addresses, not references (checkMoved)
+        } else if (key === 'terraform' || key === 'moved' || key === 'removed') {
+          continue; // moved, removed: addresses, not references (checkMoved, checkRemoved)
         } else if (key === 'locals') {
           for (const l of asList(value)) {
             for (const [name, v] of Object.entries(l)) await visit(file, `local "${name}"`, v, new Set());
@@ -533,6 +533,35 @@ class ModuleCheck {
     }
   }
 
+  // removed { from = OLD  lifecycle { destroy = BOOL } } (Terraform 1.7): OLD must no longer be
+  // declared (Terraform refuses to remove what the configuration still has) and names the whole
+  // resource or module, without instance keys; the lifecycle block with destroy is required.
+  async checkRemoved() {
+    for (const { file, body } of this.files) {
+      for (const r of asList(body.removed)) {
+        if (!isObject(r)) continue;
+        for (const k of Object.keys(r)) {
+          if (!['from', 'lifecycle', 'connection', 'provisioner'].includes(k)) this.report(file, 'removed', `unknown argument "${k}"`);
+        }
+        const from = typeof r.from === 'string' ? r.from.replace(/^\$\{([\s\S]*)\}$/, '$1').trim() : null;
+        if (!from) {
+          this.report(file, 'removed', 'needs a "from" address');
+          continue;
+        }
+        const where = `removed from ${from}`;
+        if (from.includes('[')) this.report(file, where, 'the "from" address names a whole resource or module, without instance keys');
+        const lifecycle = asList(r.lifecycle);
+        if (lifecycle.length !== 1 || typeof lifecycle[0].destroy !== 'boolean') {
+          this.report(file, where, 'needs lifecycle { destroy = false } (forget, keep the object) or destroy = true');
+        } else {
+          for (const k of Object.keys(lifecycle[0])) if (k !== 'destroy') this.report(file, `${where} > lifecycle`, `unknown argument "${k}"`);
+        }
+        const still = await this.resolveAddress(from.replace(/\[[^\]]*\]/g, ''));
+        if (!still.error) this.report(file, where, 'the "from" address is still declared: Terraform refuses to remove what the configuration declares');
+      }
+    }
+  }
+
   // { ok: true } when `address` names a declared module call or resource (through module calls),
   // else { error }.
   async resolveAddress(address) {
@@ -606,6 +635,7 @@ class ModuleCheck {
     this.checkModuleCalls();
     await this.checkReferences();
     await this.checkMoved();
+    await this.checkRemoved();
     if (!this.partial) this.checkUnused();
   }
 }
