@@ -418,9 +418,13 @@ class ModuleCheck {
       for (const [key, value] of Object.entries(body)) {
         if (key === 'variable') {
           for (const [name, blocks] of Object.entries(value)) {
-            // Types (string, number, ...) are not references; validations are.
+            // Types (string, number, ...) are not references; validations are. A variable's own
+            // validation does not make it used (tflint's terraform_unused_declarations neither).
             for (const b of asList(blocks)) {
+              const self = `var.${name}`;
+              const before = this.used.has(self);
               await visit(file, `variable "${name}"`, { default: b.default, validation: b.validation }, new Set());
+              if (!before) this.used.delete(self);
             }
           }
         } else if (key === 'resource' || key === 'data') {
@@ -617,10 +621,17 @@ class ModuleCheck {
     }
   }
 
-  // Declared but never referenced (tflint's terraform_unused_declarations would fail the PR).
+  // Declared but never referenced (tflint's terraform_unused_declarations would fail the PR),
+  // unless the line right above the block says `# tflint-ignore: terraform_unused_declarations`
+  // (tflint's annotation covers the line after it, where the finding starts).
   checkUnused() {
+    const ignored = (file, head) => {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const i = lines.findIndex((l) => l.startsWith(head));
+      return i > 0 && /^\s*(#|\/\/)\s*tflint-ignore:.*\bterraform_unused_declarations\b/.test(lines[i - 1]);
+    };
     for (const [name, v] of this.variables) {
-      if (!this.used.has(`var.${name}`)) this.report(v.file, `variable "${name}"`, 'variable declared but never used');
+      if (!this.used.has(`var.${name}`) && !ignored(v.file, `variable "${name}" {`)) this.report(v.file, `variable "${name}"`, 'variable declared but never used');
     }
     for (const [name, l] of this.locals) {
       if (!this.used.has(`local.${name}`)) this.report(l.file, `local "${name}"`, 'local declared but never used');

@@ -245,7 +245,9 @@ variable "pki_planner_role_arns" {
 
 # Cognito app clients are declared in clients/<env>.json and made by `mtlsctl apply`, so that no
 # client secret is in Terraform state. Kept only to stop a plan that still sets it, rather than
-# let Terraform warn about an undeclared variable and go on without the clients it names.
+# let Terraform warn about an undeclared variable and go on without the clients it names (its own
+# validation is its only use, which tflint would otherwise report).
+# tflint-ignore: terraform_unused_declarations
 variable "clients" {
   type        = any
   description = "Removed: declare the clients in clients/<env>.json (docs/contract.md section 10; docs/operations.md, \"Migrating\"). Must stay unset."
