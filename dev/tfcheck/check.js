@@ -418,9 +418,13 @@ class ModuleCheck {
       for (const [key, value] of Object.entries(body)) {
         if (key === 'variable') {
           for (const [name, blocks] of Object.entries(value)) {
-            // Types (string, number, ...) are not references; validations are.
+            // Types (string, number, ...) are not references; validations are. A variable's own
+            // validation does not make it used (tflint's terraform_unused_declarations neither).
             for (const b of asList(blocks)) {
+              const self = `var.${name}`;
+              const before = this.used.has(self);
               await visit(file, `variable "${name}"`, { default: b.default, validation: b.validation }, new Set());
+              if (!before) this.used.delete(self);
             }
           }
         } else if (key === 'resource' || key === 'data') {
@@ -430,8 +434,8 @@ class ModuleCheck {
               await visit(file, `${key === 'data' ? 'data ' : 'resource '}"${type}" "${name}"`, blocks, iterators);
             }
           }
-        } else if (key === 'terraform' || key === 'moved') {
-          continue; // moved: addresses, not references (checkMoved)
+        } else if (key === 'terraform' || key === 'moved' || key === 'removed') {
+          continue; // moved, removed: addresses, not references (checkMoved, checkRemoved)
         } else if (key === 'locals') {
           for (const l of asList(value)) {
             for (const [name, v] of Object.entries(l)) await visit(file, `local "${name}"`, v, new Set());
@@ -533,6 +537,35 @@ class ModuleCheck {
     }
   }
 
+  // removed { from = OLD  lifecycle { destroy = BOOL } } (Terraform 1.7): OLD must no longer be
+  // declared (Terraform refuses to remove what the configuration still has) and names the whole
+  // resource or module, without instance keys; the lifecycle block with destroy is required.
+  async checkRemoved() {
+    for (const { file, body } of this.files) {
+      for (const r of asList(body.removed)) {
+        if (!isObject(r)) continue;
+        for (const k of Object.keys(r)) {
+          if (!['from', 'lifecycle', 'connection', 'provisioner'].includes(k)) this.report(file, 'removed', `unknown argument "${k}"`);
+        }
+        const from = typeof r.from === 'string' ? r.from.replace(/^\$\{([\s\S]*)\}$/, '$1').trim() : null;
+        if (!from) {
+          this.report(file, 'removed', 'needs a "from" address');
+          continue;
+        }
+        const where = `removed from ${from}`;
+        if (from.includes('[')) this.report(file, where, 'the "from" address names a whole resource or module, without instance keys');
+        const lifecycle = asList(r.lifecycle);
+        if (lifecycle.length !== 1 || typeof lifecycle[0].destroy !== 'boolean') {
+          this.report(file, where, 'needs lifecycle { destroy = false } (forget, keep the object) or destroy = true');
+        } else {
+          for (const k of Object.keys(lifecycle[0])) if (k !== 'destroy') this.report(file, `${where} > lifecycle`, `unknown argument "${k}"`);
+        }
+        const still = await this.resolveAddress(from.replace(/\[[^\]]*\]/g, ''));
+        if (!still.error) this.report(file, where, 'the "from" address is still declared: Terraform refuses to remove what the configuration declares');
+      }
+    }
+  }
+
   // { ok: true } when `address` names a declared module call or resource (through module calls),
   // else { error }.
   async resolveAddress(address) {
@@ -588,10 +621,17 @@ class ModuleCheck {
     }
   }
 
-  // Declared but never referenced (tflint's terraform_unused_declarations would fail the PR).
+  // Declared but never referenced (tflint's terraform_unused_declarations would fail the PR),
+  // unless the line right above the block says `# tflint-ignore: terraform_unused_declarations`
+  // (tflint's annotation covers the line after it, where the finding starts).
   checkUnused() {
+    const ignored = (file, head) => {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const i = lines.findIndex((l) => l.startsWith(head));
+      return i > 0 && /^\s*(#|\/\/)\s*tflint-ignore:.*\bterraform_unused_declarations\b/.test(lines[i - 1]);
+    };
     for (const [name, v] of this.variables) {
-      if (!this.used.has(`var.${name}`)) this.report(v.file, `variable "${name}"`, 'variable declared but never used');
+      if (!this.used.has(`var.${name}`) && !ignored(v.file, `variable "${name}" {`)) this.report(v.file, `variable "${name}"`, 'variable declared but never used');
     }
     for (const [name, l] of this.locals) {
       if (!this.used.has(`local.${name}`)) this.report(l.file, `local "${name}"`, 'local declared but never used');
@@ -606,6 +646,7 @@ class ModuleCheck {
     this.checkModuleCalls();
     await this.checkReferences();
     await this.checkMoved();
+    await this.checkRemoved();
     if (!this.partial) this.checkUnused();
   }
 }

@@ -88,8 +88,6 @@ module "mtls_api" {
     }
   }
 
-  # Secrets stay out of state once clients are declared in clients/<env>.json (mtlsctl apply).
-  clients = {
-    orders-reader = { scopes = ["orders.read"] }
-  }
+  # Clients (with the scope orders.read) are declared in clients/<env>.json and made by
+  # `mtlsctl apply`, so their secrets never reach Terraform state (docs/operations.md).
 }

@@ -13,11 +13,6 @@ output "route_scopes" {
   value       = module.mtls_api.route_scopes
 }
 
-output "client_ids" {
-  description = "Cognito app client ids by name."
-  value       = module.mtls_api.client_ids
-}
-
 output "user_pool_id" {
   description = "COGNITO_USER_POOL_ID for mtlsctl."
   value       = module.mtls_api.user_pool_id

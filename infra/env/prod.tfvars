@@ -8,9 +8,11 @@ hosted_zone_id = "Z9876543210EXAMPLE"
 
 truststore_parameter_name = "/mtls-prod/truststore"
 
-clients = {
-  partner-a = { scopes = ["health.read"], access_token_validity_minutes = 15 }
-}
+# The PKI (infra/modules/pki): the CA-operator role of the ca-bootstrap, client-provision and
+# ca-rotate workflows, and the read-only role of the pull request plans (docs/deploy.md, step 1.4).
+# Clients are declared in clients/prod.json, not here.
+pki_operator_role_arns = ["arn:aws:iam::222222222222:role/mtls-prod-ca-operator"]
+pki_planner_role_arns  = ["arn:aws:iam::222222222222:role/mtls-prod-pki-plan"]
 
 cert_bound_tokens             = true
 log_level                     = "info"

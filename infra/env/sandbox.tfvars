@@ -6,12 +6,14 @@ name_prefix = "mtls-sandbox" # must equal the ecr stack's
 domain_name    = "api.sandbox.example.com"
 hosted_zone_id = "Z0123456789EXAMPLE" # validates the new ACM certificate, gets the alias record
 
-# Truststore: `mtlsctl truststore store --file truststore.pem --parameter /mtls-sandbox/truststore`
+# Truststore: written by the ca-bootstrap and ca-rotate workflows (mtlsctl ca truststore).
 truststore_parameter_name = "/mtls-sandbox/truststore"
 
-clients = {
-  demo = { scopes = ["health.read"], access_token_validity_minutes = 60 }
-}
+# The PKI (infra/modules/pki): the CA-operator role of the ca-bootstrap, client-provision and
+# ca-rotate workflows, and the read-only role of the pull request plans (docs/deploy.md, step 1.4).
+# Clients are declared in clients/sandbox.json, not here.
+pki_operator_role_arns = ["arn:aws:iam::111111111111:role/mtls-sandbox-ca-operator"]
+pki_planner_role_arns  = ["arn:aws:iam::111111111111:role/mtls-sandbox-pki-plan"]
 
 cert_bound_tokens             = true
 log_level                     = "debug"

@@ -56,3 +56,44 @@ ci_summary() {
     printf '%s\n' "$@"
   fi
 }
+
+# --- the PKI workflows (ca-bootstrap, client-provision, ca-rotate) ------------------------------
+
+# shellcheck disable=SC2034 # read by the scripts that source this file
+ENVIRONMENT_RE='^[a-z][a-z0-9-]{1,15}$'
+NAME_PREFIX_RE='^[a-z][a-z0-9-]{2,30}$'
+
+# ci_require_mtlsctl: MTLSCTL names an executable mtlsctl (the workflows build it from this commit).
+ci_require_mtlsctl() {
+  [[ -n "${MTLSCTL:-}" ]] || ci_usage "MTLSCTL (the mtlsctl binary) is not set"
+  [[ -x "$MTLSCTL" ]] || ci_usage "MTLSCTL=${MTLSCTL} is not an executable"
+}
+
+# ci_require_settings NAME...: the settings scripts/ci/pki-env exported must be there.
+ci_require_settings() {
+  local name
+  for name in "$@"; do
+    [[ -n "${!name:-}" ]] || ci_usage "$name is not set (scripts/ci/pki-env reads it from /<prefix>/mtlsctl/settings)"
+  done
+}
+
+# ci_require_bool NAME VALUE: "true" or "false", as workflow inputs give booleans to env.
+ci_require_bool() {
+  [[ "$2" == true || "$2" == false ]] || ci_usage "$1 must be true or false (got '$2')"
+}
+
+# ci_clients_file ENVIRONMENT: the environment's clients file (docs/contract.md section 10).
+ci_clients_file() {
+  local file="clients/$1.json"
+  [[ -f "$file" ]] || ci_die "$file does not exist: declare the environment's clients there"
+  printf '%s\n' "$file"
+}
+
+# ci_guard_output FILE...: fails when mtlsctl output looks like it carries a private key or a
+# client secret; mtlsctl never prints one unless explicitly asked to, which no workflow does, so
+# this only stops a regression from reaching a log or a pull request comment.
+ci_guard_output() {
+  if grep -Eqi 'PRIVATE KEY|client_secret' "$@"; then
+    ci_die "mtlsctl output looks like it holds a private key or a client secret: withheld"
+  fi
+}

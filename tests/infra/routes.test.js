@@ -294,8 +294,10 @@ test('the environment stack passes every input of the module through unchanged, 
       if (v.default !== null) assert.strictEqual(v.nullable, false, `${name}: null would not give the module's default`);
     }
   }
+  // The stack's own inputs, and the removed clients input, which only refuses to be set.
   const own = Object.entries(stack).filter(([, [v]]) => v.validation).map(([n]) => n).sort();
-  assert.deepStrictEqual(own, ['aws_region', 'environment']);
+  assert.deepStrictEqual(own, ['aws_region', 'clients', 'environment']);
+  assert.ok(!mod.clients, 'the module has a clients input again');
 });
 
 // --- the local route file ------------------------------------------------------------------------

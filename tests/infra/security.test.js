@@ -40,21 +40,66 @@ function blocksOf(files, kind, type) {
 
 const asList = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-test('IAM: no Allow statement has a wildcard action or a bare "*" resource', async () => {
+const statementsOf = (b) => [...asList(b.statement), ...asList((b.dynamic || {}).statement).flatMap((d) => asList(d.content))];
+
+// The policy documents that are KMS key policies: there "*" as the resource is the key itself.
+function keyPolicies(files) {
+  const names = new Set();
+  for (const { b } of blocksOf(files, 'resource', 'aws_kms_key')) {
+    const m = /^\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json\}$/.exec(b.policy || '');
+    if (m) names.add(m[1]);
+  }
+  return names;
+}
+
+test('IAM: no Allow statement has a wildcard action or a bare "*" resource (but in a key policy, where "*" is the key)', async () => {
   const modules = await allModules();
   let statements = 0;
   for (const [dir, files] of Object.entries(modules)) {
+    const keys = keyPolicies(files);
     for (const { name, b } of blocksOf(files, 'data', 'aws_iam_policy_document')) {
-      const all = [...asList(b.statement), ...asList((b.dynamic || {}).statement).flatMap((d) => asList(d.content))];
-      for (const s of all) {
+      for (const s of statementsOf(b)) {
         if ((s.effect || 'Allow') !== 'Allow') continue;
         statements += 1;
         for (const a of asList(s.actions)) assert.ok(!a.includes('*'), `${dir} ${name}: wildcard action ${a}`);
-        for (const r of asList(s.resources)) assert.notStrictEqual(r, '*', `${dir} ${name}: resource "*"`);
+        if (keys.has(name)) {
+          assert.deepStrictEqual(asList(s.resources), ['*'], `${dir} ${name}: a key policy statement names another resource`);
+        } else {
+          for (const r of asList(s.resources)) assert.notStrictEqual(r, '*', `${dir} ${name}: resource "*"`);
+        }
       }
     }
   }
   assert.ok(statements >= 5, `only ${statements} Allow statements found`);
+});
+
+test('KMS key policies: principals named, no grants, every cryptographic use only through SSM for named parameters', async () => {
+  const modules = await allModules();
+  let policies = 0;
+  for (const [dir, files] of Object.entries(modules)) {
+    for (const name of keyPolicies(files)) {
+      policies += 1;
+      const [doc] = blocksOf(files, 'data', 'aws_iam_policy_document').filter((d) => d.name === name);
+      for (const s of statementsOf(doc.b)) {
+        const actions = asList(s.actions);
+        assert.ok(!actions.includes('kms:CreateGrant'), `${dir} ${name}: CreateGrant would let a grant hand out any use`);
+        const principals = asList(s.principals);
+        assert.strictEqual(principals.length, 1, `${dir} ${name} ${s.sid}: one principals block`);
+        const crypto = actions.filter((a) => /^kms:(Encrypt|Decrypt|ReEncrypt|GenerateDataKey)/.test(a));
+        if (crypto.length === 0) continue;
+        const conditions = asList(s.condition);
+        const cond = (variable) => conditions.find((c) => c.variable === variable);
+        assert.ok(cond('kms:ViaService'), `${dir} ${name} ${s.sid}: ${crypto.join(',')} not bound to SSM`);
+        assert.ok(cond('kms:EncryptionContext:PARAMETER_ARN'), `${dir} ${name} ${s.sid}: not bound to parameters`);
+        if (asList(principals[0].identifiers).includes('*')) {
+          assert.deepStrictEqual(actions, ['kms:Decrypt'], `${dir} ${name} ${s.sid}: anyone may do more than decrypt`);
+          assert.ok(cond('kms:CallerAccount'), `${dir} ${name} ${s.sid}: "*" without kms:CallerAccount`);
+          assert.strictEqual(cond('kms:EncryptionContext:PARAMETER_ARN').test, 'StringEquals', `${dir} ${name} ${s.sid}: "*" for a pattern of parameters`);
+        }
+      }
+    }
+  }
+  assert.ok(policies >= 1, 'no key policy found');
 });
 
 test('functions may only write their own logs and, when given the table, read the registry', async () => {

@@ -1,6 +1,7 @@
 # The OAuth2 side: a user pool with only machine clients (client_credentials), its domain (the
-# /oauth2/token endpoint), a resource server holding the API's scopes, one app client per API
-# client, and the pre token generation trigger that binds tokens to certificates (RFC 8705).
+# /oauth2/token endpoint), a resource server holding the API's scopes, and the pre token
+# generation trigger that binds tokens to certificates (RFC 8705). The app clients themselves are
+# mtlsctl's (clients/<env>.json, `mtlsctl apply`).
 
 locals {
   pre_token_enabled = var.pre_token_function_arn != null
@@ -52,28 +53,15 @@ resource "aws_cognito_resource_server" "this" {
   }
 }
 
-resource "aws_cognito_user_pool_client" "this" {
-  for_each = var.clients
+# App clients are no longer made here: `mtlsctl apply` makes them from clients/<env>.json, so that
+# no client secret ever reaches Terraform state (docs/operations.md). The clients an earlier
+# version made stay in Cognito, forgotten by Terraform, and `mtlsctl apply` adopts each one whose
+# name the file lists.
+removed {
+  from = aws_cognito_user_pool_client.this
 
-  name         = each.key
-  user_pool_id = aws_cognito_user_pool.this.id
-
-  generate_secret                      = true
-  allowed_oauth_flows                  = ["client_credentials"]
-  allowed_oauth_flows_user_pool_client = true
-  allowed_oauth_scopes                 = [for s in each.value.scopes : "${aws_cognito_resource_server.this.identifier}/${s}"]
-  supported_identity_providers         = ["COGNITO"]
-  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
-  enable_token_revocation              = true
-  prevent_user_existence_errors        = "ENABLED"
-
-  access_token_validity  = each.value.access_token_validity_minutes
-  id_token_validity      = 60
-  refresh_token_validity = 1
-  token_validity_units {
-    access_token  = "minutes"
-    id_token      = "minutes"
-    refresh_token = "days"
+  lifecycle {
+    destroy = false
   }
 }
 

@@ -22,8 +22,3 @@ output "scope_identifiers" {
   description = "Full scope names (<identifier>/<scope>)."
   value       = aws_cognito_resource_server.this.scope_identifiers
 }
-
-output "client_ids" {
-  description = "App client ids by client name (secrets: aws cognito-idp describe-user-pool-client)."
-  value       = { for k, c in aws_cognito_user_pool_client.this : k => c.id }
-}

@@ -46,25 +46,6 @@ variable "scopes" {
   }
 }
 
-variable "clients" {
-  type = map(object({
-    scopes                        = list(string)
-    access_token_validity_minutes = optional(number, 60)
-  }))
-  description = "App clients (client_credentials only, with a secret): name => scopes (names from var.scopes) and access token validity."
-  default     = {}
-
-  validation {
-    condition     = alltrue([for c in values(var.clients) : length(c.scopes) > 0 && alltrue([for s in c.scopes : contains(keys(var.scopes), s)])])
-    error_message = "Every client needs at least one scope, each declared in var.scopes."
-  }
-
-  validation {
-    condition     = alltrue([for c in values(var.clients) : c.access_token_validity_minutes >= 5 && c.access_token_validity_minutes <= 1440])
-    error_message = "access_token_validity_minutes must be between 5 and 1440."
-  }
-}
-
 variable "pre_token_function_arn" {
   type        = string
   description = "ARN of the pre token generation function (certificate-bound tokens); null leaves the trigger off."

@@ -5,6 +5,7 @@
 #   pre-token function --> Cognito (trigger) --> token/authorizer env
 #   truststore (SSM -> S3 object version) + certificate --> HTTP API custom domain (mTLS)
 #   routes (built in + var.routes) --> HTTP API routes, and the authorizer's ROUTE_SCOPES
+#   pki: KMS key + policies for the CA and clients in SSM (mtlsctl), and mtlsctl's settings
 
 data "aws_caller_identity" "current" {}
 
@@ -159,7 +160,6 @@ module "cognito" {
   deletion_protection        = var.user_pool_deletion_protection
   resource_server_identifier = var.resource_server_identifier
   scopes                     = local.resource_server_scopes
-  clients                    = var.clients
   # Without binding the token function sends no certificate thumbprint, and the trigger would
   # refuse every token: attach it only when binding is on.
   pre_token_function_arn  = var.cert_bound_tokens ? module.pre_token_function.arn : null
@@ -236,6 +236,26 @@ module "truststore" {
   truststore_file    = var.truststore_file
   force_destroy      = var.force_destroy
   tags               = var.tags
+}
+
+# The PKI: its key encrypts the CA and client parameters mtlsctl writes, and the truststore
+# parameter above. It depends on nothing the custom domain needs, so `terraform apply
+# -target=module.mtls_api.module.pki` (terraform-deploy with target pki) can create it before
+# the first CA exists (docs/deploy.md, step 1.8).
+module "pki" {
+  source = "../pki"
+
+  name_prefix                = var.name_prefix
+  registry_table_name        = module.registry.name
+  user_pool_id               = module.cognito.user_pool_id
+  resource_server_identifier = var.resource_server_identifier
+  # The domain's name, not module.api's URL: the PKI must not wait for the domain.
+  token_url                 = "https://${var.domain_name}/token"
+  truststore_bucket_name    = local.truststore_bucket_name
+  truststore_parameter_name = local.truststore_parameter_name
+  operator_role_arns        = var.pki_operator_role_arns
+  planner_role_arns         = var.pki_planner_role_arns
+  tags                      = var.tags
 }
 
 module "certificate" {

@@ -128,11 +128,6 @@ output "scope_identifiers" {
   value       = module.cognito.scope_identifiers
 }
 
-output "client_ids" {
-  description = "Cognito app client ids by name."
-  value       = module.cognito.client_ids
-}
-
 output "truststore_bucket" {
   description = "Truststore bucket."
   value       = module.truststore.bucket
@@ -146,4 +141,35 @@ output "truststore_key" {
 output "truststore_version" {
   description = "Truststore object version the domain uses."
   value       = module.truststore.version_id
+}
+
+# --- PKI -------------------------------------------------------------------------------------------
+
+output "pki_kms_key_arn" {
+  description = "The PKI's KMS key (every SecureString mtlsctl writes)."
+  value       = module.pki.kms_key_arn
+}
+
+output "pki_store" {
+  description = "Where the CA lives, as mtlsctl's --store (ssm:/<prefix>/pki)."
+  value       = "ssm:${module.pki.pki_parameter_path}"
+}
+
+output "clients_parameter_path" {
+  description = "SSM path of each client's certificate, key and secret (/<prefix>/clients/<name>/...)."
+  value       = module.pki.clients_parameter_path
+}
+
+output "mtlsctl_env" {
+  description = "mtlsctl's settings for this environment by environment variable (also in the SSM parameter /<prefix>/mtlsctl/settings)."
+  value       = module.pki.mtlsctl_env
+}
+
+output "pki_policy_arns" {
+  description = "The PKI's managed policies: ca_operator, planner, client_reader (attach client_reader to a client's role tagged mtls-client=<name>)."
+  value = {
+    ca_operator   = module.pki.ca_operator_policy_arn
+    planner       = module.pki.planner_policy_arn
+    client_reader = module.pki.client_reader_policy_arn
+  }
 }

@@ -250,6 +250,22 @@ variable "truststore_bucket_name" {
   default     = null
 }
 
+# --- PKI (infra/modules/pki) ------------------------------------------------------------------
+
+variable "pki_operator_role_arns" {
+  type        = list(string)
+  description = "IAM roles that run CA operations (ca-bootstrap, client-provision apply, ca-rotate): the only principals the PKI key lets encrypt, and decrypt the CA's private keys, through SSM; each gets the CA-operator policy. Empty leaves that use of the key to IAM (docs/operations.md section 7)."
+  default     = []
+  nullable    = false
+}
+
+variable "pki_planner_role_arns" {
+  type        = list(string)
+  description = "IAM roles that run `mtlsctl apply --dry-run` for pull requests; each gets the read-only planner policy (no private key, no client secret)."
+  default     = []
+  nullable    = false
+}
+
 # --- images and functions ----------------------------------------------------------------------
 
 variable "image_tag" {
@@ -341,16 +357,6 @@ variable "cognito_domain_prefix" {
   type        = string
   description = "Cognito domain prefix; null means <name_prefix>-<account id>."
   default     = null
-}
-
-variable "clients" {
-  type = map(object({
-    scopes                        = list(string)
-    access_token_validity_minutes = optional(number, 60)
-  }))
-  description = "Cognito app clients: name => scopes (short names from scopes, or the health scope) and access token validity. Register their certificates with `mtlsctl client register`."
-  default     = {}
-  nullable    = false
 }
 
 variable "cert_bound_tokens" {

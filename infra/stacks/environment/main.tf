@@ -45,7 +45,6 @@ module "mtls_api" {
 
   cognito_domain_prefix         = var.cognito_domain_prefix
   resource_server_identifier    = var.resource_server_identifier
-  clients                       = var.clients
   cert_bound_tokens             = var.cert_bound_tokens
   user_pool_deletion_protection = var.user_pool_deletion_protection
 
@@ -56,6 +55,9 @@ module "mtls_api" {
   throttling_rate_limit        = var.throttling_rate_limit
   token_throttling_burst_limit = var.token_throttling_burst_limit
   token_throttling_rate_limit  = var.token_throttling_rate_limit
+
+  pki_operator_role_arns = var.pki_operator_role_arns
+  pki_planner_role_arns  = var.pki_planner_role_arns
 }
 
 # Before the module, these modules were called from this stack directly.

@@ -43,11 +43,6 @@ output "cognito_token_url" {
   value       = module.mtls_api.cognito_token_url
 }
 
-output "client_ids" {
-  description = "Cognito app client ids by name."
-  value       = module.mtls_api.client_ids
-}
-
 output "table_name" {
   description = "Certificate registry table (CERT_TABLE_NAME)."
   value       = module.mtls_api.table_name
@@ -81,4 +76,24 @@ output "image_tag" {
 output "image_uris" {
   description = "Image each function runs, by digest (<repository>@sha256:...); the deploy workflow tags these deployed-<environment>."
   value       = module.mtls_api.image_uris
+}
+
+output "pki_kms_key_arn" {
+  description = "The PKI's KMS key (every SecureString mtlsctl writes)."
+  value       = module.mtls_api.pki_kms_key_arn
+}
+
+output "pki_store" {
+  description = "Where the CA lives, as mtlsctl's --store (ssm:/<prefix>/pki)."
+  value       = module.mtls_api.pki_store
+}
+
+output "mtlsctl_env" {
+  description = "mtlsctl's settings for this environment by environment variable (docs/operations.md section 0 exports them)."
+  value       = module.mtls_api.mtlsctl_env
+}
+
+output "pki_policy_arns" {
+  description = "The PKI's managed policies: ca_operator, planner, client_reader (attach client_reader to a client's role tagged mtls-client=<name>)."
+  value       = module.mtls_api.pki_policy_arns
 }

@@ -175,15 +175,6 @@ variable "cognito_domain_prefix" {
   default     = null
 }
 
-variable "clients" {
-  type = map(object({
-    scopes                        = list(string)
-    access_token_validity_minutes = optional(number, 60)
-  }))
-  description = "Cognito app clients: name => scopes (short names from scopes, or the health scope) and access token validity. Register their certificates with `mtlsctl client register`."
-  default     = null
-}
-
 variable "cert_bound_tokens" {
   type        = bool
   description = "Bind access tokens to the client certificate (RFC 8705): attaches the pre-token trigger, sets CERT_BOUND_TOKENS on the token function and REQUIRE_CERT_BOUND_TOKEN on the authorizer."
@@ -236,4 +227,34 @@ variable "token_throttling_rate_limit" {
   type        = number
   description = "POST /token rate limit (requests per second)."
   default     = null
+}
+
+variable "pki_operator_role_arns" {
+  type        = list(string)
+  description = "IAM roles that run CA operations (ca-bootstrap, client-provision apply, ca-rotate): the only principals the PKI key lets encrypt, and decrypt the CA's private keys, through SSM; each gets the CA-operator policy. Empty leaves that use of the key to IAM (docs/operations.md section 7)."
+  default     = null
+}
+
+variable "pki_planner_role_arns" {
+  type        = list(string)
+  description = "IAM roles that run `mtlsctl apply --dry-run` for pull requests; each gets the read-only planner policy (no private key, no client secret)."
+  default     = null
+}
+
+# --- gone ------------------------------------------------------------------------------------------
+
+# Cognito app clients are declared in clients/<env>.json and made by `mtlsctl apply`, so that no
+# client secret is in Terraform state. Kept only to stop a plan that still sets it, rather than
+# let Terraform warn about an undeclared variable and go on without the clients it names (its own
+# validation is its only use, which tflint would otherwise report).
+# tflint-ignore: terraform_unused_declarations
+variable "clients" {
+  type        = any
+  description = "Removed: declare the clients in clients/<env>.json (docs/contract.md section 10; docs/operations.md, \"Migrating\"). Must stay unset."
+  default     = null
+
+  validation {
+    condition     = var.clients == null
+    error_message = "clients is no longer a Terraform input: move each client to clients/<env>.json (name, scopes, certificate) and remove clients from the tfvars. The app clients Terraform made are kept, and `mtlsctl apply` adopts them by name (docs/operations.md, \"Migrating\")."
+  }
 }

@@ -1,6 +1,7 @@
 'use strict';
-// Stand-ins for the `aws`, `docker` and `skopeo` commands the image scripts of the workflows call
-// (scripts/ci/*), for tests/infra/ci-scripts.test.js: ECR and SSM cannot run here. Only the calls
+// Stand-ins for the `aws`, `docker`, `skopeo` and `gh` commands the scripts of the workflows call
+// (scripts/ci/*), for tests/infra/ci-scripts.test.js and pki-scripts.test.js: ECR, SSM and GitHub
+// cannot run here. Only the calls
 // those scripts make are understood; anything else fails loudly, so a script that starts calling
 // something new cannot pass by accident. The registries live in a JSON file ($FAKE_STATE):
 //   { repos: { "<account>/<repository>": { tags: { tag: digest }, manifests: { digest: { manifest, media } } } },
@@ -72,6 +73,12 @@ function parseRef(ref) {
 function aws() {
   const [service, op] = args;
   const rest = args.slice(2);
+  if (service === 'ssm' && op === 'get-parameter') {
+    const name = opt('--name', rest);
+    if (opt('--query', rest) !== 'Parameter.Value' || opt('--output', rest) !== 'text') fail('fake: get-parameter without --query Parameter.Value --output text', 99);
+    if (!(name in state.params)) fail(`An error occurred (ParameterNotFound) when calling the GetParameter operation: Parameter ${name} not found.`);
+    return out(state.params[name]);
+  }
   if (service === 'ssm' && op === 'put-parameter') {
     if (opt('--type', rest) !== 'String' || !rest.includes('--overwrite')) fail('fake: put-parameter without --type String --overwrite', 99);
     state.params[opt('--name', rest)] = opt('--value', rest);
@@ -143,4 +150,33 @@ function skopeo() {
   return out('Writing manifest to image destination');
 }
 
-({ aws, docker, skopeo }[command] || (() => fail(`fake: unknown command ${command}`, 99)))();
+// GitHub releases: state.releases = { tag: { flags: [...], assets: { name: sha256 } } }.
+function gh() {
+  const [group, op, tag] = args;
+  if (group !== 'release') fail(`fake gh: unsupported ${group}`, 99);
+  state.releases = state.releases || {};
+  const files = args.slice(3).filter((a) => !a.startsWith('--') && fs.existsSync(a));
+  const attach = (rel) => {
+    for (const f of files) rel.assets[f.split('/').pop()] = crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+  };
+  if (op === 'view') {
+    if (!state.releases[tag]) fail('release not found', 1);
+    return out(tag);
+  }
+  if (op === 'create') {
+    if (state.releases[tag]) fail(`a release with the same tag name already exists: ${tag}`, 1);
+    if (!args.includes('--verify-tag')) fail('fake gh: create without --verify-tag', 99);
+    state.releases[tag] = { flags: args.filter((a) => a.startsWith('--')), title: opt('--title'), assets: {} };
+    attach(state.releases[tag]);
+    return out(`https://github.com/o/r/releases/tag/${tag}`);
+  }
+  if (op === 'upload') {
+    if (!state.releases[tag]) fail('release not found', 1);
+    if (!args.includes('--clobber')) fail('fake gh: upload without --clobber', 99);
+    attach(state.releases[tag]);
+    return out('');
+  }
+  return fail(`fake gh: unsupported release ${op}`, 99);
+}
+
+({ aws, docker, skopeo, gh }[command] || (() => fail(`fake: unknown command ${command}`, 99)))();
