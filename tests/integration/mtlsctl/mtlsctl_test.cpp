@@ -1063,7 +1063,6 @@ TEST(MtlsctlClientCreate, CreatesAClientCredentialsClientWithASignedRequest) {
   EXPECT_EQ(failure.get(), "");
 }
 
-#ifdef AGM_HAVE_COGNITO_EMULATOR
 TEST(MtlsctlClientCreate, AgainstTheCognitoEmulator) {
   TempDir tmp;
   const std::uint16_t port = test::free_port();
@@ -1106,7 +1105,6 @@ TEST(MtlsctlClientCreate, AgainstTheCognitoEmulator) {
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("ScopeDoesNotExistException"), std::string::npos) << r;
 }
-#endif
 
 // --- S3 and SSM ---
 
