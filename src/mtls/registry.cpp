@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "aws/client.hpp"
-#include "aws/http.hpp"
+#include "net/http.hpp"
 
 namespace agm::mtls {
 namespace {
@@ -74,7 +74,7 @@ auto call_registry(std::string_view what, F&& f) -> decltype(f()) {
   } catch (const aws::AwsError& e) {
     throw RegistryError("registry_unavailable",
                         std::string(what) + ": " + e.code() + ": " + e.what());
-  } catch (const aws::TransportError& e) {
+  } catch (const net::TransportError& e) {
     throw RegistryError("registry_unavailable",
                         std::string(what) + ": " + e.code() + ": " + e.what());
   } catch (const std::exception& e) {

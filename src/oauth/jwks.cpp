@@ -94,16 +94,16 @@ PublicKey rsa_public_key_from_jwk(std::string_view n_b64url, std::string_view e_
   return PublicKey(raw, EVP_PKEY_free);
 }
 
-HttpJwksFetcher::HttpJwksFetcher(std::string url, aws::HttpOptions opts)
+HttpJwksFetcher::HttpJwksFetcher(std::string url, net::HttpOptions opts)
     : url_(std::move(url)), http_(std::move(opts)) {}
 
 std::string HttpJwksFetcher::fetch() {
   const std::lock_guard lock(mutex_);
-  aws::HttpRequest request;
+  net::HttpRequest request;
   request.method = "GET";
   request.url = url_;
   request.headers.push_back({"Accept", "application/json"});
-  aws::HttpResponse response = http_.send(request);
+  net::HttpResponse response = http_.send(request);
   if (response.status != 200) {
     throw JwksError("jwks_unavailable",
                     "JWKS endpoint " + url_ + " answered HTTP " + std::to_string(response.status));

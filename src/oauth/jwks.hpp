@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "aws/http.hpp"
+#include "net/http.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
@@ -41,16 +41,16 @@ class JwksFetcher {
 
 // GET `url` over http(s) with TLS verification on (HttpOptions::verify_tls as given); a status
 // other than 200 throws JwksError("jwks_unavailable"); transport failures throw
-// aws::TransportError.
+// net::TransportError.
 class HttpJwksFetcher final : public JwksFetcher {
  public:
-  explicit HttpJwksFetcher(std::string url, aws::HttpOptions opts = {});
+  explicit HttpJwksFetcher(std::string url, net::HttpOptions opts = {});
   std::string fetch() override;
 
  private:
   std::string url_;
-  std::mutex mutex_;  // aws::HttpClient is one-thread-at-a-time
-  aws::HttpClient http_;
+  std::mutex mutex_;  // net::HttpClient is one-thread-at-a-time
+  net::HttpClient http_;
 };
 
 // Builds an RSA public key from the JWK members n and e (base64url big-endian, OpenSSL 3

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "aws/client.hpp"
-#include "aws/http.hpp"
+#include "net/http.hpp"
 #include "common.hpp"
 
 namespace {

@@ -23,7 +23,7 @@ using agm::functions::authorizer::Config;
 
 // Everything the handler refers to, built once per instance (cold start) and kept warm.
 struct Instance {
-  Instance(Config c, agm::aws::ClientConfig dynamo_config, const agm::aws::HttpOptions& jwks_http,
+  Instance(Config c, agm::aws::ClientConfig dynamo_config, const agm::net::HttpOptions& jwks_http,
            const agm::core::Logger& log)
       : config(std::move(c)),
         db(std::move(dynamo_config)),
@@ -63,7 +63,7 @@ int main() {
         dynamo.http.ca_file = ca_file;
         dynamo.http.connect_timeout = std::chrono::milliseconds(1000);
         dynamo.http.timeout = std::chrono::milliseconds(1500);
-        agm::aws::HttpOptions jwks_http;
+        agm::net::HttpOptions jwks_http;
         jwks_http.ca_file = ca_file;
         jwks_http.connect_timeout = std::chrono::milliseconds(1000);
         jwks_http.timeout = std::chrono::milliseconds(2000);

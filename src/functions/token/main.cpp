@@ -19,7 +19,7 @@ using agm::functions::token::Config;
 
 class CognitoEndpoint final : public agm::functions::token::TokenEndpoint {
  public:
-  CognitoEndpoint(std::string url, agm::aws::HttpOptions options)
+  CognitoEndpoint(std::string url, agm::net::HttpOptions options)
       : client_(std::move(url), std::move(options)) {}
   agm::oauth::TokenEndpointResponse request(const std::string& authorization,
                                             const std::string& form_body) override {
@@ -31,7 +31,7 @@ class CognitoEndpoint final : public agm::functions::token::TokenEndpoint {
 };
 
 struct Instance {
-  Instance(Config c, agm::aws::ClientConfig dynamo_config, agm::aws::HttpOptions cognito_http,
+  Instance(Config c, agm::aws::ClientConfig dynamo_config, agm::net::HttpOptions cognito_http,
            const agm::core::Logger& log)
       : config(std::move(c)),
         db(std::move(dynamo_config)),
@@ -58,7 +58,7 @@ int main() {
         dynamo.http.ca_file = ca_file;
         dynamo.http.connect_timeout = std::chrono::milliseconds(1000);
         dynamo.http.timeout = std::chrono::milliseconds(2000);
-        agm::aws::HttpOptions cognito_http;
+        agm::net::HttpOptions cognito_http;
         cognito_http.ca_file = ca_file;
         cognito_http.connect_timeout = std::chrono::milliseconds(2000);
         cognito_http.timeout = std::chrono::milliseconds(5000);

@@ -166,8 +166,8 @@ class AuthorizerFaults : public ::testing::Test {
             {functions::authorizer::parse_route_scopes("GET /health=mtls-api/health.read"), false},
             registry, verifier, clock, logger) {}
 
-  static aws::HttpOptions jwks_options() {
-    aws::HttpOptions o;
+  static net::HttpOptions jwks_options() {
+    net::HttpOptions o;
     o.connect_timeout = milliseconds(500);
     o.timeout = milliseconds(500);
     return o;
@@ -302,7 +302,7 @@ TEST_F(AuthorizerFaults, UnknownKidFloodRefetchesAtMostOncePerWait) {
 // The token function's endpoint as main.cpp wraps oauth::TokenEndpointClient.
 class ClientEndpoint final : public functions::token::TokenEndpoint {
  public:
-  ClientEndpoint(std::string url, aws::HttpOptions o) : client_(std::move(url), o) {}
+  ClientEndpoint(std::string url, net::HttpOptions o) : client_(std::move(url), o) {}
   oauth::TokenEndpointResponse request(const std::string& authorization,
                                        const std::string& form_body) override {
     ++calls;
@@ -379,8 +379,8 @@ class TokenFaults : public ::testing::Test {
         registry(db, kTable, milliseconds(2000)),
         endpoint(cognito.url(), cognito_options()),
         handler({}, registry, endpoint, clock, logger) {}
-  static aws::HttpOptions cognito_options() {
-    aws::HttpOptions o;
+  static net::HttpOptions cognito_options() {
+    net::HttpOptions o;
     o.connect_timeout = milliseconds(500);
     o.timeout = milliseconds(500);
     return o;

@@ -237,7 +237,7 @@ std::string check_sigv4(const test::HttpRequest& req, const std::string& service
     return "no SignedHeaders: " + a;
   }
   const auto signed_headers = split(a.substr(sh + 14, comma - sh - 14), ';');
-  aws::HttpRequest again;
+  net::HttpRequest again;
   again.method = req.method;
   again.url = "http://" + req.headers.at("host") + req.target;
   again.body = req.body;

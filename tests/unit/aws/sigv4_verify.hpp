@@ -111,7 +111,7 @@ inline std::string verify_sigv4(const agm::test::HttpRequest& received, const Ve
   if (!time || date_it->second.substr(0, 8) != auth.date) {
     return "bad X-Amz-Date " + date_it->second;
   }
-  HttpRequest rebuilt;
+  net::HttpRequest rebuilt;
   rebuilt.method = received.method;
   const auto host_it = received.headers.find("host");
   if (host_it == received.headers.end()) {

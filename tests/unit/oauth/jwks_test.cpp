@@ -287,12 +287,12 @@ TEST(HttpJwksFetcherTls, VerifiesTheServerCertificate) {
     const std::string url = "https://localhost:" + std::to_string(port) + "/jwks.json";
 
     HttpJwksFetcher untrusted(url);
-    EXPECT_THROW((void)untrusted.fetch(), aws::TransportError);
+    EXPECT_THROW((void)untrusted.fetch(), net::TransportError);
     core::ManualClock clock(core::from_epoch_seconds(now));
     JwksCache cache(untrusted, clock);
     EXPECT_EQ(code_of(cache, "k1"), "jwks_unavailable");
 
-    aws::HttpOptions trusting;
+    net::HttpOptions trusting;
     trusting.ca_file = dir + "/cert.pem";
     HttpJwksFetcher trusted(url, trusting);
     EXPECT_EQ(trusted.fetch(), jwks);
@@ -304,7 +304,7 @@ TEST(HttpJwksFetcherTls, VerifiesTheServerCertificate) {
     try {
       (void)wrong_host.fetch();
       ADD_FAILURE() << "a certificate for another host was accepted";
-    } catch (const aws::TransportError& e) {
+    } catch (const net::TransportError& e) {
       EXPECT_EQ(e.code(), "TlsError") << e.what();
     }
   }

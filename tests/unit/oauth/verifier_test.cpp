@@ -188,7 +188,7 @@ TEST_F(VerifierTest, KidNotFound) {
 }
 
 TEST_F(VerifierTest, JwksUnavailable) {
-  HttpJwksFetcher dead("http://127.0.0.1:1/jwks.json", aws::HttpOptions{});
+  HttpJwksFetcher dead("http://127.0.0.1:1/jwks.json", net::HttpOptions{});
   JwksCache cache(dead, clock_);
   const AccessTokenVerifier v(VerifierConfig{kRegion, kPool, {}, 16384}, cache, clock_);
   const VerifyResult r = v.verify(sign_jwt(key1(), claims()));
