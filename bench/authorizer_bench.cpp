@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "functions/authorizer/handler.hpp"
 #include "mtls/registry.hpp"
 #include "oauth/jwks.hpp"
@@ -28,7 +28,7 @@
 namespace {
 
 namespace json = boost::json;
-using agm::functions::testing::RsaKey;
+using agm::test::RsaKey;
 
 constexpr std::size_t kPoolSize = 4096;
 constexpr const char* kScope = "mtls-api/health.read";
@@ -49,24 +49,24 @@ struct World {
   World() {
     const auto cert = pki.client("client-a", 30);
     cert_pem = cert.cert_pem;
-    registry.put(agm::functions::testing::record_for(cert_pem, "client-a"));
-    jwks_text = agm::functions::testing::jwks_json({key.jwk("kid-1")});
+    registry.put(agm::test::record_for(cert_pem, "client-a"));
+    jwks_text = agm::test::jwks_json({key.jwk("kid-1")});
     const auto now = agm::core::SystemClock().now();
     payloads.reserve(kPoolSize);
     for (std::size_t i = 0; i < kPoolSize; ++i) {
-      auto claims = agm::functions::testing::access_claims("client-a", kScope, now);
+      auto claims = agm::test::access_claims("client-a", kScope, now);
       claims["jti"] = "jti-" + std::to_string(i);  // every token distinct
-      agm::functions::testing::EventSpec spec;
+      agm::test::EventSpec spec;
       spec.cert_pem = cert_pem;
       spec.headers["authorization"] =
           "Bearer " + key.sign_jwt(json::object{{"kid", "kid-1"}}, claims);
-      payloads.push_back(json::serialize(agm::functions::testing::make_event(spec)));
+      payloads.push_back(json::serialize(agm::test::make_event(spec)));
     }
   }
   RsaKey key{2048};
-  agm::functions::testing::TestPki pki;
+  agm::test::TestPki pki;
   std::string cert_pem;
-  agm::functions::testing::FakeRegistry registry;
+  agm::test::FakeRegistry registry;
   std::string jwks_text;
   std::vector<std::string> payloads;
 };
@@ -81,7 +81,7 @@ void BM_Rs256VerifyFloor(benchmark::State& state) {
   // A signing input of a real token's size (header.payload as a Cognito access token has them).
   const std::string token = key.sign_jwt(
       json::object{{"kid", "kid-1"}},
-      agm::functions::testing::access_claims("client-a", kScope, agm::core::SystemClock().now()));
+      agm::test::access_claims("client-a", kScope, agm::core::SystemClock().now()));
   const std::string input = token.substr(0, token.rfind('.'));
   const std::string signature = key.sign(input);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -112,7 +112,7 @@ void BM_AuthorizerDecisionFreshToken(benchmark::State& state) {
   agm::oauth::JwksCache jwks(fetcher, clock);
   jwks.set_jwks(w.jwks_text);
   const agm::oauth::AccessTokenVerifier verifier(
-      agm::oauth::VerifierConfig{agm::functions::testing::kRegion, agm::functions::testing::kPool},
+      agm::oauth::VerifierConfig{agm::test::kRegion, agm::test::kPool},
       jwks, clock);
   agm::functions::authorizer::Settings settings;
   settings.route_scopes = {{"GET /health", {kScope}}};
@@ -162,7 +162,7 @@ void BM_Part_TokenVerify(benchmark::State& state) {
   agm::oauth::JwksCache jwks(fetcher, clock);
   jwks.set_jwks(w.jwks_text);
   const agm::oauth::AccessTokenVerifier verifier(
-      agm::oauth::VerifierConfig{agm::functions::testing::kRegion, agm::functions::testing::kPool},
+      agm::oauth::VerifierConfig{agm::test::kRegion, agm::test::kPool},
       jwks, clock);
   std::vector<std::string> tokens;
   for (const auto& p : w.payloads) {

@@ -17,6 +17,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "core/openssl.hpp"
 
 namespace agm::local::cognito {
 
@@ -24,21 +25,10 @@ namespace json = boost::json;
 
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using core::openssl::BioPtr;
+using core::openssl::BnPtr;
+using core::openssl::MdCtxPtr;
+using core::openssl::PkeyPtr;
 
 std::string bio_string(BIO* bio) {
   char* data = nullptr;
@@ -97,7 +87,7 @@ struct SigningKeys::Key {
   }
 
   [[nodiscard]] std::string sign(std::string_view data) const {
-    const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+    const MdCtxPtr ctx(EVP_MD_CTX_new());
     // RSA keys default to PKCS#1 v1.5 padding: with SHA-256 that is JWS "RS256" (RFC 7518 3.3).
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) != 1)
       throw core::Error("sign_error", "EVP_DigestSignInit failed");

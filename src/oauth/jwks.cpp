@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/encoding.hpp"
+#include "core/openssl.hpp"
 
 namespace agm::oauth {
 namespace {
@@ -18,14 +19,10 @@ namespace json = boost::json;
 // let a set that was tampered with downgrade verification.
 constexpr int kMinRsaBits = 2048;
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
+using core::openssl::BnPtr;
+using core::openssl::ParamBldPtr;
+using core::openssl::ParamPtr;
+using core::openssl::PkeyCtxPtr;
 
 [[noreturn]] void invalid(const std::string& why) {
   throw JwksError("jwks_invalid", why);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/encoding.hpp"
+#include "core/openssl.hpp"
 
 namespace agm::oauth {
 namespace {
@@ -72,8 +73,7 @@ bool verify_rs256(EVP_PKEY* key, std::string_view signing_input, std::string_vie
   // RSASSA-PKCS1-v1_5: the signature is exactly as long as the modulus.
   if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key)))
     return false;
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                    EVP_MD_CTX_free);
+  const core::openssl::MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1)
     return false;
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),

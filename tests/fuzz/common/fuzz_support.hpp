@@ -22,7 +22,7 @@
 #include "mtls/registry.hpp"
 #include "oauth/jwks.hpp"
 #include "oauth/verifier.hpp"
-#include "unit/oauth/test_jwt.hpp"
+#include "support/jwt_signer.hpp"
 
 namespace agm::fuzz {
 

@@ -18,7 +18,7 @@
 #include "core/encoding.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "functions/authorizer/handler.hpp"
 #include "functions/token/handler.hpp"
 #include "mtls/registry.hpp"
@@ -31,7 +31,7 @@ namespace agm::faults {
 namespace {
 
 namespace json = boost::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
@@ -40,7 +40,7 @@ constexpr const char* kClient = "client-a";
 
 struct Shared {
   TestPki pki;
-  mtls::pki::KeyAndCert cert = pki.client(kClient);
+  pki::KeyAndCert cert = pki.client(kClient);
   RsaKey key_a;
   RsaKey key_b;
 };

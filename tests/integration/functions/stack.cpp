@@ -10,7 +10,7 @@
 #include "core/encoding.hpp"
 #include "mtls/registry.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 
 FakeRuntimeApi::FakeRuntimeApi(std::chrono::milliseconds hold)
     : hold_(hold),
@@ -245,4 +245,4 @@ std::optional<long> vm_rss_kb(pid_t pid) {
   return std::nullopt;
 }
 
-}  // namespace agm::functions::testing
+}  // namespace agm::test

@@ -17,7 +17,7 @@
 #include "core/json.hpp"
 #include "oauth/verifier.hpp"
 #include "support/process.hpp"
-#include "unit/oauth/test_jwt.hpp"
+#include "support/jwt_signer.hpp"
 
 namespace agm::oauth {
 namespace {

@@ -14,7 +14,7 @@
 #include "integration/functions/stack.hpp"
 #include "mtls/registry.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -231,4 +231,4 @@ TEST_F(PreTokenIT, TheBundleServesAnInvocationWithOnlyItsVariables) {
 }
 
 }  // namespace
-}  // namespace agm::functions::testing
+}  // namespace agm::test

@@ -13,7 +13,7 @@
 #include "mtls/registry.hpp"
 #include "support/dynalite.hpp"
 #include "support/process.hpp"
-#include "unit/mtls/test_pki.hpp"
+#include "support/test_pki.hpp"
 
 namespace agm::mtls {
 namespace {

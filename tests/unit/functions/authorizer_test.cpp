@@ -9,7 +9,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "functions/authorizer/handler.hpp"
 #include "oauth/jwks.hpp"
 #include "oauth/verifier.hpp"
@@ -18,7 +18,7 @@ namespace agm::functions::authorizer {
 namespace {
 
 namespace json = core::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 
 constexpr const char* kScope = "mtls-api/health.read";
 
@@ -42,8 +42,8 @@ struct Shared {
   RsaKey key;
   RsaKey other_key;
   TestPki pki;
-  mtls::pki::KeyAndCert cert = pki.client("client-a");
-  mtls::pki::KeyAndCert cert_b = pki.client("client-b");
+  pki::KeyAndCert cert = pki.client("client-a");
+  pki::KeyAndCert cert_b = pki.client("client-b");
 };
 
 Shared& shared() {

@@ -3,7 +3,7 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "functions/common/certificate_cache.hpp"
 #include "functions/common/config.hpp"
 #include "functions/common/event.hpp"
@@ -155,7 +155,7 @@ namespace agm::functions {
 namespace {
 
 TEST(CertificateCache, ReusesParsesOfIdenticalPemNeverCachesFailuresAndStaysBounded) {
-  const testing::TestPki pki;
+  const test::TestPki pki;
   const auto a = pki.client("a").cert_pem;
   const auto b = pki.client("b").cert_pem;
   const auto c = pki.client("c").cert_pem;

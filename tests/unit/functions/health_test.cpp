@@ -2,14 +2,14 @@
 
 #include <sstream>
 
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "functions/health/handler.hpp"
 
 namespace agm::functions::health {
 namespace {
 
 namespace json = core::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 
 class HealthTest : public ::testing::Test {
  protected:
@@ -26,7 +26,7 @@ class HealthTest : public ::testing::Test {
   }
 
   TestPki pki;
-  mtls::pki::KeyAndCert cert, other;
+  pki::KeyAndCert cert, other;
   core::ManualClock clock{agm::core::SystemClock().now()};
   std::ostringstream log_out;
   core::Logger logger{core::LogLevel::kDebug, &log_out};

@@ -6,14 +6,14 @@
 
 #include "core/encoding.hpp"
 #include "core/error.hpp"
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "functions/token/handler.hpp"
 
 namespace agm::functions::token {
 namespace {
 
 namespace json = core::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 
 constexpr const char* kSecret = "s3cr3t-never-logged";
 constexpr const char* kIssued =
@@ -38,8 +38,8 @@ class FakeEndpoint final : public TokenEndpoint {
 
 struct Shared {
   TestPki pki;
-  mtls::pki::KeyAndCert cert = pki.client("client-a");
-  mtls::pki::KeyAndCert cert_b = pki.client("client-b");
+  pki::KeyAndCert cert = pki.client("client-a");
+  pki::KeyAndCert cert_b = pki.client("client-b");
 };
 Shared& shared() {
   static Shared s;

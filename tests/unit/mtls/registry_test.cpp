@@ -7,7 +7,7 @@
 #include <map>
 #include <thread>
 
-#include "unit/mtls/test_pki.hpp"
+#include "support/test_pki.hpp"
 
 namespace agm::mtls {
 namespace {

@@ -16,8 +16,8 @@
 
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
-#include "unit/mtls/test_pki.hpp"
-#include "unit/oauth/test_jwt.hpp"
+#include "support/test_pki.hpp"
+#include "support/jwt_signer.hpp"
 
 namespace agm::oauth {
 namespace {

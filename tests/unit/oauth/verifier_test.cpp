@@ -8,7 +8,7 @@
 #include <span>
 
 #include "support/loopback_server.hpp"
-#include "unit/oauth/test_jwt.hpp"
+#include "support/jwt_signer.hpp"
 
 namespace agm::oauth {
 namespace {

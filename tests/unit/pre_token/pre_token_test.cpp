@@ -16,14 +16,14 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 #include "functions/pre_token/handler.hpp"
 
 namespace agm::functions::pre_token {
 namespace {
 
 namespace json = core::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 
 // SHA-256 of the certificate's DER, straight from OpenSSL.
 std::string der_sha256(const std::string& pem) {
@@ -70,8 +70,8 @@ std::string b64url(const std::string& bytes) {
 
 struct Shared {
   TestPki pki;
-  mtls::pki::KeyAndCert cert_a = pki.client("client-a", 30);
-  mtls::pki::KeyAndCert cert_b = pki.client("client-b", 30);
+  pki::KeyAndCert cert_a = pki.client("client-a", 30);
+  pki::KeyAndCert cert_b = pki.client("client-b", 30);
 };
 Shared& shared() {
   static Shared s;  // key generation once per run
