@@ -245,7 +245,8 @@ boost::json::value JsonClient::call(std::string_view action, const boost::json::
     params.credentials = config_.credentials;
     params.time = core::SystemClock().now();  // signing needs wall-clock time
     sign_request(request, params);
-    const net::HttpResponse response = http_.send(request, std::min(remaining, config_.http.timeout));
+    const net::HttpResponse response =
+        http_.send(request, std::min(remaining, config_.http.timeout));
     if (response.status < 200 || response.status >= 300) {
       throw parse_json_error(response);
     }

@@ -9,8 +9,8 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoint.hpp"
-#include "net/http.hpp"
 #include "core/error.hpp"
+#include "net/http.hpp"
 
 namespace agm::aws {
 

@@ -118,7 +118,8 @@ std::string S3::put_object(const std::string& bucket, const std::string& key,
     params.double_uri_encode = false;
     params.sign_body = true;
     sign_request(request, params);
-    const net::HttpResponse response = http_.send(request, std::min(remaining, config_.http.timeout));
+    const net::HttpResponse response =
+        http_.send(request, std::min(remaining, config_.http.timeout));
     if (response.status < 200 || response.status >= 300) {
       throw parse_s3_error(response);
     }

@@ -19,10 +19,6 @@ bool is_unreserved(unsigned char c) {
          c == '.' || c == '_' || c == '~';
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && core::to_lower(a) == core::to_lower(b);
-}
-
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -54,12 +50,13 @@ bool is_unsigned_header(std::string_view lower_name) {
 }
 
 void remove_headers(std::vector<net::HttpHeader>& headers, std::string_view name) {
-  std::erase_if(headers, [&](const net::HttpHeader& h) { return iequals(h.name, name); });
+  std::erase_if(headers, [&](const net::HttpHeader& h) { return core::iequals(h.name, name); });
 }
 
-const net::HttpHeader* find_header(const std::vector<net::HttpHeader>& headers, std::string_view name) {
+const net::HttpHeader* find_header(const std::vector<net::HttpHeader>& headers,
+                                   std::string_view name) {
   for (const auto& h : headers) {
-    if (iequals(h.name, name)) {
+    if (core::iequals(h.name, name)) {
       return &h;
     }
   }

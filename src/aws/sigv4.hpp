@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "aws/credentials.hpp"
-#include "net/http.hpp"
 #include "core/time.hpp"
+#include "net/http.hpp"
 
 namespace agm::aws {
 

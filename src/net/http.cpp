@@ -28,8 +28,8 @@
 #include <mutex>
 #include <utility>
 
-#include "net/url.hpp"
 #include "core/encoding.hpp"
+#include "net/url.hpp"
 
 namespace agm::net {
 

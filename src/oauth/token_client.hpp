@@ -4,23 +4,18 @@
 #include <string>
 
 #include "net/http.hpp"
+#include "oauth/token_endpoint.hpp"
 
 namespace agm::oauth {
 
-struct TokenEndpointResponse {
-  long status = 0;
-  std::string content_type;  // "" when the endpoint sent none
-  std::string body;
-};
-
-class TokenEndpointClient {
+class TokenEndpointClient final : public TokenEndpoint {
  public:
   TokenEndpointClient(std::string token_url, net::HttpOptions options);
-  // POSTs `form_body` as application/x-www-form-urlencoded with `authorization` as the full
-  // Authorization header value ("Basic ..."), Accept: application/json. Any HTTP status is
-  // returned as it came; throws net::TransportError when the endpoint cannot be reached, times out
-  // or answers more than max_response_bytes.
-  TokenEndpointResponse request(const std::string& authorization, const std::string& form_body);
+  // As TokenEndpoint::request, with Accept: application/json and the form content type; throws
+  // net::TransportError when the endpoint cannot be reached, times out or answers more than
+  // max_response_bytes.
+  TokenEndpointResponse request(const std::string& authorization,
+                                const std::string& form_body) override;
 
  private:
   std::string token_url_;

@@ -91,24 +91,23 @@ json::object access_claims(const std::string& client_id, const std::string& scop
 
 TestPki::TestPki()
     : root(pki::create_root_ca("functions test CA", pki::KeyType::kEcP256,
-                                     pki::days_from(agm::core::SystemClock().now(), 365))) {}
+                               pki::days_from(agm::core::SystemClock().now(), 365))) {}
 
 pki::KeyAndCert TestPki::client(const std::string& client_id, int days) const {
   const auto now = agm::core::SystemClock().now();
   if (days >= 0) {
     return pki::issue_client_certificate(root, client_id, pki::KeyType::kEcP256,
-                                               pki::days_from(now, days));
+                                         pki::days_from(now, days));
   }
   return client_valid(client_id, now - std::chrono::hours(24 * (1 - days)),
                       now + std::chrono::hours(24 * days));
 }
 
-pki::KeyAndCert TestPki::client_valid(const std::string& client_id,
-                                            core::TimePoint not_before,
-                                            core::TimePoint not_after) const {
+pki::KeyAndCert TestPki::client_valid(const std::string& client_id, core::TimePoint not_before,
+                                      core::TimePoint not_after) const {
   return pki::issue_certificate(&root, client_id, pki::KeyType::kEcP256,
-                                      pki::Validity{not_before, not_after},
-                                      pki::IssueOptions{}, {"clientAuth"});
+                                pki::Validity{not_before, not_after}, pki::IssueOptions{},
+                                {"clientAuth"});
 }
 
 mtls::RegistryRecord record_for(const std::string& cert_pem, const std::string& client_id,
@@ -171,7 +170,7 @@ json::object make_event(const EventSpec& spec) {
 std::optional<mtls::RegistryRecord> FakeRegistry::find(const std::string& thumbprint) {
   ++calls;
   if (unavailable)
-    throw mtls::RegistryError("registry_unavailable", "DynamoDB unreachable (fake)");
+    throw mtls::RegistryError(mtls::RegistryErrc::kUnavailable, "DynamoDB unreachable (fake)");
   const auto it = records.find(thumbprint);
   if (it == records.end())
     return std::nullopt;

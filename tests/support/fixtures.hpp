@@ -14,8 +14,8 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "mtls/certificate.hpp"
-#include "pki/pki.hpp"
 #include "mtls/registry.hpp"
+#include "pki/pki.hpp"
 
 namespace agm::test {
 
@@ -54,8 +54,8 @@ struct TestPki {
   // Valid from `now - 5 min` for `days` days (negative days: already expired).
   [[nodiscard]] pki::KeyAndCert client(const std::string& client_id, int days = 30) const;
   [[nodiscard]] pki::KeyAndCert client_valid(const std::string& client_id,
-                                                   core::TimePoint not_before,
-                                                   core::TimePoint not_after) const;
+                                             core::TimePoint not_before,
+                                             core::TimePoint not_after) const;
 };
 
 // The registry record for a certificate: ACTIVE, the certificate's validity, `scopes`.

@@ -78,7 +78,7 @@ int run_issue(const IssueOptions& o) {
   refuse_existing({key_path, cert_path, chain_path}, o.force);
 
   const auto issued = pki::issue_client_certificate(issuer, o.client_id, key_type(o.key_type),
-                                                          validity_within(issuer, o.days));
+                                                    validity_within(issuer, o.days));
   const auto cert = mtls::ClientCertificate::from_pem(issued.cert_pem);
 
   write_file(key_path, issued.key_pem, 0600, o.force);
@@ -114,7 +114,7 @@ int run_issue_server(const IssueServerOptions& o) {
   refuse_existing({key_path, cert_path, chain_path}, o.force);
 
   const auto issued = pki::issue_server_certificate(issuer, o.dns, o.ip, key_type(o.key_type),
-                                                          validity_within(issuer, o.days));
+                                                    validity_within(issuer, o.days));
   write_file(key_path, issued.key_pem, 0600, o.force);
   write_file(cert_path, issued.cert_pem, 0644, o.force);
   write_file(chain_path, issued.cert_pem + issuer.cert_pem, 0644, o.force);

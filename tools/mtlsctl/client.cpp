@@ -7,8 +7,8 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "mtls/certificate.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "pki/pki.hpp"
-#include "mtls/registry.hpp"
 
 namespace agm::mtlsctl {
 namespace {
@@ -219,7 +219,7 @@ int run_register(const RegisterOptions& o) {
   try {
     registry.register_new(record);
   } catch (const mtls::RegistryError& e) {
-    if (e.code() == "already_registered") {
+    if (e.errc() == mtls::RegistryErrc::kAlreadyRegistered) {
       throw CliError("already registered: certificate " + cert.thumbprint +
                      " is already in the registry (revoke it or issue a new certificate)");
     }
@@ -252,7 +252,7 @@ int run_revoke(const RevokeOptions& o) {
   try {
     updated = registry.revoke(thumbprint, o.reason, core::SystemClock().now());
   } catch (const mtls::RegistryError& e) {
-    if (e.code() == "not_found") {
+    if (e.errc() == mtls::RegistryErrc::kNotFound) {
       throw CliError("not registered: no certificate " + thumbprint + " in " + table);
     }
     rethrow_registry(e);

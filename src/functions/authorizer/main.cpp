@@ -12,8 +12,10 @@
 #include "functions/authorizer/handler.hpp"
 #include "functions/common/config.hpp"
 #include "functions/common/main.hpp"
-#include "mtls/registry.hpp"
+#include "mtls/cached_registry.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "oauth/jwks.hpp"
+#include "oauth/jwks_fetcher.hpp"
 #include "oauth/verifier.hpp"
 
 namespace {
@@ -70,7 +72,6 @@ int main() {
         jwks_http.max_response_bytes = std::size_t{256} * 1024;
         auto instance =
             std::make_shared<Instance>(std::move(config), std::move(dynamo), jwks_http, log);
-        return agm::functions::json_handler(
-            [instance](std::string_view payload) { return instance->handler.handle(payload); });
+        return agm::functions::serve(instance, instance->handler);
       });
 }

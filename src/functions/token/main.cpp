@@ -9,26 +9,13 @@
 #include "functions/common/config.hpp"
 #include "functions/common/main.hpp"
 #include "functions/token/handler.hpp"
-#include "mtls/registry.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "oauth/token_client.hpp"
 
 namespace {
 
 using agm::functions::EnvLookup;
 using agm::functions::token::Config;
-
-class CognitoEndpoint final : public agm::functions::token::TokenEndpoint {
- public:
-  CognitoEndpoint(std::string url, agm::net::HttpOptions options)
-      : client_(std::move(url), std::move(options)) {}
-  agm::oauth::TokenEndpointResponse request(const std::string& authorization,
-                                            const std::string& form_body) override {
-    return client_.request(authorization, form_body);
-  }
-
- private:
-  agm::oauth::TokenEndpointClient client_;
-};
 
 struct Instance {
   Instance(Config c, agm::aws::ClientConfig dynamo_config, agm::net::HttpOptions cognito_http,
@@ -43,7 +30,7 @@ struct Instance {
   agm::core::SystemClock clock;
   agm::aws::DynamoDb db;
   agm::mtls::DynamoRegistry registry;
-  CognitoEndpoint endpoint;
+  agm::oauth::TokenEndpointClient endpoint;
   agm::functions::token::Handler handler;
 };
 
@@ -65,7 +52,6 @@ int main() {
         cognito_http.max_response_bytes = std::size_t{256} * 1024;
         auto instance = std::make_shared<Instance>(std::move(config), std::move(dynamo),
                                                    std::move(cognito_http), log);
-        return agm::functions::json_handler(
-            [instance](std::string_view payload) { return instance->handler.handle(payload); });
+        return agm::functions::serve(instance, instance->handler);
       });
 }

@@ -281,7 +281,8 @@ TEST(DynamoDbRetries, SlowServerIsCutAtTheDeadline) {
   });
   DynamoDb db(config_for(server.url()));
   const auto start = Clock::now();
-  EXPECT_THROW((void)db.get_item(kTable, key("aa11"), start + milliseconds(300)), net::TransportError);
+  EXPECT_THROW((void)db.get_item(kTable, key("aa11"), start + milliseconds(300)),
+               net::TransportError);
   EXPECT_LT(Clock::now() - start, milliseconds(300) + milliseconds(300));
 }
 

@@ -8,6 +8,7 @@
 #include "aws/client.hpp"
 #include "aws/dynamodb.hpp"
 #include "core/encoding.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
 
 namespace agm::test {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "support/fixtures.hpp"
 #include "support/dynalite.hpp"
+#include "support/fixtures.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 

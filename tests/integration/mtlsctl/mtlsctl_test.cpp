@@ -28,8 +28,9 @@
 #include "core/encoding.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
-#include "pki/pki.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
+#include "pki/pki.hpp"
 #include "support/dynalite.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
@@ -350,10 +351,8 @@ TEST_F(MtlsctlFiles, CaInitWritesTheChainWithPrivateKeysAndNeverOverwrites) {
   const std::string root = slurp(ca_ + "/root-ca.pem");
   const std::string inter = slurp(ca_ + "/intermediate-ca.pem");
   EXPECT_EQ(slurp(ca_ + "/truststore.pem"), root + inter) << "root and intermediate";
-  EXPECT_TRUE(
-      pki::check_truststore_certificate(root, agm::core::SystemClock().now()).empty());
-  EXPECT_TRUE(
-      pki::check_truststore_certificate(inter, agm::core::SystemClock().now()).empty());
+  EXPECT_TRUE(pki::check_truststore_certificate(root, agm::core::SystemClock().now()).empty());
+  EXPECT_TRUE(pki::check_truststore_certificate(inter, agm::core::SystemClock().now()).empty());
   // Only tmp files of ours would be left behind on failure; none on success.
   for (const auto& entry : fs::directory_iterator(ca_)) {
     EXPECT_EQ(entry.path().filename().string().rfind(".mtlsctl-", 0), std::string::npos);
@@ -535,11 +534,11 @@ TEST_F(MtlsctlFiles, TruststoreBuildAcceptsCasAndRefusesEachProblemOnItsOwnLine)
   auto sha1_opts = ca_opts;
   sha1_opts.digest = "sha1";
   const auto sha1 = pki::issue_certificate(nullptr, "SHA1 CA", pki::KeyType::kRsa2048,
-                                                 pki::days_from(now, 10), sha1_opts, {});
+                                           pki::days_from(now, 10), sha1_opts, {});
   auto small_opts = ca_opts;
   small_opts.rsa_bits = 1024;
   const auto small = pki::issue_certificate(nullptr, "Small CA", pki::KeyType::kRsa2048,
-                                                  pki::days_from(now, 10), small_opts, {});
+                                            pki::days_from(now, 10), small_opts, {});
   ASSERT_EQ(
       run({"cert", "issue", "--ca-dir", ca_, "--client-id", "leaf", "--out-dir", out_}).exit_code,
       0);
@@ -839,10 +838,10 @@ TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
   // An expired certificate, unless asked for explicitly.
   const auto now = agm::core::SystemClock().now();
   const pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
-                                    slurp(ca_ + "/intermediate-ca.pem")};
-  const auto old = pki::issue_client_certificate(
-      inter, "client-c", pki::KeyType::kEcP256,
-      {now - std::chrono::hours(48), now - std::chrono::hours(24)});
+                              slurp(ca_ + "/intermediate-ca.pem")};
+  const auto old =
+      pki::issue_client_certificate(inter, "client-c", pki::KeyType::kEcP256,
+                                    {now - std::chrono::hours(48), now - std::chrono::hours(24)});
   spit(tmp_ / "old.pem", old.cert_pem);
   r = run({"client", "register", "--cert", tmp_ / "old.pem", "--client-id", "client-c"}, env_);
   EXPECT_EQ(r.exit_code, 1) << r;
@@ -865,7 +864,7 @@ TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
 // 99991231235959Z printed as 1816 and 2600 wrapped into the past.
 TEST_F(MtlsctlRegistry, FarDatesAreInspectedAndStoredExactly) {
   const pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
-                                    slurp(ca_ + "/intermediate-ca.pem")};
+                              slurp(ca_ + "/intermediate-ca.pem")};
   struct Case {
     std::string name, not_before, not_after;
     bool valid_now;

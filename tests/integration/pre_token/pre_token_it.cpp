@@ -12,6 +12,7 @@
 #include "aws/dynamodb.hpp"
 #include "core/json.hpp"
 #include "integration/functions/stack.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
 
 namespace agm::test {

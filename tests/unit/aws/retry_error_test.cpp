@@ -13,7 +13,8 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-net::HttpResponse response(long status, std::string body, std::vector<net::HttpHeader> headers = {}) {
+net::HttpResponse response(long status, std::string body,
+                           std::vector<net::HttpHeader> headers = {}) {
   net::HttpResponse r;
   r.status = status;
   r.body = std::move(body);

@@ -11,8 +11,8 @@
 #include "core/encoding.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "support/sigv4_verify.hpp"
 #include "support/loopback_server.hpp"
+#include "support/sigv4_verify.hpp"
 
 namespace agm::aws {
 namespace {

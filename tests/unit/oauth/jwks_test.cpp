@@ -2,6 +2,7 @@
 // fetched once, unknown kid refetched at most once per wait period, rotation picked up, outages and
 // bad sets reported by name.
 #include "oauth/jwks.hpp"
+#include "oauth/jwks_fetcher.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,10 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "support/jwt_signer.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 #include "support/test_pki.hpp"
-#include "support/jwt_signer.hpp"
 
 namespace agm::oauth {
 namespace {

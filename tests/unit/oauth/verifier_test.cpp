@@ -1,14 +1,15 @@
 // AccessTokenVerifier: one test per TokenError, with tokens signed here by RSA-2048 keys generated
 // here and the JWKS served by a LoopbackServer to a real HttpJwksFetcher.
 #include "oauth/verifier.hpp"
+#include "oauth/jwks_fetcher.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <span>
 
-#include "support/loopback_server.hpp"
 #include "support/jwt_signer.hpp"
+#include "support/loopback_server.hpp"
 
 namespace agm::oauth {
 namespace {
