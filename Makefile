@@ -4,20 +4,17 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 CMAKE_BUILD := cmake --build --parallel $(JOBS)
 # What `make local` and `make package` need of the release build (not its tests and benchmarks).
-FUNCTION_TARGETS := function_token function_authorizer function_health function_pre_token bundle_launcher
-LOCAL_TARGETS := $(FUNCTION_TARGETS) agm_gateway agm_cognito mtlsctl
+FUNCTION_TARGETS := token authorizer health pre-token bundle_launcher
+LOCAL_TARGETS := $(FUNCTION_TARGETS) agm-gateway agm-cognito mtlsctl
 
 .PHONY: help deps configure build test test-unit test-asan lint format tidy check-static \
-        check-infra check-workflows check-scripts local package bench soak fuzz clean
+        check-infra check-workflows local package bench soak fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 deps: ## install missing apt and npm packages (as root; otherwise print the command)
 	@scripts/install-deps
-
-build/debug/build.ninja: CMakeLists.txt CMakePresets.json
-	cmake --preset debug >/dev/null
 
 configure: deps
 	cmake --preset debug >/dev/null

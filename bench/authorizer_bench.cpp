@@ -2,8 +2,9 @@
 //   (a) BM_Rs256VerifyFloor: one RSA-2048 PKCS#1 v1.5 SHA-256 signature verification
 //       (EVP_DigestVerifyInit + EVP_DigestVerify) of a JWT-sized signing input: no verifier can
 //       do less for a token it has not seen.
-//   (b) BM_AuthorizerDecisionFreshToken: the whole handler, payload text in and response text out
-//       (event JSON parse, certificate PEM/DER parse and SHA-256, registry lookup through the TTL
+//   (b) BM_AuthorizerDecisionFreshToken: the whole function behind the Runtime API loop, payload
+//       text in and response text out through functions::invoke (event JSON parse into the typed
+//       request, certificate PEM/DER parse and SHA-256, registry lookup through the TTL
 //       cache, JWT parse and RS256 verification, claims, response), for a token NOT seen before:
 //       each iteration takes the next token of a pre-generated pool of distinct tokens. Registry
 //       and JWKS are cached (as in a warm Lambda instance); logging is on at info (one line per
@@ -19,16 +20,19 @@
 #include <string>
 #include <vector>
 
-#include "fixtures.hpp"
 #include "functions/authorizer/handler.hpp"
+#include "functions/common/main.hpp"
+#include "mtls/cached_registry.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
 #include "oauth/jwks.hpp"
 #include "oauth/verifier.hpp"
+#include "support/fixtures.hpp"
 
 namespace {
 
 namespace json = boost::json;
-using agm::functions::testing::RsaKey;
+using agm::test::RsaKey;
 
 constexpr std::size_t kPoolSize = 4096;
 constexpr const char* kScope = "mtls-api/health.read";
@@ -49,26 +53,30 @@ struct World {
   World() {
     const auto cert = pki.client("client-a", 30);
     cert_pem = cert.cert_pem;
-    registry.put(agm::functions::testing::record_for(cert_pem, "client-a"));
-    jwks_text = agm::functions::testing::jwks_json({key.jwk("kid-1")});
+    registry.put(agm::test::record_for(cert_pem, "client-a"));
+    jwks_text = agm::test::jwks_json({key.jwk("kid-1")});
     const auto now = agm::core::SystemClock().now();
     payloads.reserve(kPoolSize);
+    invocations.reserve(kPoolSize);
     for (std::size_t i = 0; i < kPoolSize; ++i) {
-      auto claims = agm::functions::testing::access_claims("client-a", kScope, now);
+      auto claims = agm::test::access_claims("client-a", kScope, now);
       claims["jti"] = "jti-" + std::to_string(i);  // every token distinct
-      agm::functions::testing::EventSpec spec;
+      agm::test::EventSpec spec;
       spec.cert_pem = cert_pem;
       spec.headers["authorization"] =
           "Bearer " + key.sign_jwt(json::object{{"kid", "kid-1"}}, claims);
-      payloads.push_back(json::serialize(agm::functions::testing::make_event(spec)));
+      payloads.push_back(json::serialize(agm::test::make_event(spec)));
+      invocations.emplace_back().payload = payloads.back();
     }
   }
   RsaKey key{2048};
-  agm::functions::testing::TestPki pki;
+  agm::test::TestPki pki;
   std::string cert_pem;
-  agm::functions::testing::FakeRegistry registry;
+  agm::test::FakeRegistry registry;
   std::string jwks_text;
   std::vector<std::string> payloads;
+  std::vector<agm::lambda::invocation_request>
+      invocations;  // the payloads as the runtime hands them
 };
 
 World& world() {
@@ -79,9 +87,9 @@ World& world() {
 void BM_Rs256VerifyFloor(benchmark::State& state) {
   RsaKey key(2048);
   // A signing input of a real token's size (header.payload as a Cognito access token has them).
-  const std::string token = key.sign_jwt(
-      json::object{{"kid", "kid-1"}},
-      agm::functions::testing::access_claims("client-a", kScope, agm::core::SystemClock().now()));
+  const std::string token =
+      key.sign_jwt(json::object{{"kid", "kid-1"}},
+                   agm::test::access_claims("client-a", kScope, agm::core::SystemClock().now()));
   const std::string input = token.substr(0, token.rfind('.'));
   const std::string signature = key.sign(input);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -112,13 +120,14 @@ void BM_AuthorizerDecisionFreshToken(benchmark::State& state) {
   agm::oauth::JwksCache jwks(fetcher, clock);
   jwks.set_jwks(w.jwks_text);
   const agm::oauth::AccessTokenVerifier verifier(
-      agm::oauth::VerifierConfig{agm::functions::testing::kRegion, agm::functions::testing::kPool},
-      jwks, clock);
+      agm::oauth::VerifierConfig{agm::test::kRegion, agm::test::kPool}, jwks, clock);
   agm::functions::authorizer::Settings settings;
   settings.route_scopes = {{"GET /health", {kScope}}};
   const agm::functions::authorizer::Handler handler(settings, registry, verifier, clock, logger);
   // Warm the registry cache and the JWKS key (a warm instance has both).
-  if (handler.handle(w.payloads.back()).find("\"isAuthorized\":true") == std::string::npos) {
+  if (agm::functions::invoke(handler, w.invocations.back())
+          .get_payload()
+          .find("\"isAuthorized\":true") == std::string::npos) {
     state.SkipWithError("the benchmark event is not authorized");
     return;
   }
@@ -126,8 +135,8 @@ void BM_AuthorizerDecisionFreshToken(benchmark::State& state) {
   for (auto _ : state) {
     // A token this handler has not seen: the run is exactly kPoolSize - 1 iterations, one per
     // pool token (the last one warmed the caches above), and each run builds a fresh handler.
-    const std::string out = handler.handle(w.payloads[i++ % (kPoolSize - 1)]);
-    benchmark::DoNotOptimize(out.data());
+    const auto out = agm::functions::invoke(handler, w.invocations[i++ % (kPoolSize - 1)]);
+    benchmark::DoNotOptimize(out.get_payload().data());
   }
   state.counters["registry_calls"] = static_cast<double>(w.registry.calls.load());
 }
@@ -162,8 +171,7 @@ void BM_Part_TokenVerify(benchmark::State& state) {
   agm::oauth::JwksCache jwks(fetcher, clock);
   jwks.set_jwks(w.jwks_text);
   const agm::oauth::AccessTokenVerifier verifier(
-      agm::oauth::VerifierConfig{agm::functions::testing::kRegion, agm::functions::testing::kPool},
-      jwks, clock);
+      agm::oauth::VerifierConfig{agm::test::kRegion, agm::test::kPool}, jwks, clock);
   std::vector<std::string> tokens;
   for (const auto& p : w.payloads) {
     const auto ev = agm::core::parse_json(p).value();

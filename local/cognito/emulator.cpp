@@ -14,6 +14,8 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "core/file.hpp"
+#include "oauth/protocol.hpp"
 
 namespace agm::local::cognito {
 
@@ -71,21 +73,6 @@ std::string uuid_v4() {
   const std::string h = core::hex_encode(b);
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20);
-}
-
-std::vector<std::string> split_spaces(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && text[i] == ' ')
-      ++i;
-    const std::size_t start = i;
-    while (i < text.size() && text[i] != ' ')
-      ++i;
-    if (i > start)
-      out.emplace_back(text.substr(start, i - start));
-  }
-  return out;
 }
 
 // Required string member; InvalidParameterException when absent or not a string.
@@ -315,7 +302,7 @@ void Emulator::load() {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return;
-  const auto doc = core::parse_json(read_file(path));
+  const auto doc = core::parse_json(core::read_file(path));
   if (!doc || !doc->is_object())
     throw core::Error("state_error", path + ": not a JSON object");
   created_at_ = core::get_int(*doc, "created_at").value_or(0);
@@ -337,12 +324,12 @@ void Emulator::save() const {
   for (const auto& [id, s] : resource_servers_)
     servers[id] = s;
   // Mode 0600: the state holds client secrets.
-  write_file_atomic(config_.state_dir + "/state.json",
-                    json::serialize(json::object{{"user_pool_id", config_.user_pool_id},
-                                                 {"created_at", created_at_},
-                                                 {"clients", std::move(clients)},
-                                                 {"resource_servers", std::move(servers)}}),
-                    0600);
+  core::write_file_atomic(config_.state_dir + "/state.json",
+                          json::serialize(json::object{{"user_pool_id", config_.user_pool_id},
+                                                       {"created_at", created_at_},
+                                                       {"clients", std::move(clients)},
+                                                       {"resource_servers", std::move(servers)}}),
+                          0600);
 }
 
 Response Emulator::handle(const Request& request) {
@@ -488,8 +475,9 @@ std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& req
   const auto allowed =
       string_list(client, "AllowedOAuthScopes").value_or(std::vector<std::string>{});
   std::vector<std::string> scopes;
-  if (const auto s = params.find("scope"); s != params.end() && !split_spaces(s->second).empty()) {
-    for (auto& sc : split_spaces(s->second)) {
+  if (const auto s = params.find("scope");
+      s != params.end() && !oauth::split_scopes(s->second).empty()) {
+    for (auto& sc : oauth::split_scopes(s->second)) {
       if (std::find(allowed.begin(), allowed.end(), sc) == allowed.end())
         return oauth_error("invalid_scope");
       if (std::find(scopes.begin(), scopes.end(), sc) == scopes.end())

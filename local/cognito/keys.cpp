@@ -17,6 +17,8 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "core/file.hpp"
+#include "core/openssl.hpp"
 
 namespace agm::local::cognito {
 
@@ -24,21 +26,10 @@ namespace json = boost::json;
 
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using core::openssl::BioPtr;
+using core::openssl::BnPtr;
+using core::openssl::MdCtxPtr;
+using core::openssl::PkeyPtr;
 
 std::string bio_string(BIO* bio) {
   char* data = nullptr;
@@ -97,7 +88,7 @@ struct SigningKeys::Key {
   }
 
   [[nodiscard]] std::string sign(std::string_view data) const {
-    const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+    const MdCtxPtr ctx(EVP_MD_CTX_new());
     // RSA keys default to PKCS#1 v1.5 padding: with SHA-256 that is JWS "RS256" (RFC 7518 3.3).
     if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) != 1)
       throw core::Error("sign_error", "EVP_DigestSignInit failed");
@@ -114,46 +105,11 @@ struct SigningKeys::Key {
   }
 };
 
-void write_file_atomic(const std::string& path, std::string_view data, unsigned mode) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0)
-    throw core::Error("state_error", "cannot write " + tmp + ": " + std::strerror(errno));
-  ::fchmod(fd, mode);  // the umask may have narrowed/widened what open() set
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw core::Error("state_error", "cannot write " + tmp + ": " + std::strerror(err));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw core::Error("state_error", "cannot replace " + path + ": " + std::strerror(err));
-  }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw core::Error("state_error", "cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 SigningKeys::SigningKeys(std::string state_dir)
     : path_(std::move(state_dir) + "/signing-keys.json") {
   struct stat st {};
   if (::stat(path_.c_str(), &st) == 0) {
-    const auto doc = core::parse_json(read_file(path_));
+    const auto doc = core::parse_json(core::read_file(path_));
     const auto* list = doc ? core::find(*doc, "keys") : nullptr;
     if (list == nullptr || !list->is_array() || list->as_array().empty())
       throw core::Error("state_error", path_ + ": no keys");
@@ -175,7 +131,7 @@ void SigningKeys::save() const {
   json::array list;
   for (const auto& k : keys_)
     list.push_back(json::object{{"kid", k->kid}, {"private_key_pem", k->private_pem}});
-  write_file_atomic(path_, json::serialize(json::object{{"keys", std::move(list)}}), 0600);
+  core::write_file_atomic(path_, json::serialize(json::object{{"keys", std::move(list)}}), 0600);
 }
 
 json::object SigningKeys::jwks() const {

@@ -40,10 +40,4 @@ class SigningKeys {
   std::vector<std::shared_ptr<Key>> keys_;  // [0] is active
 };
 
-// Writes `data` to `path` atomically (temporary file in the same directory, fsync, rename) with
-// the given mode. Throws core::Error on failure.
-void write_file_atomic(const std::string& path, std::string_view data, unsigned mode);
-// The whole file; throws core::Error when unreadable.
-std::string read_file(const std::string& path);
-
 }  // namespace agm::local::cognito

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/file.hpp"
 #include "core/json.hpp"
 
 namespace agm::local {
@@ -15,12 +16,11 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string read_file(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  try {
+    return core::read_file(path);
+  } catch (const core::FileError&) {
     throw core::ConfigError(what, "cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  }
 }
 
 const json::object& require_object(const json::value& v, const std::string& field) {

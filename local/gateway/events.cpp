@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "core/encoding.hpp"
+#include "core/openssl.hpp"
 #include "mtls/certificate.hpp"
 
 namespace agm::local {
@@ -209,7 +210,7 @@ std::string api_gateway_dn(const X509_NAME* name) {
   // event shows a value that needs escaping); UTF-8 kept as it is.
   const unsigned long flags =
       XN_FLAG_RFC2253 & ~static_cast<unsigned long>(XN_FLAG_DN_REV | ASN1_STRFLGS_ESC_MSB);
-  const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  const core::openssl::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || X509_NAME_print_ex(bio.get(), name, 0, flags) < 0)
     throw std::runtime_error("certificate name cannot be formatted");
   char* data = nullptr;
@@ -221,8 +222,7 @@ std::string api_gateway_serial(const ASN1_INTEGER* serial) {
   // Decimal, as observed from API Gateway ("serialNumber": "1" for a certificate with serial 1 in
   // the events a public project captured from a real deployment); AWS's documentation shows
   // colon-separated hex instead. docs/local-stack.md names the guess.
-  const std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(ASN1_INTEGER_to_BN(serial, nullptr),
-                                                       BN_free);
+  const core::openssl::BnPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
   char* text = bn ? BN_bn2dec(bn.get()) : nullptr;
   if (text == nullptr)
     throw std::runtime_error("certificate serial cannot be formatted");
@@ -250,8 +250,7 @@ std::optional<ClientCertInfo> client_cert_info(const std::string& pem) {
   try {
     const auto cert = mtls::ClientCertificate::from_pem(pem);  // the strict checks
     const auto* der = reinterpret_cast<const unsigned char*>(cert.der.data());
-    const std::unique_ptr<X509, decltype(&X509_free)> x509(
-        d2i_X509(nullptr, &der, static_cast<long>(cert.der.size())), X509_free);
+    const core::openssl::X509Ptr x509(d2i_X509(nullptr, &der, static_cast<long>(cert.der.size())));
     if (!x509)
       return std::nullopt;
     return info_of(cert, x509.get());

@@ -38,7 +38,7 @@ std::string shorten(std::string_view text, std::size_t max) {
   return std::string(text.substr(0, max)) + "...";
 }
 
-bool transport_retryable(const TransportError& e) {
+bool transport_retryable(const net::TransportError& e) {
   // Configuration problems (bad URL, TLS verification) and oversized answers do not get better by
   // trying again; connection failures, resets and timeouts may.
   return e.code() == "ConnectError" || e.code() == "Timeout" || e.code() == "TransportError";
@@ -110,7 +110,7 @@ bool is_retryable_code(std::string_view code) {
   return std::find(kRetryable.begin(), kRetryable.end(), code) != kRetryable.end();
 }
 
-AwsError parse_json_error(const HttpResponse& response) {
+AwsError parse_json_error(const net::HttpResponse& response) {
   std::string code;
   std::string message;
   if (auto body = core::parse_json(response.body); body && body->is_object()) {
@@ -181,7 +181,7 @@ void run_with_retries(const RetryPolicy& policy, Deadline deadline,
         throw;
       }
       last = std::current_exception();
-    } catch (const TransportError& e) {
+    } catch (const net::TransportError& e) {
       if (!transport_retryable(e)) {
         throw;
       }
@@ -199,7 +199,7 @@ void run_with_retries(const RetryPolicy& policy, Deadline deadline,
   if (last) {
     std::rethrow_exception(last);
   }
-  throw TransportError("DeadlineExceeded", "deadline passed before the request could be sent");
+  throw net::TransportError("DeadlineExceeded", "deadline passed before the request could be sent");
 }
 
 JsonClient::JsonClient(ClientConfig config, std::string signing_service, std::string target_prefix,
@@ -234,7 +234,7 @@ boost::json::value JsonClient::call(std::string_view action, const boost::json::
   const std::string target = target_prefix_ + "." + std::string(action);
   boost::json::value result;
   run_with_retries(config_.retry, deadline, sleeper_, [&](milliseconds remaining) {
-    HttpRequest request;
+    net::HttpRequest request;
     request.method = "POST";
     request.url = url;
     request.headers = {{"Content-Type", content_type_}, {"X-Amz-Target", target}};
@@ -245,7 +245,8 @@ boost::json::value JsonClient::call(std::string_view action, const boost::json::
     params.credentials = config_.credentials;
     params.time = core::SystemClock().now();  // signing needs wall-clock time
     sign_request(request, params);
-    const HttpResponse response = http_.send(request, std::min(remaining, config_.http.timeout));
+    const net::HttpResponse response =
+        http_.send(request, std::min(remaining, config_.http.timeout));
     if (response.status < 200 || response.status >= 300) {
       throw parse_json_error(response);
     }

@@ -9,8 +9,8 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoint.hpp"
-#include "aws/http.hpp"
 #include "core/error.hpp"
+#include "net/http.hpp"
 
 namespace agm::aws {
 
@@ -24,7 +24,7 @@ struct ClientConfig {
   std::string region;
   std::string endpoint;  // "https://dynamodb.eu-west-1.amazonaws.com" or "http://127.0.0.1:8000"
   Credentials credentials;
-  HttpOptions http;
+  net::HttpOptions http;
   RetryPolicy retry;
 
   // region from AWS_REGION/AWS_DEFAULT_REGION, endpoint via resolve_endpoint, credentials from env,
@@ -49,7 +49,7 @@ class AwsError : public core::Error {
 // Parses an AWS JSON error answer: `__type` ("com.amazonaws.dynamodb.v20120810#Code" or
 // "Code:http://..." or "Code") or the x-amzn-ErrorType header, and `message` / `Message`.
 // Falls back to "HttpError<status>" when the body says nothing useful.
-AwsError parse_json_error(const HttpResponse& response);
+AwsError parse_json_error(const net::HttpResponse& response);
 // Throttling codes and 5xx are retryable.
 bool is_retryable_code(std::string_view code);
 
@@ -81,7 +81,7 @@ class JsonClient {
   std::string signing_service_;
   std::string target_prefix_;
   std::string content_type_;
-  HttpClient http_;
+  net::HttpClient http_;
   std::function<void(std::chrono::milliseconds)> sleeper_;
 };
 

@@ -51,7 +51,7 @@ std::string xml_text(std::string_view xml, std::string_view tag) {
 
 }  // namespace
 
-AwsError parse_s3_error(const HttpResponse& response) {
+AwsError parse_s3_error(const net::HttpResponse& response) {
   std::string code = xml_text(response.body, "Code");
   std::string message = xml_text(response.body, "Message");
   const long status = response.status;
@@ -102,7 +102,7 @@ std::string S3::put_object(const std::string& bucket, const std::string& key,
   const std::string url = object_url(bucket, key);
   std::string version;
   run_with_retries(config_.retry, deadline, sleeper_, [&](milliseconds remaining) {
-    HttpRequest request;
+    net::HttpRequest request;
     request.method = "PUT";
     request.url = url;
     request.body = body;
@@ -118,7 +118,8 @@ std::string S3::put_object(const std::string& bucket, const std::string& key,
     params.double_uri_encode = false;
     params.sign_body = true;
     sign_request(request, params);
-    const HttpResponse response = http_.send(request, std::min(remaining, config_.http.timeout));
+    const net::HttpResponse response =
+        http_.send(request, std::min(remaining, config_.http.timeout));
     if (response.status < 200 || response.status >= 300) {
       throw parse_s3_error(response);
     }

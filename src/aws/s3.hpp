@@ -24,11 +24,11 @@ class S3 {
  private:
   ClientConfig config_;
   bool path_style_;
-  HttpClient http_;
+  net::HttpClient http_;
   std::function<void(std::chrono::milliseconds)> sleeper_;
 };
 
 // Parses S3's XML error body; falls back to "HttpError<status>".
-AwsError parse_s3_error(const HttpResponse& response);
+AwsError parse_s3_error(const net::HttpResponse& response);
 
 }  // namespace agm::aws

@@ -8,6 +8,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "net/url.hpp"
 
 namespace agm::aws {
 
@@ -16,10 +17,6 @@ namespace {
 bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && core::to_lower(a) == core::to_lower(b);
 }
 
 bool is_space(char c) {
@@ -52,13 +49,14 @@ bool is_unsigned_header(std::string_view lower_name) {
          lower_name == "x-amzn-trace-id" || lower_name == "expect" || lower_name == "connection";
 }
 
-void remove_headers(std::vector<HttpHeader>& headers, std::string_view name) {
-  std::erase_if(headers, [&](const HttpHeader& h) { return iequals(h.name, name); });
+void remove_headers(std::vector<net::HttpHeader>& headers, std::string_view name) {
+  std::erase_if(headers, [&](const net::HttpHeader& h) { return core::iequals(h.name, name); });
 }
 
-const HttpHeader* find_header(const std::vector<HttpHeader>& headers, std::string_view name) {
+const net::HttpHeader* find_header(const std::vector<net::HttpHeader>& headers,
+                                   std::string_view name) {
   for (const auto& h : headers) {
-    if (iequals(h.name, name)) {
+    if (core::iequals(h.name, name)) {
       return &h;
     }
   }
@@ -70,75 +68,6 @@ std::string hmac(std::string_view key, std::string_view data) {
 }
 
 }  // namespace
-
-std::optional<UrlParts> parse_url(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos || scheme_end == 0) {
-    return std::nullopt;
-  }
-  UrlParts parts;
-  parts.scheme = core::to_lower(url.substr(0, scheme_end));
-  std::string_view rest = url.substr(scheme_end + 3);
-  const auto fragment = rest.find('#');
-  if (fragment != std::string_view::npos) {
-    rest = rest.substr(0, fragment);
-  }
-  const auto authority_end = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, authority_end);
-  rest = authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  const auto at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    authority = authority.substr(at + 1);
-    parts.has_userinfo = true;
-  }
-  if (authority.empty()) {
-    return std::nullopt;
-  }
-  std::string host(authority);
-  // Drop a default port so the Host we sign is the one a client sends.
-  const auto colon = host.rfind(':');
-  if (colon != std::string::npos && host.find(']', colon) == std::string::npos) {
-    const std::string port = host.substr(colon + 1);
-    if ((parts.scheme == "https" && port == "443") || (parts.scheme == "http" && port == "80")) {
-      host.erase(colon);
-    }
-  }
-  parts.host = core::to_lower(host);
-  // hostname and port: an IPv6 literal is "[...]", its port after the ']'. A malformed one leaves
-  // hostname empty (nothing to connect to).
-  const std::string_view hostport = parts.host;
-  std::string_view hostname = hostport;
-  std::optional<std::string_view> port;
-  if (hostport.starts_with('[')) {
-    const auto close = hostport.find(']');
-    const bool port_follows = close != std::string_view::npos && close + 1 < hostport.size();
-    if (close == std::string_view::npos || (port_follows && hostport[close + 1] != ':')) {
-      hostname = {};
-    } else {
-      hostname = hostport.substr(1, close - 1);
-      if (port_follows)
-        port = hostport.substr(close + 2);
-    }
-  } else if (const auto port_colon = hostport.rfind(':'); port_colon != std::string_view::npos) {
-    hostname = hostport.substr(0, port_colon);
-    port = hostport.substr(port_colon + 1);
-  }
-  parts.hostname = std::string(hostname);
-  if (port && !port->empty()) {  // "host:" is the default port (RFC 3986, 3.2.3)
-    parts.port = std::string(*port);
-  } else if (parts.scheme == "https" || parts.scheme == "http") {
-    parts.port = parts.scheme == "https" ? "443" : "80";
-  }
-  const auto q = rest.find('?');
-  parts.path = std::string(rest.substr(0, q));
-  if (q != std::string_view::npos) {
-    parts.query = std::string(rest.substr(q + 1));
-  }
-  if (parts.path.empty()) {
-    parts.path = "/";
-  }
-  return parts;
-}
 
 std::string canonical_uri(std::string_view path, bool normalize_path, bool double_uri_encode) {
   std::string p(path.empty() ? std::string_view("/") : path);
@@ -245,13 +174,13 @@ std::string signing_key(std::string_view secret_access_key, std::string_view dat
   return hmac(k_service, "aws4_request");
 }
 
-SignedParts sign_request(HttpRequest& request, const SigningParams& params) {
+SignedParts sign_request(net::HttpRequest& request, const SigningParams& params) {
   if (params.credentials.access_key_id.empty() || params.credentials.secret_access_key.empty()) {
     throw core::Error("SigningError", "cannot sign without AWS credentials");
   }
-  std::optional<UrlParts> url;
+  std::optional<net::UrlParts> url;
   if (!request.url.empty()) {
-    url = parse_url(request.url);
+    url = net::parse_url(request.url);
     if (!url) {
       throw core::Error("SigningError", "cannot sign: invalid URL '" + request.url + "'");
     }

@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "aws/credentials.hpp"
-#include "aws/http.hpp"
 #include "core/time.hpp"
+#include "net/http.hpp"
 
 namespace agm::aws {
 
@@ -39,7 +39,7 @@ struct SignedParts {
 // and Authorization to `request` (which must carry a Host header or a URL), returns the parts.
 // Existing Authorization / X-Amz-Date / X-Amz-Security-Token headers are replaced.
 // Throws core::Error("SigningError") when neither a Host header nor a URL host is present.
-SignedParts sign_request(HttpRequest& request, const SigningParams& params);
+SignedParts sign_request(net::HttpRequest& request, const SigningParams& params);
 
 // Pieces, exposed for tests and for servers that verify signatures.
 // Percent-encodes every byte outside RFC 3986's unreserved set, keeping '/' (uppercase hex), as
@@ -57,18 +57,5 @@ std::string canonical_query(std::string_view query);
 // The SigV4 signing key (kSigning) for a date ("YYYYMMDD"), region and service.
 std::string signing_key(std::string_view secret_access_key, std::string_view date,
                         std::string_view region, std::string_view service);
-
-// The parts of a URL the signer and the HTTP client need. `host` keeps a non-default port.
-struct UrlParts {
-  std::string scheme;    // lower-case
-  std::string host;      // "example.com" or "127.0.0.1:8000": the Host header
-  std::string hostname;  // "example.com", "127.0.0.1", "::1" (no brackets): what to connect to
-  std::string port;      // as written, or "443" / "80" for https / http; may be empty otherwise
-  std::string path;      // "/" when empty
-  std::string query;     // without '?', may be empty
-  bool has_userinfo = false;  // "user:pass@" before the host (dropped from `host`)
-};
-// nullopt when `url` has no "scheme://" or no host.
-std::optional<UrlParts> parse_url(std::string_view url);
 
 }  // namespace agm::aws

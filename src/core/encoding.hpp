@@ -29,6 +29,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body);
 
 std::string to_lower(std::string_view text);
+// ASCII case-insensitive equality (header names, HTTP schemes).
+bool iequals(std::string_view a, std::string_view b);
 std::string_view trim(std::string_view text);  // ASCII spaces and tabs on both ends
 
 }  // namespace agm::core

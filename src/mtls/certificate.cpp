@@ -11,6 +11,7 @@
 
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
+#include "core/openssl.hpp"
 
 namespace agm::mtls {
 namespace {
@@ -19,14 +20,8 @@ constexpr std::string_view kBeginCert = "-----BEGIN CERTIFICATE-----";
 constexpr std::string_view kEndCert = "-----END CERTIFICATE-----";
 constexpr std::string_view kBegin = "-----BEGIN ";
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
+using core::openssl::BioPtr;
+using core::openssl::X509Ptr;
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';

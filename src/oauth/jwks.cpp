@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/encoding.hpp"
+#include "core/openssl.hpp"
 
 namespace agm::oauth {
 namespace {
@@ -18,17 +19,13 @@ namespace json = boost::json;
 // let a set that was tampered with downgrade verification.
 constexpr int kMinRsaBits = 2048;
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
+using core::openssl::BnPtr;
+using core::openssl::ParamBldPtr;
+using core::openssl::ParamPtr;
+using core::openssl::PkeyCtxPtr;
 
 [[noreturn]] void invalid(const std::string& why) {
-  throw JwksError("jwks_invalid", why);
+  throw JwksError(TokenError::kJwksInvalid, why);
 }
 
 BnPtr bignum_from_b64url(std::string_view text, const char* name) {
@@ -94,22 +91,8 @@ PublicKey rsa_public_key_from_jwk(std::string_view n_b64url, std::string_view e_
   return PublicKey(raw, EVP_PKEY_free);
 }
 
-HttpJwksFetcher::HttpJwksFetcher(std::string url, aws::HttpOptions opts)
-    : url_(std::move(url)), http_(std::move(opts)) {}
-
-std::string HttpJwksFetcher::fetch() {
-  const std::lock_guard lock(mutex_);
-  aws::HttpRequest request;
-  request.method = "GET";
-  request.url = url_;
-  request.headers.push_back({"Accept", "application/json"});
-  aws::HttpResponse response = http_.send(request);
-  if (response.status != 200) {
-    throw JwksError("jwks_unavailable",
-                    "JWKS endpoint " + url_ + " answered HTTP " + std::to_string(response.status));
-  }
-  return std::move(response.body);
-}
+JwksError::JwksError(TokenError reason, const std::string& message)
+    : core::Error(std::string(to_string(reason)), message), reason_(reason) {}
 
 JwksCache::JwksCache(JwksFetcher& fetcher, const core::Clock& clock,
                      std::chrono::seconds refetch_wait)
@@ -143,7 +126,7 @@ void JwksCache::fetch_locked() {
   try {
     body = fetcher_.fetch();
   } catch (const std::exception& e) {
-    throw JwksError("jwks_unavailable", std::string("JWKS fetch failed: ") + e.what());
+    throw JwksError(TokenError::kJwksUnavailable, std::string("JWKS fetch failed: ") + e.what());
   }
   store_locked(body);
 }
@@ -153,7 +136,7 @@ PublicKey JwksCache::key_for(const std::string& kid) {
   if (!have_set_ || !jwks_.contains(kid)) {
     const core::TimePoint now = clock_.now();
     if (have_set_ && wait_until_ && now < *wait_until_)
-      throw JwksError("kid_not_found",
+      throw JwksError(TokenError::kKidNotFound,
                       "kid not in the JWKS (a refetch for an unknown kid was "
                       "made less than the wait period ago)");
     try {
@@ -172,7 +155,7 @@ PublicKey JwksCache::key_for(const std::string& kid) {
   }
   const auto it = jwks_.find(kid);
   if (it == jwks_.end())
-    throw JwksError("kid_not_found", "kid not in the JWKS");
+    throw JwksError(TokenError::kKidNotFound, "kid not in the JWKS");
   if (const auto cached = keys_.find(kid); cached != keys_.end())
     return cached->second;
   PublicKey key = key_from_jwk(it->second);

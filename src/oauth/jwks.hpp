@@ -16,18 +16,23 @@
 #include <string>
 #include <string_view>
 
-#include "aws/http.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "oauth/token_error.hpp"
 
 namespace agm::oauth {
 
-// code(): "jwks_unavailable" (cannot fetch, nothing usable cached), "jwks_invalid" (the set, or the
-// key the kid names, is not a usable RS256 RSA signing key), "kid_not_found".
+// What the cache could not do, as the verifier's reason: kJwksUnavailable (cannot fetch, nothing
+// usable cached), kJwksInvalid (the set, or the key the kid names, is not a usable RS256 RSA
+// signing key), kKidNotFound. code() is to_string(reason()).
 class JwksError : public core::Error {
  public:
-  using core::Error::Error;
+  JwksError(TokenError reason, const std::string& message);
+  [[nodiscard]] TokenError reason() const noexcept { return reason_; }
+
+ private:
+  TokenError reason_;
 };
 
 using PublicKey = std::shared_ptr<EVP_PKEY>;
@@ -39,22 +44,8 @@ class JwksFetcher {
   virtual std::string fetch() = 0;
 };
 
-// GET `url` over http(s) with TLS verification on (HttpOptions::verify_tls as given); a status
-// other than 200 throws JwksError("jwks_unavailable"); transport failures throw
-// aws::TransportError.
-class HttpJwksFetcher final : public JwksFetcher {
- public:
-  explicit HttpJwksFetcher(std::string url, aws::HttpOptions opts = {});
-  std::string fetch() override;
-
- private:
-  std::string url_;
-  std::mutex mutex_;  // aws::HttpClient is one-thread-at-a-time
-  aws::HttpClient http_;
-};
-
 // Builds an RSA public key from the JWK members n and e (base64url big-endian, OpenSSL 3
-// EVP_PKEY_fromdata). Throws JwksError("jwks_invalid") when they do not make an RSA key of at
+// EVP_PKEY_fromdata). Throws JwksError(kJwksInvalid) when they do not make an RSA key of at
 // least 2048 bits.
 PublicKey rsa_public_key_from_jwk(std::string_view n_b64url, std::string_view e_b64url);
 
@@ -66,11 +57,11 @@ class JwksCache {
 
   // The key for `kid`. Fetches when nothing is cached yet (each such call tries again: without a
   // set every token is refused anyway), or when `kid` is not in the cached set and no wait is in
-  // force (see above). Throws JwksError: "kid_not_found", "jwks_unavailable", "jwks_invalid"
+  // force (see above). Throws JwksError: kKidNotFound, kJwksUnavailable, kJwksInvalid
   // (the set is not {"keys":[...]}, or the JWK for `kid` is not kty RSA, use sig (or absent),
   // alg RS256 (or absent) with valid n and e).
   PublicKey key_for(const std::string& kid);
-  // Replaces the cached set (tests, benchmarks, a preloaded set). Throws JwksError("jwks_invalid")
+  // Replaces the cached set (tests, benchmarks, a preloaded set). Throws JwksError(kJwksInvalid)
   // when `json` is not a JWKS document.
   void set_jwks(std::string_view json);
   // Fetches the set now when none is cached, and builds every key in it: a cold start calls it

@@ -4,19 +4,19 @@
 
 namespace agm::oauth {
 
-TokenEndpointClient::TokenEndpointClient(std::string token_url, aws::HttpOptions options)
+TokenEndpointClient::TokenEndpointClient(std::string token_url, net::HttpOptions options)
     : token_url_(std::move(token_url)), http_(std::move(options)) {}
 
 TokenEndpointResponse TokenEndpointClient::request(const std::string& authorization,
                                                    const std::string& form_body) {
-  aws::HttpRequest req;
+  net::HttpRequest req;
   req.method = "POST";
   req.url = token_url_;
   req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
   req.headers.push_back({"Accept", "application/json"});
   req.headers.push_back({"Authorization", authorization});
   req.body = form_body;
-  aws::HttpResponse res = http_.send(req);
+  net::HttpResponse res = http_.send(req);
   TokenEndpointResponse out;
   out.status = res.status;
   out.content_type = res.header("content-type").value_or("");

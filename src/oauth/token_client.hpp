@@ -1,30 +1,25 @@
 #pragma once
-// The Cognito token endpoint client (POST COGNITO_TOKEN_URL): one aws::HttpClient reused across
+// The Cognito token endpoint client (POST COGNITO_TOKEN_URL): one net::HttpClient reused across
 // invocations (keep-alive), timeouts from HttpOptions. Not thread-safe (one per thread).
 #include <string>
 
-#include "aws/http.hpp"
+#include "net/http.hpp"
+#include "oauth/token_endpoint.hpp"
 
 namespace agm::oauth {
 
-struct TokenEndpointResponse {
-  long status = 0;
-  std::string content_type;  // "" when the endpoint sent none
-  std::string body;
-};
-
-class TokenEndpointClient {
+class TokenEndpointClient final : public TokenEndpoint {
  public:
-  TokenEndpointClient(std::string token_url, aws::HttpOptions options);
-  // POSTs `form_body` as application/x-www-form-urlencoded with `authorization` as the full
-  // Authorization header value ("Basic ..."), Accept: application/json. Any HTTP status is
-  // returned as it came; throws aws::TransportError when the endpoint cannot be reached, times out
-  // or answers more than max_response_bytes.
-  TokenEndpointResponse request(const std::string& authorization, const std::string& form_body);
+  TokenEndpointClient(std::string token_url, net::HttpOptions options);
+  // As TokenEndpoint::request, with Accept: application/json and the form content type; throws
+  // net::TransportError when the endpoint cannot be reached, times out or answers more than
+  // max_response_bytes.
+  TokenEndpointResponse request(const std::string& authorization,
+                                const std::string& form_body) override;
 
  private:
   std::string token_url_;
-  aws::HttpClient http_;
+  net::HttpClient http_;
 };
 
 }  // namespace agm::oauth

@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "core/encoding.hpp"
+#include "core/openssl.hpp"
+#include "oauth/protocol.hpp"
 
 namespace agm::oauth {
 namespace {
@@ -72,8 +74,7 @@ bool verify_rs256(EVP_PKEY* key, std::string_view signing_input, std::string_vie
   // RSASSA-PKCS1-v1_5: the signature is exactly as long as the modulus.
   if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key)))
     return false;
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                    EVP_MD_CTX_free);
+  const core::openssl::MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1)
     return false;
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
@@ -194,11 +195,7 @@ VerifyResult AccessTokenVerifier::verify(std::string_view jwt) const {
     try {
       key = jwks_.key_for(std::string(kid->as_string()));
     } catch (const JwksError& e) {
-      if (e.code() == "kid_not_found")
-        return fail(TokenError::kKidNotFound, e.what());
-      if (e.code() == "jwks_invalid")
-        return fail(TokenError::kJwksInvalid, e.what());
-      return fail(TokenError::kJwksUnavailable, e.what());
+      return fail(e.reason(), e.what());
     }
     if (!key)
       return fail(TokenError::kJwksUnavailable, "no key");
@@ -261,15 +258,7 @@ VerifyResult AccessTokenVerifier::verify(std::string_view jwt) const {
       return fail(TokenError::kScopeMissing, "no scope claim");
     if (!scope->is_string())
       return fail(TokenError::kMalformed, "scope is not a string");
-    const std::string_view scope_text = scope->as_string();
-    for (std::size_t pos = 0; pos <= scope_text.size();) {
-      std::size_t end = scope_text.find(' ', pos);
-      if (end == std::string_view::npos)
-        end = scope_text.size();
-      if (end > pos)
-        token.scopes.emplace_back(scope_text.substr(pos, end - pos));
-      pos = end + 1;
-    }
+    token.scopes = split_scopes(scope->as_string());
     if (!optional_string(p, "sub", token.sub) || !optional_string(p, "jti", token.jti))
       return fail(TokenError::kMalformed, "sub or jti is not a string");
     if (const auto* cnf = p.if_contains("cnf")) {

@@ -4,7 +4,7 @@
 
 #include "common.hpp"
 #include "core/time.hpp"
-#include "mtls/pki.hpp"
+#include "pki/pki.hpp"
 
 namespace agm::mtlsctl {
 namespace {
@@ -19,7 +19,7 @@ struct CaInitOptions {
 };
 
 int run_ca_init(const CaInitOptions& o) {
-  const auto type = mtls::pki::parse_key_type(o.key_type);
+  const auto type = pki::parse_key_type(o.key_type);
   if (!type) {
     throw CliError("unknown key type " + o.key_type);
   }
@@ -32,10 +32,10 @@ int run_ca_init(const CaInitOptions& o) {
   refuse_existing({root_pem, root_key, inter_pem, inter_key, truststore}, o.force);
 
   const core::TimePoint now = core::SystemClock().now();
-  const auto validity = mtls::pki::days_from(now, o.days);
-  const auto root = mtls::pki::create_root_ca(o.name + " Root CA", *type, validity);
+  const auto validity = pki::days_from(now, o.days);
+  const auto root = pki::create_root_ca(o.name + " Root CA", *type, validity);
   const auto inter =
-      mtls::pki::create_intermediate_ca(root, o.name + " Intermediate CA", *type, validity);
+      pki::create_intermediate_ca(root, o.name + " Intermediate CA", *type, validity);
 
   // Keys first: if writing a certificate fails after that, rerunning with --force repairs it.
   write_file(root_key, root.key_pem, 0600, o.force);

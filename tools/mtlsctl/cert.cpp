@@ -5,7 +5,7 @@
 #include "common.hpp"
 #include "core/time.hpp"
 #include "mtls/certificate.hpp"
-#include "mtls/pki.hpp"
+#include "pki/pki.hpp"
 
 namespace agm::mtlsctl {
 namespace {
@@ -36,15 +36,15 @@ struct InspectOptions {
   bool json = false;
 };
 
-mtls::pki::KeyAndCert load_intermediate(const std::string& ca_dir) {
+pki::KeyAndCert load_intermediate(const std::string& ca_dir) {
   return {read_file(ca_dir + "/intermediate-ca.key"), read_file(ca_dir + "/intermediate-ca.pem")};
 }
 
 // A certificate that outlives its issuer stops verifying the day the issuer expires, long before
 // anyone looks at its own not_after: refuse it, naming the longest validity that works.
-mtls::pki::Validity validity_within(const mtls::pki::KeyAndCert& issuer, int days) {
+pki::Validity validity_within(const pki::KeyAndCert& issuer, int days) {
   const core::TimePoint now = core::SystemClock().now();
-  const auto validity = mtls::pki::days_from(now, days);
+  const auto validity = pki::days_from(now, days);
   const auto issuer_cert = mtls::ClientCertificate::from_pem(issuer.cert_pem);
   if (validity.not_after > issuer_cert.not_after) {
     const auto left = std::chrono::duration_cast<std::chrono::hours>(issuer_cert.not_after - now);
@@ -55,8 +55,8 @@ mtls::pki::Validity validity_within(const mtls::pki::KeyAndCert& issuer, int day
   return validity;
 }
 
-mtls::pki::KeyType key_type(const std::string& text) {
-  const auto type = mtls::pki::parse_key_type(text);
+pki::KeyType key_type(const std::string& text) {
+  const auto type = pki::parse_key_type(text);
   if (!type) {
     throw CliError("unknown key type " + text);
   }
@@ -77,8 +77,8 @@ int run_issue(const IssueOptions& o) {
   ensure_directory(o.out_dir);
   refuse_existing({key_path, cert_path, chain_path}, o.force);
 
-  const auto issued = mtls::pki::issue_client_certificate(issuer, o.client_id, key_type(o.key_type),
-                                                          validity_within(issuer, o.days));
+  const auto issued = pki::issue_client_certificate(issuer, o.client_id, key_type(o.key_type),
+                                                    validity_within(issuer, o.days));
   const auto cert = mtls::ClientCertificate::from_pem(issued.cert_pem);
 
   write_file(key_path, issued.key_pem, 0600, o.force);
@@ -113,8 +113,8 @@ int run_issue_server(const IssueServerOptions& o) {
   ensure_directory(o.out_dir);
   refuse_existing({key_path, cert_path, chain_path}, o.force);
 
-  const auto issued = mtls::pki::issue_server_certificate(issuer, o.dns, o.ip, key_type(o.key_type),
-                                                          validity_within(issuer, o.days));
+  const auto issued = pki::issue_server_certificate(issuer, o.dns, o.ip, key_type(o.key_type),
+                                                    validity_within(issuer, o.days));
   write_file(key_path, issued.key_pem, 0600, o.force);
   write_file(cert_path, issued.cert_pem, 0644, o.force);
   write_file(chain_path, issued.cert_pem + issuer.cert_pem, 0644, o.force);
@@ -135,7 +135,7 @@ int run_inspect(const InspectOptions& o) {
     cert = mtls::ClientCertificate::from_der(text);
   } else {
     // A chain file (leaf first, as `cert issue` writes it): the leaf is what is inspected.
-    const auto blocks = mtls::pki::split_pem_bundle(text);
+    const auto blocks = pki::split_pem_bundle(text);
     if (blocks.empty()) {
       throw CliError(o.file + ": no CERTIFICATE block");
     }

@@ -7,8 +7,8 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "mtls/certificate.hpp"
-#include "mtls/pki.hpp"
-#include "mtls/registry.hpp"
+#include "mtls/dynamo_registry.hpp"
+#include "pki/pki.hpp"
 
 namespace agm::mtlsctl {
 namespace {
@@ -100,7 +100,7 @@ mtls::ClientCertificate load_client_certificate(const std::string& path) {
   if (text.find("-----BEGIN") == std::string::npos) {
     return mtls::ClientCertificate::from_der(text);
   }
-  const auto blocks = mtls::pki::split_pem_bundle(text);
+  const auto blocks = pki::split_pem_bundle(text);
   if (blocks.empty()) {
     throw CliError(path + ": no CERTIFICATE block");
   }
@@ -112,13 +112,13 @@ mtls::ClientCertificate load_client_certificate(const std::string& path) {
     return path + ": certificate " + std::to_string(i + 1) + " of " +
            std::to_string(blocks.size()) + " (" + c.subject_dn + ")";
   };
-  if (mtls::pki::is_ca_certificate(blocks.front())) {
+  if (pki::is_ca_certificate(blocks.front())) {
     throw CliError(where(0, leaf) +
                    " is a CA certificate: a chain file starts with the client certificate "
                    "(use the leaf <ID>.pem that `cert issue` wrote)");
   }
   for (std::size_t i = 1; i < blocks.size(); ++i) {
-    if (!mtls::pki::is_ca_certificate(blocks[i])) {
+    if (!pki::is_ca_certificate(blocks[i])) {
       throw CliError(where(i, mtls::ClientCertificate::from_pem(blocks[i])) +
                      " is not a CA certificate: a chain file holds one client certificate, then "
                      "its CAs (register each client certificate from its own file)");
@@ -219,7 +219,7 @@ int run_register(const RegisterOptions& o) {
   try {
     registry.register_new(record);
   } catch (const mtls::RegistryError& e) {
-    if (e.code() == "already_registered") {
+    if (e.errc() == mtls::RegistryErrc::kAlreadyRegistered) {
       throw CliError("already registered: certificate " + cert.thumbprint +
                      " is already in the registry (revoke it or issue a new certificate)");
     }
@@ -252,7 +252,7 @@ int run_revoke(const RevokeOptions& o) {
   try {
     updated = registry.revoke(thumbprint, o.reason, core::SystemClock().now());
   } catch (const mtls::RegistryError& e) {
-    if (e.code() == "not_found") {
+    if (e.errc() == mtls::RegistryErrc::kNotFound) {
       throw CliError("not registered: no certificate " + thumbprint + " in " + table);
     }
     rethrow_registry(e);

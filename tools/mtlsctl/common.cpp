@@ -14,49 +14,16 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoint.hpp"
+#include "core/file.hpp"
 
 namespace agm::mtlsctl {
-namespace {
-
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
-// Closes a file descriptor on every path out.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw CliError("cannot read " + path + ": " + errno_text());
+  try {
+    return core::read_file(path);
+  } catch (const core::FileError& e) {
+    throw CliError(e.what());
   }
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) {
-    throw CliError("cannot read " + path);
-  }
-  return out.str();
 }
 
 bool file_exists(const std::string& path) {
@@ -84,57 +51,14 @@ void ensure_directory(const std::string& dir) {
 }
 
 void write_file(const std::string& path, std::string_view content, mode_t mode, bool overwrite) {
-  const std::filesystem::path target(path);
-  const std::string dir =
-      target.has_parent_path() ? target.parent_path().string() : std::string(".");
-  std::string tmpl = dir + "/.mtlsctl-XXXXXX";
-  // mkstemp creates the file 0600, so a key is never readable by others, not even briefly.
-  Fd fd(::mkstemp(tmpl.data()));
-  if (fd.get() < 0) {
-    throw CliError("cannot create a file in " + dir + ": " + errno_text());
-  }
-  const std::string tmp = tmpl;
-  auto fail = [&](const std::string& what) {
-    const std::string reason = errno_text();
-    ::unlink(tmp.c_str());
-    throw CliError(what + ": " + reason);
-  };
-  if (::fchmod(fd.get(), mode) != 0) {
-    fail("cannot set the mode of " + path);
-  }
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      fail("cannot write " + path);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) {
-    fail("cannot write " + path);
-  }
-  if (::close(fd.release()) != 0) {
-    fail("cannot write " + path);
-  }
-  if (overwrite) {
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-      fail("cannot write " + path);
-    }
-    return;
-  }
-  // link() fails with EEXIST when the target exists: the no-overwrite check and the write are one
-  // atomic step.
-  if (::link(tmp.c_str(), path.c_str()) != 0) {
-    if (errno == EEXIST) {
-      ::unlink(tmp.c_str());
+  try {
+    core::write_file_atomic(path, content, mode,
+                            overwrite ? core::Overwrite::kYes : core::Overwrite::kNo);
+  } catch (const core::FileError& e) {
+    if (e.errc() == core::FileErrc::kExists)
       throw CliError(path + " exists (use --force to overwrite)");
-    }
-    fail("cannot write " + path);
+    throw CliError(e.what());
   }
-  ::unlink(tmp.c_str());
 }
 
 void refuse_existing(const std::vector<std::string>& paths, bool overwrite) {

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "aws/client.hpp"
-#include "aws/http.hpp"
 #include "common.hpp"
+#include "net/http.hpp"
 
 namespace {
 

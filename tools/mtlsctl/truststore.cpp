@@ -8,7 +8,7 @@
 #include "common.hpp"
 #include "core/crypto.hpp"
 #include "core/time.hpp"
-#include "mtls/pki.hpp"
+#include "pki/pki.hpp"
 
 namespace agm::mtlsctl {
 namespace {
@@ -51,7 +51,7 @@ Bundle checked_bundle(const std::vector<std::string>& files) {
   for (const auto& file : files) {
     std::vector<std::string> blocks;
     try {
-      blocks = mtls::pki::split_pem_bundle(read_file(file));
+      blocks = pki::split_pem_bundle(read_file(file));
     } catch (const core::Error& e) {
       problems.push_back(file + ": " + e.what());
       continue;
@@ -61,7 +61,7 @@ Bundle checked_bundle(const std::vector<std::string>& files) {
       continue;
     }
     for (const auto& block : blocks) {
-      for (const auto& p : mtls::pki::check_truststore_certificate(block, now)) {
+      for (const auto& p : pki::check_truststore_certificate(block, now)) {
         problems.push_back(file + ": " + p.subject + ": " + p.problem);
       }
       if (seen.insert(core::sha256(block)).second) {

@@ -3,11 +3,9 @@
 #include <exception>
 #include <utility>
 
-#include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
-#include "functions/common/event.hpp"
-#include "mtls/certificate.hpp"
+#include "oauth/protocol.hpp"
 
 namespace agm::functions::authorizer {
 
@@ -30,21 +28,11 @@ bool valid_route_key(std::string_view key) {
   return key.find(' ', space + 1) == std::string_view::npos;
 }
 
-Decision deny(std::string reason, std::string detail = {}) {
-  Decision d;
-  d.allowed = false;
-  d.reason = std::move(reason);
+mtls::Authorization deny(mtls::Reason reason, std::string detail = {}) {
+  mtls::Authorization d;
+  d.reason = reason;
   d.detail = std::move(detail);
   return d;
-}
-
-std::string token_reason(oauth::TokenError error) {
-  if (error == oauth::TokenError::kJwksUnavailable)
-    return "jwks_unavailable";
-  const std::string_view name = oauth::to_string(error);
-  if (name.rfind("token_", 0) == 0)
-    return std::string(name);
-  return "token_" + std::string(name);
 }
 
 }  // namespace
@@ -65,7 +53,7 @@ RouteScopes parse_route_scopes(std::string_view text) {
     const std::string_view key = core::trim(entry.substr(0, eq));
     if (!valid_route_key(key))
       fail("route key '" + std::string(key) + "' is not 'METHOD /path' or '$default'");
-    auto scopes = split_scopes(core::trim(entry.substr(eq + 1)));
+    auto scopes = oauth::split_scopes(core::trim(entry.substr(eq + 1)));
     if (scopes.empty())
       fail("route '" + std::string(key) + "' names no scope");
     if (!out.emplace(std::string(key), std::move(scopes)).second)
@@ -100,153 +88,54 @@ Handler::Handler(Settings settings, mtls::RegistryReader& registry,
                  const oauth::AccessTokenVerifier& verifier, const core::Clock& clock,
                  const core::Logger& logger)
     : settings_(std::move(settings)),
-      registry_(registry),
-      verifier_(verifier),
+      authorizer_(registry, verifier, settings_.require_cert_bound_token),
       clock_(clock),
       logger_(logger) {}
 
-Decision Handler::decide(const json::value& event) const {
+mtls::Authorization Handler::decide(const AuthorizerRequest& request) const {
   try {
-    return decide_unchecked(event);
+    switch (request.shape) {
+      case EventShape::kOk:
+        break;
+      case EventShape::kNotJson:
+        return deny(mtls::Reason::kEventMalformed, "payload is not JSON");
+      case EventShape::kNotObject:
+        return deny(mtls::Reason::kEventMalformed, "event is not an object");
+      case EventShape::kNoRequestContext:
+        return deny(mtls::Reason::kEventMalformed, "requestContext missing or not an object");
+    }
+    // The route decides which scope is needed; an unlisted route is never authorized.
+    if (request.route_key.malformed())
+      return deny(mtls::Reason::kEventMalformed, "routeKey is not a string");
+    if (!request.route_key.present())
+      return deny(mtls::Reason::kEventMalformed, "routeKey missing");
+    const auto route = settings_.route_scopes.find(request.route_key.value);
+    if (route == settings_.route_scopes.end())
+      return deny(mtls::Reason::kRouteUnknown, request.route_key.value);
+    if (request.client_cert_pem.malformed())
+      return deny(mtls::Reason::kEventMalformed, "clientCert has the wrong type");
+    return authorizer_.decide(request.client_cert_pem.value, request.headers.get("authorization"),
+                              route->second, clock_.now());
   } catch (const std::exception& e) {
-    return deny("internal_error", e.what());
+    return deny(mtls::Reason::kInternalError, e.what());
   } catch (...) {
-    return deny("internal_error");
+    return deny(mtls::Reason::kInternalError);
   }
 }
 
-Decision Handler::decide_unchecked(const json::value& event) const {
-  if (!event.is_object())
-    return deny("event_malformed", "event is not an object");
-  const json::value* rc = core::find(event, "requestContext");
-  if (rc == nullptr || !rc->is_object())
-    return deny("event_malformed", "requestContext missing or not an object");
-
-  // The route decides which scope is needed; an unlisted route is never authorized.
-  const auto route = route_key(event);
-  if (route.malformed())
-    return deny("event_malformed", "routeKey is not a string");
-  if (!route.present())
-    return deny("event_malformed", "routeKey missing");
-  const auto route_it = settings_.route_scopes.find(route.value);
-  if (route_it == settings_.route_scopes.end())
-    return deny("route_unknown", route.value);
-
-  // Rule 1: a client certificate is present.
-  const auto pem = client_cert_pem(event);
-  if (pem.malformed())
-    return deny("event_malformed", "clientCert has the wrong type");
-  if (!pem.present() || pem.value.empty())
-    return deny("cert_missing");
-  std::shared_ptr<const mtls::ClientCertificate> parsed;
-  try {
-    parsed = certificates_->parse(pem.value);
-  } catch (const core::Error& e) {
-    return deny("cert_invalid", e.code());
-  }
-  const mtls::ClientCertificate& cert = *parsed;
-
-  // Rule 2: registered, ACTIVE, now inside the certificate's and the record's validity.
-  const core::TimePoint now = clock_.now();
-  std::optional<mtls::RegistryRecord> record;
-  try {
-    record = registry_.find(cert.thumbprint);
-  } catch (const core::Error& e) {
-    Decision d = deny(e.code() == "record_malformed" ? "record_malformed" : "registry_unavailable",
-                      e.what());
-    d.thumbprint = cert.thumbprint;
-    return d;
-  }
-  const auto deny_cert = [&](std::string reason, std::string detail = {}) {
-    Decision d = deny(std::move(reason), std::move(detail));
-    d.thumbprint = cert.thumbprint;
-    if (record)
-      d.client_id = record->client_id;
-    return d;
-  };
-  if (!record)
-    return deny_cert("cert_not_registered");
-  if (record->thumbprint != cert.thumbprint)
-    return deny_cert("registry_mismatch");
-  switch (record->status) {
-    case mtls::CertStatus::kActive:
-      break;
-    case mtls::CertStatus::kRevoked:
-      return deny_cert("cert_revoked");
-    case mtls::CertStatus::kSuspended:
-      return deny_cert("cert_suspended");
-  }
-  if (now < cert.not_before)
-    return deny_cert("cert_not_yet_valid");
-  if (now > cert.not_after)
-    return deny_cert("cert_expired");
-  if (now < record->not_before)
-    return deny_cert("record_not_yet_valid");
-  if (now > record->not_after)
-    return deny_cert("record_expired");
-
-  // Rules 3 and 4: a Bearer JWS that the verifier accepts (RS256, kid, signature, iss,
-  // token_use, exp/iat/nbf within the skew).
-  const auto auth = header(event, "authorization");
-  if (auth.malformed())
-    return deny_cert("event_malformed", "headers or authorization has the wrong type");
-  if (!auth.present())
-    return deny_cert("token_missing");
-  const auto jwt = strip_auth_scheme(auth.value, "Bearer");
-  if (!jwt)
-    return deny_cert("token_not_bearer");
-  const oauth::VerifyResult verified = verifier_.verify(*jwt);
-  if (!verified.ok())
-    return deny_cert(token_reason(verified.error), verified.detail);
-  const oauth::AccessToken& token = *verified.token;
-
-  // Rule 5: the token was issued to the client the certificate is registered to.
-  if (token.client_id != record->client_id)
-    return deny_cert("client_mismatch", "token client_id " + token.client_id);
-
-  // Rule 6: the token holds the route's scope(s), and the record allows them.
-  for (const auto& scope : route_it->second) {
-    if (!token.has_scope(scope))
-      return deny_cert("scope_missing", scope);
-    if (!record->allows_scope(scope))
-      return deny_cert("scope_not_allowed", scope);
-  }
-
-  // Rule 7: certificate-bound token (RFC 8705) when the token says so, or when required.
-  if (token.cnf_x5t_s256) {
-    if (!core::constant_time_equal(*token.cnf_x5t_s256, cert.x5t_s256))
-      return deny_cert("binding_mismatch");
-  } else if (settings_.require_cert_bound_token) {
-    return deny_cert("binding_required");
-  }
-
-  Decision d;
-  d.allowed = true;
-  d.reason = "allowed";
-  d.client_id = record->client_id;
-  d.thumbprint = cert.thumbprint;
-  d.context["client_id"] = record->client_id;
-  d.context["cert_thumbprint"] = cert.thumbprint;
-  d.context["scope"] = join_scopes(token.scopes);
-  d.context["cert_not_after"] = core::format_rfc3339(cert.not_after);
-  return d;
-}
-
-json::object Handler::respond_to(const Decision& decision, const json::value* event) const {
+void Handler::log(const mtls::Authorization& decision, const AuthorizerRequest& request) const {
   try {
     json::object fields;
-    fields["reason"] = decision.reason;
-    if (event != nullptr) {
-      if (auto route = route_key(*event); route.present())
-        fields["route_key"] = route.value;
-      if (auto id = request_id(*event); !id.empty())
-        fields["request_id"] = id;
-    }
+    fields["reason"] = mtls::to_string(decision.reason);
+    if (request.route_key.present())
+      fields["route_key"] = request.route_key.value;
+    if (!request.request_id.empty())
+      fields["request_id"] = request.request_id;
     if (!decision.client_id.empty())
       fields["client_id"] = decision.client_id;
     if (!decision.thumbprint.empty())
       fields["cert_thumbprint"] = decision.thumbprint;
-    if (decision.allowed) {
+    if (decision.allowed()) {
       logger_.info("authorizer allow", fields);
     } else {
       if (!decision.detail.empty())
@@ -255,26 +144,28 @@ json::object Handler::respond_to(const Decision& decision, const json::value* ev
     }
   } catch (...) {  // NOLINT(bugprone-empty-catch): logging must not turn a decision into a crash
   }
-  json::object response;
-  response["isAuthorized"] = decision.allowed;
-  if (decision.allowed)
-    response["context"] = decision.context;
+}
+
+AuthorizerResponse Handler::handle(const AuthorizerRequest& request) const {
+  const mtls::Authorization decision = decide(request);
+  log(decision, request);
+  AuthorizerResponse response;
+  response.authorized = decision.allowed();
+  if (response.authorized) {
+    try {
+      response.context["client_id"] = decision.client_id;
+      response.context["cert_thumbprint"] = decision.thumbprint;
+      response.context["scope"] = decision.scope;
+      response.context["cert_not_after"] = core::format_rfc3339(decision.cert_not_after);
+    } catch (...) {
+      return AuthorizerResponse{};  // fail closed
+    }
+  }
   return response;
 }
 
-json::object Handler::respond(const json::value& event) const {
-  return respond_to(decide(event), &event);
-}
-
-std::string Handler::handle(std::string_view payload) const {
-  try {
-    const auto event = core::parse_json(payload);
-    if (!event)
-      return json::serialize(respond_to(deny("event_malformed", "payload is not JSON"), nullptr));
-    return json::serialize(respond(*event));
-  } catch (...) {
-    return R"({"isAuthorized":false})";
-  }
+lambda::invocation_response Handler::fallback() {
+  return lambda::invocation_response::success(R"({"isAuthorized":false})", "application/json");
 }
 
 }  // namespace agm::functions::authorizer

@@ -1,13 +1,13 @@
 #pragma once
-// The HTTP API Lambda authorizer (payload 2.0 REQUEST event, simple responses). Pure: the event
-// comes in, {"isAuthorized": bool, "context": {...}} goes out; the registry, the token verifier,
-// the clock and the logger are passed in. Every rule of docs/contract.md section 6 is checked in
-// order and any failure or error denies. The precise reason goes to ONE log line, never into the
-// response.
+// The HTTP API Lambda authorizer (payload 2.0 REQUEST event, simple responses). Pure: the typed
+// event comes in, {"isAuthorized": bool, "context": {...}} goes out; the registry, the token
+// verifier, the clock and the logger are passed in. The event's own checks (its shape, the route)
+// are here; every rule of docs/contract.md section 6 is mtls::Authorizer's
+// (mtls/authorization.hpp). Any failure or error denies. The precise reason goes to ONE log line,
+// never into the response.
 #include <chrono>
 #include <functional>
 #include <map>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,8 +15,9 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
-#include "functions/common/certificate_cache.hpp"
 #include "functions/common/config.hpp"
+#include "functions/common/event.hpp"
+#include "mtls/authorization.hpp"
 #include "mtls/registry.hpp"
 #include "oauth/verifier.hpp"
 
@@ -48,39 +49,29 @@ struct Config {
   static Config from_env(const EnvLookup& env);
 };
 
-struct Decision {
-  bool allowed = false;
-  std::string reason;  // "allowed" or the deny reason (cert_missing, token_expired, ...)
-  std::string detail;  // extra log text (never secrets)
-  std::string client_id;
-  std::string thumbprint;
-  core::json::object context;  // on allow: client_id, cert_thumbprint, scope, cert_not_after
-};
-
 class Handler {
  public:
+  using Request = AuthorizerRequest;
+  using Response = AuthorizerResponse;
+
   Handler(Settings settings, mtls::RegistryReader& registry,
           const oauth::AccessTokenVerifier& verifier, const core::Clock& clock,
           const core::Logger& logger);
 
   // The decision alone (no logging). Never throws.
-  [[nodiscard]] Decision decide(const core::json::value& event) const;
-  // decide() + one log line + the simple response {"isAuthorized":..., "context":{...}}.
-  [[nodiscard]] core::json::object respond(const core::json::value& event) const;
-  // The Runtime API payload in and out; a payload that is not JSON denies (event_malformed).
-  [[nodiscard]] std::string handle(std::string_view payload) const;
+  [[nodiscard]] mtls::Authorization decide(const AuthorizerRequest& request) const;
+  // decide() + one log line + the simple response. Never throws.
+  [[nodiscard]] AuthorizerResponse handle(const AuthorizerRequest& request) const;
+  // What the Runtime API gets when even the edge failed: a deny.
+  static lambda::invocation_response fallback();
 
  private:
-  [[nodiscard]] Decision decide_unchecked(const core::json::value& event) const;
-  core::json::object respond_to(const Decision& decision, const core::json::value* event) const;
+  void log(const mtls::Authorization& decision, const AuthorizerRequest& request) const;
 
   Settings settings_;
-  mtls::RegistryReader& registry_;
-  const oauth::AccessTokenVerifier& verifier_;
+  mtls::Authorizer authorizer_;
   const core::Clock& clock_;
   const core::Logger& logger_;
-  // Parsed certificates by PEM text (see certificate_cache.hpp for why this is safe).
-  std::shared_ptr<CertificateCache> certificates_ = std::make_shared<CertificateCache>();
 };
 
 }  // namespace agm::functions::authorizer

@@ -12,8 +12,10 @@
 #include "functions/authorizer/handler.hpp"
 #include "functions/common/config.hpp"
 #include "functions/common/main.hpp"
-#include "mtls/registry.hpp"
+#include "mtls/cached_registry.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "oauth/jwks.hpp"
+#include "oauth/jwks_fetcher.hpp"
 #include "oauth/verifier.hpp"
 
 namespace {
@@ -23,7 +25,7 @@ using agm::functions::authorizer::Config;
 
 // Everything the handler refers to, built once per instance (cold start) and kept warm.
 struct Instance {
-  Instance(Config c, agm::aws::ClientConfig dynamo_config, const agm::aws::HttpOptions& jwks_http,
+  Instance(Config c, agm::aws::ClientConfig dynamo_config, const agm::net::HttpOptions& jwks_http,
            const agm::core::Logger& log)
       : config(std::move(c)),
         db(std::move(dynamo_config)),
@@ -63,14 +65,13 @@ int main() {
         dynamo.http.ca_file = ca_file;
         dynamo.http.connect_timeout = std::chrono::milliseconds(1000);
         dynamo.http.timeout = std::chrono::milliseconds(1500);
-        agm::aws::HttpOptions jwks_http;
+        agm::net::HttpOptions jwks_http;
         jwks_http.ca_file = ca_file;
         jwks_http.connect_timeout = std::chrono::milliseconds(1000);
         jwks_http.timeout = std::chrono::milliseconds(2000);
         jwks_http.max_response_bytes = std::size_t{256} * 1024;
         auto instance =
             std::make_shared<Instance>(std::move(config), std::move(dynamo), jwks_http, log);
-        return agm::functions::json_handler(
-            [instance](std::string_view payload) { return instance->handler.handle(payload); });
+        return agm::functions::serve(instance, instance->handler);
       });
 }

@@ -1,7 +1,5 @@
 #include "functions/common/event.hpp"
 
-#include <vector>
-
 #include "core/encoding.hpp"
 
 namespace agm::functions {
@@ -10,54 +8,37 @@ namespace json = core::json;
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i]))
-      return false;
-  }
-  return true;
-}
-
 template <typename T>
 Field<T> malformed() {
-  Field<T> f;
-  f.state = Field<T>::State::kMalformed;
-  return f;
+  return Field<T>::malformed_field();
 }
 
-Field<std::string> present(std::string_view v) {
-  Field<std::string> f;
-  f.state = Field<std::string>::State::kPresent;
-  f.value = std::string(v);
-  return f;
+Field<std::string> string_field(const json::value* v) {
+  if (v == nullptr || v->is_null())
+    return {};
+  if (!v->is_string())
+    return Field<std::string>::malformed_field();
+  return Field<std::string>::present_as(std::string(v->get_string()));
 }
 
-}  // namespace
-
-Field<std::string> header(const json::value& event, std::string_view name) {
+Headers parse_headers(const json::value& event) {
+  Headers h;
   const json::value* headers = core::find(event, "headers");
   if (headers == nullptr || headers->is_null())
-    return {};
+    return h;
   const auto* obj = headers->if_object();
-  if (obj == nullptr)
-    return malformed<std::string>();
-  const json::value* found = nullptr;
-  for (const auto& kv : *obj) {
-    if (iequals(kv.key(), name)) {
-      // Two spellings of one header: ambiguous, so refuse rather than pick one.
-      if (found != nullptr)
-        return malformed<std::string>();
-      found = &kv.value();
-    }
+  if (obj == nullptr) {
+    h.malformed = true;
+    return h;
   }
-  if (found == nullptr)
-    return {};
-  if (!found->is_string())
-    return malformed<std::string>();
-  return present(found->get_string());
+  for (const auto& kv : *obj) {
+    auto [it, inserted] = h.by_name.try_emplace(core::to_lower(kv.key()));
+    // Two spellings of one header: ambiguous, so refuse rather than pick one.
+    it->second = inserted ? string_field(&kv.value()) : malformed<std::string>();
+    if (inserted && !it->second.present())
+      it->second = malformed<std::string>();
+  }
+  return h;
 }
 
 Field<std::string> client_cert_pem(const json::value& event) {
@@ -70,25 +51,11 @@ Field<std::string> client_cert_pem(const json::value& event) {
       return {};
   }
   if (!cur->is_object())
-    return malformed<std::string>();
-  const json::value* pem = core::find(*cur, "clientCertPem");
-  if (pem == nullptr || pem->is_null())
-    return {};
-  if (!pem->is_string())
-    return malformed<std::string>();
-  return present(pem->get_string());
+    return Field<std::string>::malformed_field();
+  return string_field(core::find(*cur, "clientCertPem"));
 }
 
-Field<std::string> route_key(const json::value& event) {
-  const json::value* v = core::find(event, "routeKey");
-  if (v == nullptr || v->is_null())
-    return {};
-  if (!v->is_string())
-    return malformed<std::string>();
-  return present(v->get_string());
-}
-
-std::optional<std::string> body(const json::value& event) {
+std::optional<std::string> decoded_body(const json::value& event) {
   const json::value* b = core::find(event, "body");
   if (b == nullptr || b->is_null())
     return std::string();
@@ -105,69 +72,122 @@ std::optional<std::string> body(const json::value& event) {
   return core::base64_decode(b->get_string());
 }
 
-std::string request_id(const json::value& event) {
-  if (auto id = core::get_string_path(event, {"requestContext", "requestId"}))
-    return std::string(*id);
-  return {};
+std::optional<std::string> string_at(const json::value& event,
+                                     std::initializer_list<std::string_view> path) {
+  if (auto v = core::get_string_path(event, path))
+    return std::string(*v);
+  return std::nullopt;
 }
 
-json::object http_result(int status, std::string_view body_text, std::string_view content_type) {
-  json::object headers;
-  headers["content-type"] = content_type;
-  // Token responses carry credentials (RFC 6749 section 5.1): never cached by anyone.
-  headers["cache-control"] = "no-store";
+void parse_common(const json::value& event, RequestEvent& out) {
+  if (!event.is_object()) {
+    out.shape = EventShape::kNotObject;
+    return;
+  }
+  const json::value* rc = core::find(event, "requestContext");
+  out.shape = rc != nullptr && rc->is_object() ? EventShape::kOk : EventShape::kNoRequestContext;
+  out.route_key = string_field(core::find(event, "routeKey"));
+  out.request_id = string_at(event, {"requestContext", "requestId"}).value_or("");
+  out.headers = parse_headers(event);
+  out.client_cert_pem = client_cert_pem(event);
+}
+
+template <typename Event>
+Event parse_payload(std::string_view payload) {
+  const auto event = core::parse_json(payload);
+  if (!event) {
+    Event out;
+    out.shape = EventShape::kNotJson;
+    return out;
+  }
+  return Event::from_json(*event);
+}
+
+}  // namespace
+
+Field<std::string> Headers::get(std::string_view lower_name) const {
+  if (malformed)
+    return Field<std::string>::malformed_field();
+  const auto it = by_name.find(lower_name);
+  return it == by_name.end() ? Field<std::string>{} : it->second;
+}
+
+HttpRequest HttpRequest::from_json(const json::value& event) {
+  HttpRequest r;
+  parse_common(event, r);
+  if (r.shape == EventShape::kNotObject)
+    return r;
+  r.body = decoded_body(event);
+  r.authorizer_client_id =
+      string_at(event, {"requestContext", "authorizer", "lambda", "client_id"});
+  r.authorizer_cert_thumbprint =
+      string_at(event, {"requestContext", "authorizer", "lambda", "cert_thumbprint"});
+  return r;
+}
+
+HttpRequest HttpRequest::parse(std::string_view payload, std::string_view /*invocation_id*/) {
+  return parse_payload<HttpRequest>(payload);
+}
+
+AuthorizerRequest AuthorizerRequest::from_json(const json::value& event) {
+  AuthorizerRequest r;
+  parse_common(event, r);
+  return r;
+}
+
+AuthorizerRequest AuthorizerRequest::parse(std::string_view payload,
+                                           std::string_view /*invocation_id*/) {
+  return parse_payload<AuthorizerRequest>(payload);
+}
+
+HttpResponse HttpResponse::json(int status, std::string body_text, std::string_view content_type) {
+  HttpResponse r;
+  r.status = status;
+  r.headers = {{"content-type", std::string(content_type)}, {"cache-control", "no-store"}};
+  r.body = std::move(body_text);
+  return r;
+}
+
+void HttpResponse::set_header(std::string_view lower_name, std::string value) {
+  for (auto& [name, v] : headers) {
+    if (name == lower_name) {
+      v = std::move(value);
+      return;
+    }
+  }
+  headers.emplace_back(std::string(lower_name), std::move(value));
+}
+
+json::object HttpResponse::to_json() const {
+  json::object h;
+  for (const auto& [name, value] : headers)
+    h[name] = value;
   json::object result;
   result["statusCode"] = status;
-  result["headers"] = std::move(headers);
-  result["body"] = body_text;
+  result["headers"] = std::move(h);
+  result["body"] = body;
   result["isBase64Encoded"] = false;
   return result;
 }
 
-std::string oauth_error_body(std::string_view error, std::string_view description) {
-  json::object o;
-  o["error"] = error;
-  if (!description.empty())
-    o["error_description"] = description;
-  return json::serialize(o);
+std::string HttpResponse::serialize() const {
+  return json::serialize(to_json());
 }
 
-std::optional<std::string_view> strip_auth_scheme(std::string_view header_value,
-                                                  std::string_view scheme) {
-  const std::string_view v = core::trim(header_value);
-  if (v.size() <= scheme.size() || !iequals(v.substr(0, scheme.size()), scheme) ||
-      v[scheme.size()] != ' ')
-    return std::nullopt;
-  const std::string_view rest = core::trim(v.substr(scheme.size() + 1));
-  if (rest.empty())
-    return std::nullopt;
-  return rest;
+lambda::invocation_response HttpResponse::to_invocation() const {
+  return lambda::invocation_response::success(serialize(), "application/json");
 }
 
-std::vector<std::string> split_scopes(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && text[i] == ' ')
-      ++i;
-    std::size_t j = i;
-    while (j < text.size() && text[j] != ' ')
-      ++j;
-    if (j > i)
-      out.emplace_back(text.substr(i, j - i));
-    i = j;
-  }
-  return out;
+lambda::invocation_response AuthorizerResponse::to_invocation() const {
+  return lambda::invocation_response::success(serialize(), "application/json");
 }
 
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const auto& s : scopes) {
-    if (!out.empty())
-      out += ' ';
-    out += s;
-  }
-  return out;
+std::string AuthorizerResponse::serialize() const {
+  json::object response;
+  response["isAuthorized"] = authorized;
+  if (authorized)
+    response["context"] = context;
+  return json::serialize(response);
 }
 
 }  // namespace agm::functions

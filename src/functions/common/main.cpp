@@ -45,10 +45,4 @@ int run_function(std::string_view function_name, const HandlerFactory& build) {
   return 1;
 }
 
-lambda::handler_fn json_handler(std::function<std::string(std::string_view payload)> handle) {
-  return [handle = std::move(handle)](const lambda::invocation_request& request) {
-    return lambda::invocation_response::success(handle(request.payload), "application/json");
-  };
-}
-
 }  // namespace agm::functions

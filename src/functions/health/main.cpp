@@ -14,7 +14,6 @@ int main() {
           agm::functions::health::Handler handler;
         };
         auto instance = std::make_shared<Instance>(log);
-        return agm::functions::json_handler(
-            [instance](std::string_view payload) { return instance->handler.handle(payload); });
+        return agm::functions::serve(instance, instance->handler);
       });
 }

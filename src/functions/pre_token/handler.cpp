@@ -2,9 +2,13 @@
 
 #include <exception>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "core/field.hpp"
+#include "mtls/admission.hpp"
 
 namespace agm::functions::pre_token {
 
@@ -26,14 +30,100 @@ bool is_v3(std::string_view version) {
   return version == "3" || version == "V3_0";
 }
 
-Decision refuse(std::string reason, std::string detail = {}) {
+Decision refuse(std::variant<Reason, mtls::Reason> reason, std::string detail = {}) {
   Decision d;
-  d.reason = std::move(reason);
+  d.reason = reason;
   d.detail = std::move(detail);
   return d;
 }
 
+// The string member `key` of `object`: absent (or null), the value, or malformed (not a string).
+core::Field<std::string> string_member(const json::object& object, std::string_view key) {
+  const json::value* v = object.if_contains(key);
+  if (v == nullptr || v->is_null())
+    return {};
+  if (!v->is_string())
+    return core::Field<std::string>::malformed_field();
+  return core::Field<std::string>::present_as(std::string(v->as_string()));
+}
+
+// The scopes Cognito is about to grant (request.scopes); nullopt when absent; a refusal when it is
+// not an array of strings.
+std::variant<std::optional<std::vector<std::string>>, Decision> requested_scopes(
+    const json::object& request) {
+  const json::value* scopes = request.if_contains("scopes");
+  if (scopes == nullptr || scopes->is_null())
+    return std::nullopt;
+  if (!scopes->is_array())
+    return refuse(Reason::kEventMalformed, "request.scopes is not an array");
+  std::vector<std::string> out;
+  for (const json::value& scope : scopes->as_array()) {
+    if (!scope.is_string())
+      return refuse(Reason::kEventMalformed, "request.scopes holds a non-string");
+    out.emplace_back(scope.as_string());
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string_view to_string(Reason reason) {
+  switch (reason) {
+    case Reason::kAllowed:
+      return "allowed";
+    case Reason::kEventMalformed:
+      return "event_malformed";
+    case Reason::kVersionUnsupported:
+      return "version_unsupported";
+    case Reason::kTriggerSourceUnsupported:
+      return "trigger_source_unsupported";
+    case Reason::kClientIdMissing:
+      return "client_id_missing";
+    case Reason::kClientMetadataMissing:
+      return "client_metadata_missing";
+    case Reason::kThumbprintMissing:
+      return "thumbprint_missing";
+    case Reason::kThumbprintMalformed:
+      return "thumbprint_malformed";
+    case Reason::kInternalError:
+      return "internal_error";
+  }
+  return "internal_error";
+}
+
+bool Decision::allowed() const {
+  return reason == std::variant<Reason, mtls::Reason>(Reason::kAllowed);
+}
+
+std::string_view Decision::reason_name() const {
+  return std::visit([](auto r) { return to_string(r); }, reason);
+}
+
+PreTokenEvent PreTokenEvent::parse(std::string_view payload, std::string_view invocation_id) {
+  PreTokenEvent e;
+  e.payload_size = payload.size();
+  e.invocation_id = std::string(invocation_id);
+  if (payload.size() > kMaxEventBytes) {
+    e.shape = Shape::kTooLarge;
+    return e;
+  }
+  auto doc = core::parse_json(payload);
+  if (!doc) {
+    e.shape = Shape::kNotJson;
+  } else if (!doc->is_object()) {
+    e.shape = Shape::kNotObject;
+  } else {
+    e.shape = Shape::kOk;
+    e.event = std::move(doc->as_object());
+  }
+  return e;
+}
+
+lambda::invocation_response PreTokenResponse::to_invocation() const {
+  if (!event)
+    return lambda::invocation_response::failure(kRefusedMessage, kRefusedErrorType);
+  return lambda::invocation_response::success(json::serialize(*event), "application/json");
+}
 
 Config Config::from_env(const EnvLookup& env) {
   Config c;
@@ -60,135 +150,111 @@ Handler::Handler(mtls::RegistryReader& registry, const core::Clock& clock,
                  const core::Logger& logger)
     : registry_(registry), clock_(clock), logger_(logger) {}
 
-Decision Handler::decide(const json::value& event) const {
+Decision Handler::decide(const PreTokenEvent& event) const {
+  switch (event.shape) {
+    case PreTokenEvent::Shape::kOk:
+      break;
+    case PreTokenEvent::Shape::kTooLarge:
+      return refuse(Reason::kEventMalformed, "event larger than " + std::to_string(kMaxEventBytes));
+    case PreTokenEvent::Shape::kNotJson:
+      return refuse(Reason::kEventMalformed, "event is not JSON");
+    case PreTokenEvent::Shape::kNotObject:
+      return refuse(Reason::kEventMalformed, "event is not an object");
+  }
   try {
-    if (!event.is_object())
-      return refuse("event_malformed", "event is not an object");
-
-    // Only the V3_0 client_credentials event: with V3_0 configured, Cognito also calls this
-    // trigger for user sign-ins (TokenGeneration_HostedAuth, ..._Authentication, ...). This
-    // deployment has no users, so those are refused rather than passed through unbound.
-    const json::value* version = core::find(event, "version");
-    if (version == nullptr || !version->is_string())
-      return refuse("version_unsupported", "version missing or not a string");
-    if (!is_v3(version->as_string()))
-      return refuse("version_unsupported", std::string(version->as_string()));
-    const json::value* source = core::find(event, "triggerSource");
-    if (source == nullptr || !source->is_string())
-      return refuse("trigger_source_unsupported", "triggerSource missing or not a string");
-    if (source->as_string() != kTriggerSource)
-      return refuse("trigger_source_unsupported", std::string(source->as_string()));
-
-    // The app client that authenticated at the token endpoint (Cognito checked its secret).
-    const json::value* caller = core::find(event, "callerContext");
-    if (caller == nullptr || !caller->is_object())
-      return refuse("event_malformed", "callerContext missing or not an object");
-    const json::value* client = core::find(*caller, "clientId");
-    if (client != nullptr && !client->is_string() && !client->is_null())
-      return refuse("event_malformed", "callerContext.clientId is not a string");
-    if (client == nullptr || client->is_null() || client->as_string().empty())
-      return refuse("client_id_missing");
-    const std::string client_id(client->as_string());
-
-    // The thumbprint our token function passed as aws_client_metadata. Without it the request did
-    // not come through the token function (a client calling Cognito directly): no token.
-    const json::value* request = core::find(event, "request");
-    if (request == nullptr || !request->is_object()) {
-      Decision d = refuse("event_malformed", "request missing or not an object");
-      d.client_id = client_id;
-      return d;
-    }
-    const auto refuse_client = [&](std::string reason, std::string detail = {}) {
-      Decision d = refuse(std::move(reason), std::move(detail));
-      d.client_id = client_id;
-      return d;
-    };
-    const json::value* metadata = core::find(*request, "clientMetadata");
-    if (metadata == nullptr || metadata->is_null())
-      return refuse_client("client_metadata_missing");
-    if (!metadata->is_object())
-      return refuse_client("event_malformed", "request.clientMetadata is not an object");
-    const json::value* thumb = core::find(*metadata, "cert_thumbprint");
-    if (thumb == nullptr || thumb->is_null())
-      return refuse_client("thumbprint_missing");
-    if (!thumb->is_string())
-      return refuse_client("event_malformed", "clientMetadata.cert_thumbprint is not a string");
-    const std::string thumbprint(thumb->as_string());
-    const auto refuse_cert = [&](std::string reason, std::string detail = {}) {
-      Decision d = refuse_client(std::move(reason), std::move(detail));
-      // Only a well-formed thumbprint is logged as such; anything else could be arbitrary text.
-      if (x5t_s256_from_thumbprint(thumbprint))
-        d.thumbprint = thumbprint;
-      return d;
-    };
-    const auto x5t = x5t_s256_from_thumbprint(thumbprint);
-    if (!x5t)
-      return refuse_cert("thumbprint_malformed", "not 64 lowercase hex characters (length " +
-                                                     std::to_string(thumbprint.size()) + ")");
-
-    // The registry, asked directly (no cache): issuance must see a revocation at once.
-    std::optional<mtls::RegistryRecord> record;
-    try {
-      record = registry_.find(thumbprint);
-    } catch (const core::Error& e) {
-      return refuse_cert(
-          e.code() == "record_malformed" ? "record_malformed" : "registry_unavailable", e.what());
-    }
-    if (!record)
-      return refuse_cert("cert_not_registered");
-    if (record->thumbprint != thumbprint)
-      return refuse_cert("registry_mismatch");
-    // The certificate must belong to the app client asking for the token: otherwise a client
-    // could bind its token to (and so use) another client's certificate.
-    if (record->client_id != client_id)
-      return refuse_cert("client_mismatch", "certificate registered to " + record->client_id);
-    switch (record->status) {
-      case mtls::CertStatus::kActive:
-        break;
-      case mtls::CertStatus::kRevoked:
-        return refuse_cert("cert_revoked");
-      case mtls::CertStatus::kSuspended:
-        return refuse_cert("cert_suspended");
-    }
-    const core::TimePoint now = clock_.now();
-    if (now < record->not_before)
-      return refuse_cert("record_not_yet_valid");
-    if (now > record->not_after)
-      return refuse_cert("record_expired");
-    // The scopes Cognito is about to grant must be ones the record allows (docs/contract.md section
-    // 6 rule 6). Our token function only ever asks for those; this catches a client that calls
-    // Cognito directly with its certificate's (public) thumbprint to get wider scopes. Absent
-    // `scopes`: nothing to check (the V3 event types mark it optional).
-    if (const json::value* scopes = core::find(*request, "scopes");
-        scopes != nullptr && !scopes->is_null()) {
-      if (!scopes->is_array())
-        return refuse_cert("event_malformed", "request.scopes is not an array");
-      for (const json::value& scope : scopes->as_array()) {
-        if (!scope.is_string())
-          return refuse_cert("event_malformed", "request.scopes holds a non-string");
-        if (!record->allows_scope(scope.as_string()))
-          return refuse_cert("scope_not_allowed", std::string(scope.as_string()));
-      }
-    }
-
-    Decision d;
-    d.allowed = true;
-    d.reason = "allowed";
-    d.client_id = client_id;
-    d.thumbprint = thumbprint;
-    d.x5t_s256 = *x5t;
-    return d;
+    return decide_unchecked(event.event);
   } catch (const std::exception& e) {
-    return refuse("internal_error", e.what());
+    return refuse(Reason::kInternalError, e.what());
   } catch (...) {
-    return refuse("internal_error");
+    return refuse(Reason::kInternalError);
   }
 }
 
-json::object Handler::respond(const json::value& event, const Decision& decision) {
+Decision Handler::decide_unchecked(const json::object& event) const {
+  // Only the V3_0 client_credentials event: with V3_0 configured, Cognito also calls this trigger
+  // for user sign-ins (TokenGeneration_HostedAuth, ..._Authentication, ...). This deployment has
+  // no users, so those are refused rather than passed through unbound.
+  const auto version = string_member(event, "version");
+  if (!version.present())
+    return refuse(Reason::kVersionUnsupported, "version missing or not a string");
+  if (!is_v3(version.value))
+    return refuse(Reason::kVersionUnsupported, version.value);
+  const auto source = string_member(event, "triggerSource");
+  if (!source.present())
+    return refuse(Reason::kTriggerSourceUnsupported, "triggerSource missing or not a string");
+  if (source.value != kTriggerSource)
+    return refuse(Reason::kTriggerSourceUnsupported, source.value);
+
+  // The app client that authenticated at the token endpoint (Cognito checked its secret).
+  const json::value* caller = event.if_contains("callerContext");
+  if (caller == nullptr || !caller->is_object())
+    return refuse(Reason::kEventMalformed, "callerContext missing or not an object");
+  const auto client = string_member(caller->as_object(), "clientId");
+  if (client.malformed())
+    return refuse(Reason::kEventMalformed, "callerContext.clientId is not a string");
+  if (!client.present() || client.value.empty())
+    return refuse(Reason::kClientIdMissing);
+  const auto refuse_client = [&](std::variant<Reason, mtls::Reason> reason,
+                                 std::string detail = {}) {
+    Decision d = refuse(reason, std::move(detail));
+    d.client_id = client.value;
+    return d;
+  };
+
+  // The thumbprint our token function passed as aws_client_metadata. Without it the request did
+  // not come through the token function (a client calling Cognito directly): no token.
+  const json::value* request = event.if_contains("request");
+  if (request == nullptr || !request->is_object())
+    return refuse_client(Reason::kEventMalformed, "request missing or not an object");
+  const json::value* metadata = request->as_object().if_contains("clientMetadata");
+  if (metadata == nullptr || metadata->is_null())
+    return refuse_client(Reason::kClientMetadataMissing);
+  if (!metadata->is_object())
+    return refuse_client(Reason::kEventMalformed, "request.clientMetadata is not an object");
+  const auto thumb = string_member(metadata->as_object(), "cert_thumbprint");
+  if (thumb.malformed())
+    return refuse_client(Reason::kEventMalformed, "clientMetadata.cert_thumbprint is not a string");
+  if (!thumb.present())
+    return refuse_client(Reason::kThumbprintMissing);
+  const std::string& thumbprint = thumb.value;
+  const auto x5t = x5t_s256_from_thumbprint(thumbprint);
+  if (!x5t)
+    return refuse_client(Reason::kThumbprintMalformed, "not 64 lowercase hex characters (length " +
+                                                           std::to_string(thumbprint.size()) + ")");
+  // From here the thumbprint is well-formed, and so logged.
+  const auto refuse_cert = [&](std::variant<Reason, mtls::Reason> reason, std::string detail = {}) {
+    Decision d = refuse_client(reason, std::move(detail));
+    d.thumbprint = thumbprint;
+    return d;
+  };
+
+  // The scopes Cognito is about to grant must be ones the record allows (docs/contract.md
+  // section 6 rule 6). Our token function only ever asks for those; this catches a client that
+  // calls Cognito directly with its certificate's (public) thumbprint to get wider scopes.
+  // Absent `scopes`: nothing to check (the V3 event types mark it optional).
+  auto scopes = requested_scopes(request->as_object());
+  if (auto* refused = std::get_if<Decision>(&scopes))
+    return refuse_cert(refused->reason, refused->detail);
+  const auto& wanted = std::get<std::optional<std::vector<std::string>>>(scopes);
+
+  // The registry, asked directly (no cache): issuance must see a revocation at once. The
+  // certificate must belong to the app client asking for the token: otherwise a client could
+  // bind its token to (and so use) another client's certificate.
+  mtls::Admission admission =
+      mtls::admit(registry_, mtls::Presented::thumbprint_only(thumbprint), client.value,
+                  wanted.value_or(std::vector<std::string>{}), clock_.now());
+  if (!admission.admitted())
+    return refuse_cert(admission.reason, std::move(admission.detail));
+
+  Decision d = refuse_cert(Reason::kAllowed);
+  d.x5t_s256 = *x5t;
+  return d;
+}
+
+json::object Handler::respond(const json::object& event, const Decision& decision) {
   // The same event back with `response` filled in, as Cognito expects from every trigger. Only the
   // access token is changed: a client_credentials grant issues no ID token.
-  json::object out = event.as_object();
+  json::object out = event;
   json::object cnf{{"x5t#S256", decision.x5t_s256}};
   json::object access{{"claimsToAddOrOverride", json::object{{"cnf", std::move(cnf)}}}};
   out["response"] = json::object{{"claimsAndScopeOverrideDetails",
@@ -198,7 +264,7 @@ json::object Handler::respond(const json::value& event, const Decision& decision
 
 void Handler::log(const Decision& decision, std::string_view request_id) const {
   try {
-    json::object fields{{"reason", decision.reason}};
+    json::object fields{{"reason", decision.reason_name()}};
     if (!request_id.empty())
       fields["request_id"] = request_id;
     if (!decision.detail.empty())
@@ -207,7 +273,7 @@ void Handler::log(const Decision& decision, std::string_view request_id) const {
       fields["client_id"] = decision.client_id;
     if (!decision.thumbprint.empty())
       fields["cert_thumbprint"] = decision.thumbprint;
-    if (decision.allowed)
+    if (decision.allowed())
       logger_.info("token bound to certificate", fields);
     else
       logger_.warn("token refused", fields);
@@ -215,32 +281,24 @@ void Handler::log(const Decision& decision, std::string_view request_id) const {
   }
 }
 
-lambda::invocation_response Handler::handle(std::string_view payload,
-                                            std::string_view request_id) const {
-  Decision decision;
-  std::optional<json::value> event;
-  if (payload.size() > kMaxEventBytes) {
-    decision = refuse("event_malformed", "event larger than " + std::to_string(kMaxEventBytes));
-  } else {
+PreTokenResponse Handler::handle(const PreTokenEvent& event) const {
+  Decision decision = decide(event);
+  if (decision.allowed()) {
     try {
-      event = core::parse_json(payload);
-    } catch (...) {
-      event.reset();
-    }
-    decision = event ? decide(*event) : refuse("event_malformed", "event is not JSON");
-  }
-  if (decision.allowed) {
-    try {
-      auto body = json::serialize(respond(*event, decision));
-      log(decision, request_id);
-      return lambda::invocation_response::success(std::move(body), "application/json");
+      PreTokenResponse response{respond(event.event, decision)};
+      log(decision, event.invocation_id);
+      return response;
     } catch (const std::exception& e) {
-      decision = refuse("internal_error", e.what());
+      decision = refuse(Reason::kInternalError, e.what());
     } catch (...) {
-      decision = refuse("internal_error");
+      decision = refuse(Reason::kInternalError);
     }
   }
-  log(decision, request_id);
+  log(decision, event.invocation_id);
+  return PreTokenResponse{};
+}
+
+lambda::invocation_response Handler::fallback() {
   return lambda::invocation_response::failure(kRefusedMessage, kRefusedErrorType);
 }
 

@@ -10,7 +10,7 @@
 #include "functions/common/config.hpp"
 #include "functions/common/main.hpp"
 #include "functions/pre_token/handler.hpp"
-#include "mtls/registry.hpp"
+#include "mtls/dynamo_registry.hpp"
 
 namespace {
 
@@ -43,8 +43,6 @@ int main() {
         dynamo.http.connect_timeout = std::chrono::milliseconds(1000);
         dynamo.http.timeout = std::chrono::milliseconds(2000);
         auto instance = std::make_shared<Instance>(std::move(config), std::move(dynamo), log);
-        return agm::lambda::handler_fn([instance](const agm::lambda::invocation_request& request) {
-          return instance->handler.handle(request.payload, request.request_id);
-        });
+        return agm::functions::serve(instance, instance->handler);
       });
 }

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <exception>
 #include <utility>
+#include <variant>
 
 #include "core/encoding.hpp"
 #include "core/error.hpp"
-#include "functions/common/event.hpp"
+#include "mtls/admission.hpp"
 #include "mtls/certificate.hpp"
+#include "oauth/protocol.hpp"
 
 namespace agm::functions::token {
 
@@ -18,49 +20,153 @@ namespace {
 constexpr std::size_t kMaxBodyBytes =
     std::size_t{8} * 1024;  // a client_credentials request is tiny
 
+}  // namespace
+
 // A result the handler returns, with the reason that goes to the log.
-struct Outcome {
-  json::object result;
-  std::string reason;
+struct Handler::Outcome {
+  HttpResponse response;
+  std::variant<Reason, mtls::Reason> reason;
   std::string detail;
 };
 
+struct Handler::Caller {
+  std::string client_id;
+  std::string thumbprint;
+};
+
+namespace {
+
+using Outcome = Handler::Outcome;
+
+std::string_view reason_name(const std::variant<Reason, mtls::Reason>& reason) {
+  return std::visit([](auto r) { return to_string(r); }, reason);
+}
+
 Outcome oauth_error(int status, std::string_view error, std::string_view description,
-                    std::string reason, std::string detail = {}) {
-  Outcome o{http_result(status, oauth_error_body(error, description)), std::move(reason),
+                    std::variant<Reason, mtls::Reason> reason, std::string detail = {}) {
+  Outcome o{HttpResponse::json(status, oauth::error_body(error, description)), reason,
             std::move(detail)};
-  auto& headers = o.result["headers"].as_object();
-  headers["pragma"] = "no-cache";
+  o.response.set_header("pragma", "no-cache");
   if (status == 401)  // RFC 6749 section 5.2: invalid_client over Basic carries the challenge
-    headers["www-authenticate"] = "Basic";
+    o.response.set_header("www-authenticate", "Basic");
   return o;
 }
 
-Outcome invalid_request(std::string_view description, std::string detail = {}) {
-  return oauth_error(400, "invalid_request", description, "invalid_request", std::move(detail));
+// An answer of ours without the OAuth error headers (503, 502, 500).
+Outcome server_side(int status, std::string_view error, std::string_view description,
+                    std::variant<Reason, mtls::Reason> reason, std::string detail) {
+  return Outcome{HttpResponse::json(status, oauth::error_body(error, description)), reason,
+                 std::move(detail)};
 }
 
-Outcome invalid_client(std::string reason) {
-  return oauth_error(401, "invalid_client", "client authentication failed", std::move(reason));
+Outcome invalid_request(std::string_view description, std::string detail = {}) {
+  return oauth_error(400, "invalid_request", description, Reason::kInvalidRequest,
+                     std::move(detail));
+}
+
+Outcome invalid_client(Reason reason) {
+  return oauth_error(401, "invalid_client", "client authentication failed", reason);
 }
 
 // RFC 8705 section 2: the certificate is part of client authentication, so a certificate that
 // fails any check is RFC 6749's invalid_client (401 with the Basic challenge), which OAuth
 // libraries report as such. One description for every certificate failure: the precise reason
 // is only logged.
-Outcome certificate_refused(std::string reason, std::string detail = {}) {
-  return oauth_error(401, "invalid_client", "client certificate authentication failed",
-                     std::move(reason), std::move(detail));
+Outcome certificate_refused(mtls::Reason reason, std::string detail = {}) {
+  return oauth_error(401, "invalid_client", "client certificate authentication failed", reason,
+                     std::move(detail));
 }
 
 // RFC 6749 section 5.2: "The requested scope is invalid, unknown, malformed, or exceeds the scope
 // granted by the resource owner."
 Outcome invalid_scope(std::string scope) {
   return oauth_error(400, "invalid_scope", "a requested scope is not allowed for this certificate",
-                     "scope_not_allowed", std::move(scope));
+                     mtls::Reason::kScopeNotAllowed, std::move(scope));
+}
+
+// The form body: grant_type=client_credentials[&scope=...][&client_id=...] (RFC 6749 section
+// 4.4.2). Unknown parameters are ignored (section 3.2) and not forwarded.
+struct Form {
+  std::optional<std::string> grant_type, scope, client_id;
+};
+
+std::variant<Form, Outcome> read_form(const HttpRequest& request) {
+  if (!request.body)
+    return invalid_request("malformed request body", "body_malformed");
+  if (request.body->size() > kMaxBodyBytes)
+    return invalid_request("request body too large", "body_too_large");
+  const auto pairs = core::parse_form(*request.body);
+  if (!pairs)
+    return invalid_request("malformed request body", "body_malformed");
+  Form form;
+  for (const auto& [name, value] : *pairs) {
+    std::optional<std::string>* slot = nullptr;
+    if (name == "grant_type")
+      slot = &form.grant_type;
+    else if (name == "scope")
+      slot = &form.scope;
+    else if (name == "client_id")
+      slot = &form.client_id;
+    if (slot == nullptr)
+      continue;
+    if (slot->has_value())  // section 3.2: parameters MUST NOT be included more than once
+      return invalid_request("repeated parameter " + name, "parameter_repeated");
+    *slot = value;
+  }
+  if (!form.grant_type)
+    return invalid_request("grant_type is required", "grant_type_missing");
+  if (*form.grant_type != "client_credentials") {
+    return oauth_error(400, "unsupported_grant_type", "only client_credentials is supported",
+                       Reason::kUnsupportedGrantType);
+  }
+  return form;
+}
+
+// Client authentication: HTTP Basic (RFC 6749 section 2.3.1). The client id, or the refusal.
+std::variant<std::string, Outcome> basic_client_id(const Field<std::string>& authorization) {
+  if (authorization.malformed())
+    return invalid_request("malformed request", "headers_malformed");
+  if (!authorization.present())
+    return invalid_client(Reason::kBasicMissing);
+  const auto credentials_b64 = oauth::strip_auth_scheme(authorization.value, "Basic");
+  if (!credentials_b64)
+    return invalid_client(Reason::kBasicMissing);
+  const auto credentials = core::base64_decode(*credentials_b64);
+  const auto colon = credentials ? credentials->find(':') : std::string::npos;
+  if (!credentials || colon == std::string::npos || colon == 0 || colon + 1 == credentials->size())
+    return invalid_client(Reason::kBasicMalformed);
+  // Section 2.3.1: the id is form-urlencoded before it goes into the Basic header.
+  const auto user = core::percent_decode(credentials->substr(0, colon), true);
+  if (!user || user->empty())
+    return invalid_client(Reason::kBasicMalformed);
+  return *user;
 }
 
 }  // namespace
+
+std::string_view to_string(Reason reason) {
+  switch (reason) {
+    case Reason::kIssued:
+      return "issued";
+    case Reason::kInvalidRequest:
+      return "invalid_request";
+    case Reason::kUnsupportedGrantType:
+      return "unsupported_grant_type";
+    case Reason::kBasicMissing:
+      return "basic_missing";
+    case Reason::kBasicMalformed:
+      return "basic_malformed";
+    case Reason::kTokenEndpointUnreachable:
+      return "token_endpoint_unreachable";
+    case Reason::kTokenEndpointInvalidAnswer:
+      return "token_endpoint_invalid_answer";
+    case Reason::kTokenEndpointError:
+      return "token_endpoint_error";
+    case Reason::kInternalError:
+      return "internal_error";
+  }
+  return "internal_error";
+}
 
 Config Config::from_env(const EnvLookup& env) {
   Config c;
@@ -75,7 +181,7 @@ std::string cognito_form_body(const std::vector<std::string>& scopes,
                               const std::string& thumbprint) {
   std::string body = "grant_type=client_credentials";
   if (!scopes.empty())
-    body += "&scope=" + core::percent_encode(join_scopes(scopes));
+    body += "&scope=" + core::percent_encode(oauth::join_scopes(scopes));
   if (!thumbprint.empty()) {
     json::object metadata;
     metadata["cert_thumbprint"] = thumbprint;
@@ -92,9 +198,14 @@ Handler::Handler(Settings settings, mtls::RegistryReader& registry, TokenEndpoin
       clock_(clock),
       logger_(logger) {}
 
-json::object Handler::respond(const json::value& event) const {
+HttpResponse Handler::handle(const HttpRequest& request) const {
+  if (request.shape == EventShape::kNotJson)
+    return HttpResponse::json(400, oauth::error_body("invalid_request", "malformed request"));
+  Caller caller;
   try {
-    return respond_unchecked(event);
+    Outcome outcome = respond(request, caller);
+    log(outcome, caller, request);
+    return std::move(outcome.response);
   } catch (const std::exception& e) {
     try {
       logger_.error("token request failed", {{"reason", "internal_error"}, {"detail", e.what()}});
@@ -102,183 +213,114 @@ json::object Handler::respond(const json::value& event) const {
     }
   } catch (...) {  // NOLINT(bugprone-empty-catch): fall through to the 500 below
   }
-  return http_result(500, oauth_error_body("server_error", "internal error"));
+  return HttpResponse::json(500, oauth::error_body("server_error", "internal error"));
 }
 
-json::object Handler::respond_unchecked(const json::value& event) const {
-  std::string client_id;
-  std::string thumbprint;
-  const auto finish = [&](Outcome o) {
-    json::object fields;
-    fields["reason"] = o.reason;
-    fields["status"] = o.result["statusCode"];
-    if (!client_id.empty())
-      fields["client_id"] = client_id;
-    if (!thumbprint.empty())
-      fields["cert_thumbprint"] = thumbprint;
-    if (auto id = request_id(event); !id.empty())
-      fields["request_id"] = id;
-    if (!o.detail.empty())
-      fields["detail"] = o.detail;
-    if (o.reason == "issued")
-      logger_.info("token request", fields);
-    else
-      logger_.warn("token request refused", fields);
-    return std::move(o.result);
-  };
+lambda::invocation_response Handler::fallback() {
+  return lambda::invocation_response::success(
+      R"({"statusCode":500,"headers":{"content-type":"application/json"},"body":"{\"error\":\"server_error\"}"})",
+      "application/json");
+}
 
-  if (!event.is_object() || core::find(event, "requestContext") == nullptr ||
-      !core::find(event, "requestContext")->is_object())
-    return finish(invalid_request("malformed request", "event_malformed"));
+void Handler::log(const Outcome& outcome, const Caller& caller, const HttpRequest& request) const {
+  json::object fields;
+  fields["reason"] = reason_name(outcome.reason);
+  fields["status"] = outcome.response.status;
+  if (!caller.client_id.empty())
+    fields["client_id"] = caller.client_id;
+  if (!caller.thumbprint.empty())
+    fields["cert_thumbprint"] = caller.thumbprint;
+  if (!request.request_id.empty())
+    fields["request_id"] = request.request_id;
+  if (!outcome.detail.empty())
+    fields["detail"] = outcome.detail;
+  if (outcome.reason == std::variant<Reason, mtls::Reason>(Reason::kIssued))
+    logger_.info("token request", fields);
+  else
+    logger_.warn("token request refused", fields);
+}
 
-  // The form body: grant_type=client_credentials[&scope=...] (RFC 6749 section 4.4.2).
-  const auto raw_body = body(event);
-  if (!raw_body)
-    return finish(invalid_request("malformed request body", "body_malformed"));
-  if (raw_body->size() > kMaxBodyBytes)
-    return finish(invalid_request("request body too large", "body_too_large"));
-  const auto form = core::parse_form(*raw_body);
-  if (!form)
-    return finish(invalid_request("malformed request body", "body_malformed"));
-  std::optional<std::string> grant_type;
-  std::optional<std::string> scope_param;
-  std::optional<std::string> client_id_param;
-  for (const auto& [name, value] : *form) {
-    std::optional<std::string>* slot = nullptr;
-    if (name == "grant_type")
-      slot = &grant_type;
-    else if (name == "scope")
-      slot = &scope_param;
-    else if (name == "client_id")
-      slot = &client_id_param;
-    if (slot == nullptr)
-      continue;  // unknown parameters are ignored (RFC 6749 section 3.2) and not forwarded
-    if (slot->has_value())  // section 3.2: parameters MUST NOT be included more than once
-      return finish(invalid_request("repeated parameter " + name, "parameter_repeated"));
-    *slot = value;
-  }
-  if (!grant_type)
-    return finish(invalid_request("grant_type is required", "grant_type_missing"));
-  if (*grant_type != "client_credentials") {
-    return finish(oauth_error(400, "unsupported_grant_type", "only client_credentials is supported",
-                              "unsupported_grant_type"));
-  }
+Handler::Outcome Handler::respond(const HttpRequest& request, Caller& caller) const {
+  if (request.shape != EventShape::kOk)
+    return invalid_request("malformed request", "event_malformed");
+  auto form = read_form(request);
+  if (auto* refused = std::get_if<Outcome>(&form))
+    return std::move(*refused);
+  const Form& params = std::get<Form>(form);
 
-  // Client authentication: HTTP Basic (RFC 6749 section 2.3.1).
-  const auto auth = header(event, "authorization");
-  if (auth.malformed())
-    return finish(invalid_request("malformed request", "headers_malformed"));
-  if (!auth.present())
-    return finish(invalid_client("basic_missing"));
-  const auto credentials_b64 = strip_auth_scheme(auth.value, "Basic");
-  if (!credentials_b64)
-    return finish(invalid_client("basic_missing"));
-  const auto credentials = core::base64_decode(*credentials_b64);
-  const auto colon = credentials ? credentials->find(':') : std::string::npos;
-  if (!credentials || colon == std::string::npos || colon == 0 || colon + 1 == credentials->size())
-    return finish(invalid_client("basic_malformed"));
-  // Section 2.3.1: the id is form-urlencoded before it goes into the Basic header.
-  const auto basic_user = core::percent_decode(credentials->substr(0, colon), true);
-  if (!basic_user || basic_user->empty())
-    return finish(invalid_client("basic_malformed"));
-  client_id = *basic_user;
-  if (client_id_param && *client_id_param != client_id)
-    return finish(invalid_request("client_id does not match the authenticated client",
-                                  "client_id_param_mismatch"));
+  const Field<std::string> authorization = request.headers.get("authorization");
+  auto client_id = basic_client_id(authorization);
+  if (auto* refused = std::get_if<Outcome>(&client_id))
+    return std::move(*refused);
+  caller.client_id = std::get<std::string>(client_id);
+  if (params.client_id && *params.client_id != caller.client_id)
+    return invalid_request("client_id does not match the authenticated client",
+                           "client_id_param_mismatch");
 
-  // The certificate: present, registered, ACTIVE, inside its own and the record's validity,
-  // registered to the authenticating client, allowed the requested scopes.
-  const auto pem = client_cert_pem(event);
+  std::vector<std::string> scopes = oauth::split_scopes(params.scope.value_or(""));
+  if (auto refused = admit(request, caller, scopes))
+    return std::move(*refused);
+  return forward(authorization.value, scopes,
+                 settings_.cert_bound_tokens ? caller.thumbprint : std::string());
+}
+
+std::optional<Handler::Outcome> Handler::admit(const HttpRequest& request, Caller& caller,
+                                               std::vector<std::string>& scopes) const {
+  const auto& pem = request.client_cert_pem;
   if (pem.malformed())
-    return finish(invalid_request("malformed request", "event_malformed"));
+    return invalid_request("malformed request", "event_malformed");
   if (!pem.present() || pem.value.empty())
-    return finish(certificate_refused("cert_missing"));
+    return certificate_refused(mtls::Reason::kCertMissing);
   mtls::ClientCertificate cert;
   try {
     cert = mtls::ClientCertificate::from_pem(pem.value);
   } catch (const core::Error& e) {
-    return finish(certificate_refused("cert_invalid", e.code()));
+    return certificate_refused(mtls::Reason::kCertInvalid, e.code());
   }
-  thumbprint = cert.thumbprint;
-  std::optional<mtls::RegistryRecord> record;
-  try {
-    // No cache here: issuance is rare, and a revocation must stop issuance at once.
-    record = registry_.find(cert.thumbprint);
-  } catch (const core::Error& e) {
-    if (e.code() == "record_malformed")
-      return finish(certificate_refused("record_malformed", e.what()));
-    return finish(Outcome{http_result(503, oauth_error_body("temporarily_unavailable")),
-                          "registry_unavailable", e.what()});
+  caller.thumbprint = cert.thumbprint;
+  // No cache here: issuance is rare, and a revocation must stop issuance at once.
+  mtls::Admission admission =
+      mtls::admit_certificate(registry_, mtls::Presented::certificate(cert), clock_.now());
+  if (admission.reason == mtls::Reason::kRegistryUnavailable) {
+    return server_side(503, "temporarily_unavailable", {}, admission.reason,
+                       std::move(admission.detail));
   }
-  if (!record)
-    return finish(certificate_refused("cert_not_registered"));
-  if (record->thumbprint != cert.thumbprint)
-    return finish(certificate_refused("registry_mismatch"));
-  if (record->status == mtls::CertStatus::kRevoked)
-    return finish(certificate_refused("cert_revoked"));
-  if (record->status != mtls::CertStatus::kActive)
-    return finish(certificate_refused("cert_suspended"));
-  const core::TimePoint now = clock_.now();
-  if (now < cert.not_before)
-    return finish(certificate_refused("cert_not_yet_valid"));
-  if (now > cert.not_after)
-    return finish(certificate_refused("cert_expired"));
-  if (now < record->not_before)
-    return finish(certificate_refused("record_not_yet_valid"));
-  if (now > record->not_after)
-    return finish(certificate_refused("record_expired"));
-  if (record->client_id != client_id)
-    return finish(certificate_refused("client_mismatch", "registered to " + record->client_id));
+  // The record restricts the certificate's scopes and the client named none: Cognito would grant
+  // every scope of the app client, so ask for exactly the record's scopes instead.
+  if (admission.admitted() && scopes.empty() && admission.record->scopes)
+    scopes = *admission.record->scopes;
+  mtls::admit_client(admission, caller.client_id, scopes);
+  if (admission.reason == mtls::Reason::kScopeNotAllowed)
+    return invalid_scope(std::move(admission.detail));
+  if (!admission.admitted())
+    return certificate_refused(admission.reason, std::move(admission.detail));
+  return std::nullopt;
+}
 
-  std::vector<std::string> scopes = split_scopes(scope_param.value_or(""));
-  if (record->scopes) {
-    if (scopes.empty()) {
-      // The record restricts the certificate's scopes and the client named none: Cognito would
-      // grant every scope of the app client, so ask for exactly the record's scopes instead.
-      scopes = *record->scopes;
-    }
-    for (const auto& s : scopes) {
-      if (!record->allows_scope(s))
-        return finish(invalid_scope(s));
-    }
-  }
-
-  const std::string form_body =
-      cognito_form_body(scopes, settings_.cert_bound_tokens ? cert.thumbprint : std::string());
+Handler::Outcome Handler::forward(const std::string& authorization,
+                                  const std::vector<std::string>& scopes,
+                                  const std::string& thumbprint) const {
   oauth::TokenEndpointResponse answer;
   try {
-    answer = endpoint_.request(auth.value, form_body);
+    answer = endpoint_.request(authorization, cognito_form_body(scopes, thumbprint));
   } catch (const std::exception& e) {
-    return finish(
-        Outcome{http_result(502, oauth_error_body("server_error", "token endpoint unreachable")),
-                "token_endpoint_unreachable", e.what()});
+    return server_side(502, "server_error", "token endpoint unreachable",
+                       Reason::kTokenEndpointUnreachable, e.what());
   }
   // Cognito answers JSON, success or error; anything else (an HTML error page, a truncated body)
   // is not passed on as if it were a token response.
+  const std::string status = "status " + std::to_string(answer.status);
   if (!core::parse_json(answer.body) || answer.status < 200 || answer.status > 599) {
-    return finish(Outcome{
-        http_result(502, oauth_error_body("server_error", "invalid answer from token endpoint")),
-        "token_endpoint_invalid_answer", "status " + std::to_string(answer.status)});
+    return server_side(502, "server_error", "invalid answer from token endpoint",
+                       Reason::kTokenEndpointInvalidAnswer, status);
   }
-  Outcome o{http_result(static_cast<int>(answer.status), answer.body,
-                        answer.content_type.empty() ? "application/json" : answer.content_type),
-            answer.status == 200 ? "issued" : "token_endpoint_error",
-            answer.status == 200 ? std::string() : "status " + std::to_string(answer.status)};
-  o.result["headers"].as_object()["pragma"] = "no-cache";
-  return finish(std::move(o));
-}
-
-std::string Handler::handle(std::string_view payload) const {
-  try {
-    const auto event = core::parse_json(payload);
-    if (!event) {
-      return json::serialize(
-          http_result(400, oauth_error_body("invalid_request", "malformed request")));
-    }
-    return json::serialize(respond(*event));
-  } catch (...) {
-    return R"({"statusCode":500,"headers":{"content-type":"application/json"},"body":"{\"error\":\"server_error\"}"})";
-  }
+  const bool issued = answer.status == 200;
+  Outcome o{
+      HttpResponse::json(static_cast<int>(answer.status), std::move(answer.body),
+                         answer.content_type.empty() ? "application/json" : answer.content_type),
+      issued ? Reason::kIssued : Reason::kTokenEndpointError, issued ? std::string() : status};
+  o.response.set_header("pragma", "no-cache");
+  return o;
 }
 
 }  // namespace agm::functions::token

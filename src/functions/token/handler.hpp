@@ -4,26 +4,22 @@
 // endpoint and returns Cognito's answer as it came. Pure: the registry, the token endpoint, the
 // clock and the logger are passed in. Never logs the secret, the Authorization header or the issued
 // token.
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
 #include "functions/common/config.hpp"
+#include "functions/common/event.hpp"
 #include "mtls/registry.hpp"
-#include "oauth/token_client.hpp"
+#include "oauth/token_endpoint.hpp"
 
 namespace agm::functions::token {
 
-// The token endpoint as the handler sees it (oauth::TokenEndpointClient in main, a fake in
-// tests). `request` throws (any exception) when the endpoint cannot be reached or times out.
-class TokenEndpoint {
- public:
-  virtual ~TokenEndpoint() = default;
-  virtual oauth::TokenEndpointResponse request(const std::string& authorization,
-                                               const std::string& form_body) = 0;
-};
+using oauth::TokenEndpoint;
 
 struct Settings {
   // docs/contract.md section 8 (RFC 8705 certificate-bound tokens): add
@@ -45,17 +41,44 @@ struct Config {
 std::string cognito_form_body(const std::vector<std::string>& scopes,
                               const std::string& thumbprint);
 
+// The token function's own reasons; a certificate's are mtls::Reason (mtls/admission.hpp).
+enum class Reason {
+  kIssued,                      // "issued"
+  kInvalidRequest,              // "invalid_request" (the detail says which part)
+  kUnsupportedGrantType,        // "unsupported_grant_type"
+  kBasicMissing,                // "basic_missing"
+  kBasicMalformed,              // "basic_malformed"
+  kTokenEndpointUnreachable,    // "token_endpoint_unreachable"
+  kTokenEndpointInvalidAnswer,  // "token_endpoint_invalid_answer"
+  kTokenEndpointError,          // "token_endpoint_error": Cognito's own refusal, passed through
+  kInternalError,               // "internal_error"
+};
+std::string_view to_string(Reason reason);
+
 class Handler {
  public:
+  using Request = HttpRequest;
+  using Response = HttpResponse;
+  struct Outcome;  // an answer and the reason that goes to the log (handler.cpp)
+  struct Caller;   // what is known about the client so far
+
   Handler(Settings settings, mtls::RegistryReader& registry, TokenEndpoint& endpoint,
           const core::Clock& clock, const core::Logger& logger);
 
-  // Payload 2.0 structured result {"statusCode","headers","body"}. Never throws.
-  [[nodiscard]] core::json::object respond(const core::json::value& event) const;
-  [[nodiscard]] std::string handle(std::string_view payload) const;
+  // One request, one log line (with the reason), one answer. Never throws.
+  [[nodiscard]] HttpResponse handle(const HttpRequest& request) const;
+  static lambda::invocation_response fallback();
 
  private:
-  [[nodiscard]] core::json::object respond_unchecked(const core::json::value& event) const;
+  [[nodiscard]] Outcome respond(const HttpRequest& request, Caller& caller) const;
+  // The certificate (mtls::admit_certificate, then mtls::admit_client for `scopes`, which
+  // default to the record's when the client named none). nullopt: admitted.
+  [[nodiscard]] std::optional<Outcome> admit(const HttpRequest& request, Caller& caller,
+                                             std::vector<std::string>& scopes) const;
+  [[nodiscard]] Outcome forward(const std::string& authorization,
+                                const std::vector<std::string>& scopes,
+                                const std::string& thumbprint) const;
+  void log(const Outcome& outcome, const Caller& caller, const HttpRequest& request) const;
 
   Settings settings_;
   mtls::RegistryReader& registry_;

@@ -9,7 +9,7 @@
 #include "functions/common/config.hpp"
 #include "functions/common/main.hpp"
 #include "functions/token/handler.hpp"
-#include "mtls/registry.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "oauth/token_client.hpp"
 
 namespace {
@@ -17,21 +17,8 @@ namespace {
 using agm::functions::EnvLookup;
 using agm::functions::token::Config;
 
-class CognitoEndpoint final : public agm::functions::token::TokenEndpoint {
- public:
-  CognitoEndpoint(std::string url, agm::aws::HttpOptions options)
-      : client_(std::move(url), std::move(options)) {}
-  agm::oauth::TokenEndpointResponse request(const std::string& authorization,
-                                            const std::string& form_body) override {
-    return client_.request(authorization, form_body);
-  }
-
- private:
-  agm::oauth::TokenEndpointClient client_;
-};
-
 struct Instance {
-  Instance(Config c, agm::aws::ClientConfig dynamo_config, agm::aws::HttpOptions cognito_http,
+  Instance(Config c, agm::aws::ClientConfig dynamo_config, agm::net::HttpOptions cognito_http,
            const agm::core::Logger& log)
       : config(std::move(c)),
         db(std::move(dynamo_config)),
@@ -43,7 +30,7 @@ struct Instance {
   agm::core::SystemClock clock;
   agm::aws::DynamoDb db;
   agm::mtls::DynamoRegistry registry;
-  CognitoEndpoint endpoint;
+  agm::oauth::TokenEndpointClient endpoint;
   agm::functions::token::Handler handler;
 };
 
@@ -58,14 +45,13 @@ int main() {
         dynamo.http.ca_file = ca_file;
         dynamo.http.connect_timeout = std::chrono::milliseconds(1000);
         dynamo.http.timeout = std::chrono::milliseconds(2000);
-        agm::aws::HttpOptions cognito_http;
+        agm::net::HttpOptions cognito_http;
         cognito_http.ca_file = ca_file;
         cognito_http.connect_timeout = std::chrono::milliseconds(2000);
         cognito_http.timeout = std::chrono::milliseconds(5000);
         cognito_http.max_response_bytes = std::size_t{256} * 1024;
         auto instance = std::make_shared<Instance>(std::move(config), std::move(dynamo),
                                                    std::move(cognito_http), log);
-        return agm::functions::json_handler(
-            [instance](std::string_view payload) { return instance->handler.handle(payload); });
+        return agm::functions::serve(instance, instance->handler);
       });
 }

@@ -15,7 +15,7 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "e2e/support/local_stack.hpp"
-#include "mtls/pki.hpp"
+#include "pki/pki.hpp"
 
 namespace json = boost::json;
 using namespace agm::test::e2e;  // NOLINT(google-build-using-namespace): the e2e helpers
@@ -125,7 +125,7 @@ void expect_refused(const Result& r) {
 }
 
 TEST_F(LocalStackE2E, CertificateFromUntrustedCaRefused) {
-  namespace pki = agm::mtls::pki;
+  namespace pki = agm::pki;
   const auto now = agm::core::SystemClock().now();
   const auto root =
       pki::create_root_ca("untrusted root", pki::KeyType::kEcP256, pki::days_from(now, 30));
@@ -144,7 +144,7 @@ TEST_F(LocalStackE2E, CertificateFromUntrustedCaRefused) {
 }
 
 TEST_F(LocalStackE2E, ExpiredCertificateRefused) {
-  namespace pki = agm::mtls::pki;
+  namespace pki = agm::pki;
   // Signed by the demo intermediate CA (trusted), but expired yesterday.
   const pki::KeyAndCert issuer{read_all(stack().env("CA_DIR") + "/intermediate-ca.key"),
                                read_all(stack().env("CA_DIR") + "/intermediate-ca.pem")};

@@ -22,7 +22,7 @@
 #include "mtls/registry.hpp"
 #include "oauth/jwks.hpp"
 #include "oauth/verifier.hpp"
-#include "unit/oauth/test_jwt.hpp"
+#include "support/jwt_signer.hpp"
 
 namespace agm::fuzz {
 
@@ -96,7 +96,7 @@ class FuzzRegistry final : public mtls::RegistryReader {
     if (first == '0')
       return std::nullopt;
     if (first == '2')
-      throw mtls::RegistryError("registry_unavailable", "fuzz: unavailable");
+      throw mtls::RegistryError(mtls::RegistryErrc::kUnavailable, "fuzz: unavailable");
     mtls::RegistryRecord r;
     r.thumbprint = thumbprint;
     r.client_id = first == '4' ? "otherclient" : kClientId;

@@ -1,4 +1,4 @@
-// SigV4 canonicalisation: aws::parse_url, canonical_uri, canonical_query and sign_request on
+// SigV4 canonicalisation: net::parse_url, canonical_uri, canonical_query and sign_request on
 // arbitrary text. Input: "<url>\n<header name>: <value>\n...\n\n<body>". Properties: nothing but
 // core::Error escapes sign_request; signing is deterministic (same request, same signature); a
 // canonical query never holds a raw space or '+'; the signature is 64 hex digits.
@@ -9,8 +9,8 @@
 
 namespace {
 
-agm::aws::HttpRequest parse(std::string_view input) {
-  agm::aws::HttpRequest r;
+agm::net::HttpRequest parse(std::string_view input) {
+  agm::net::HttpRequest r;
   r.method = "POST";
   const auto head_end = input.find("\n\n");
   std::string_view head = input.substr(0, head_end);
@@ -45,8 +45,8 @@ bool hex64(const std::string& s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input = agm::fuzz::as_view(data, size);
-  const agm::aws::HttpRequest request = parse(input);
-  if (const auto url = agm::aws::parse_url(request.url)) {
+  const agm::net::HttpRequest request = parse(input);
+  if (const auto url = agm::net::parse_url(request.url)) {
     for (const bool normalize : {true, false}) {
       (void)agm::aws::canonical_uri(url->path, normalize, normalize);
     }
@@ -64,8 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     params.double_uri_encode = !s3;
     params.sign_body = s3;
     try {
-      agm::aws::HttpRequest a = request;
-      agm::aws::HttpRequest b = request;
+      agm::net::HttpRequest a = request;
+      agm::net::HttpRequest b = request;
       const auto pa = agm::aws::sign_request(a, params);
       const auto pb = agm::aws::sign_request(b, params);
       if (pa.signature != pb.signature || !hex64(pa.signature))

@@ -266,7 +266,7 @@ TEST(DynamoDbRetries, ClosedPortFailsWithinTheDeadlineNamingTheEndpoint) {
   try {
     (void)db.get_item(kTable, key("aa11"), start + milliseconds(500));
     FAIL() << "expected a TransportError";
-  } catch (const TransportError& e) {
+  } catch (const net::TransportError& e) {
     EXPECT_EQ(e.code(), "ConnectError");
     EXPECT_NE(std::string(e.what()).find(endpoint), std::string::npos) << e.what();
   }
@@ -281,7 +281,8 @@ TEST(DynamoDbRetries, SlowServerIsCutAtTheDeadline) {
   });
   DynamoDb db(config_for(server.url()));
   const auto start = Clock::now();
-  EXPECT_THROW((void)db.get_item(kTable, key("aa11"), start + milliseconds(300)), TransportError);
+  EXPECT_THROW((void)db.get_item(kTable, key("aa11"), start + milliseconds(300)),
+               net::TransportError);
   EXPECT_LT(Clock::now() - start, milliseconds(300) + milliseconds(300));
 }
 

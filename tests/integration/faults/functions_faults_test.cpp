@@ -18,20 +18,23 @@
 #include "core/encoding.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
-#include "fixtures.hpp"
 #include "functions/authorizer/handler.hpp"
 #include "functions/token/handler.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
 #include "oauth/jwks.hpp"
+#include "oauth/jwks_fetcher.hpp"
 #include "oauth/token_client.hpp"
 #include "oauth/verifier.hpp"
+#include "support/fixtures.hpp"
+#include "support/invoke.hpp"
 #include "support/loopback_server.hpp"
 
 namespace agm::faults {
 namespace {
 
 namespace json = boost::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
@@ -40,7 +43,7 @@ constexpr const char* kClient = "client-a";
 
 struct Shared {
   TestPki pki;
-  mtls::pki::KeyAndCert cert = pki.client(kClient);
+  pki::KeyAndCert cert = pki.client(kClient);
   RsaKey key_a;
   RsaKey key_b;
 };
@@ -56,7 +59,7 @@ enum class Mode { kOk, kServerError, kThrottle, kSlow, kInvalidJson, kHtml, kClo
 class FakeDynamo {
  public:
   FakeDynamo()
-      : item_(record_for(shared().cert.cert_pem, kClient).to_item()),
+      : item_(mtls::to_item(record_for(shared().cert.cert_pem, kClient))),
         server_([this](const test::HttpRequest&) { return answer(); }) {}
   std::atomic<Mode> mode{Mode::kOk};
   std::atomic<int> fail_first{0};  // with kOk: fail this many requests with 500 first
@@ -166,14 +169,15 @@ class AuthorizerFaults : public ::testing::Test {
             {functions::authorizer::parse_route_scopes("GET /health=mtls-api/health.read"), false},
             registry, verifier, clock, logger) {}
 
-  static aws::HttpOptions jwks_options() {
-    aws::HttpOptions o;
+  static net::HttpOptions jwks_options() {
+    net::HttpOptions o;
     o.connect_timeout = milliseconds(500);
     o.timeout = milliseconds(500);
     return o;
   }
-  functions::authorizer::Decision decide(const std::string& token) const {
-    return handler.decide(health_event(token));
+  test::Verdict decide(const std::string& token) const {
+    return test::verdict_of(
+        handler.decide(functions::AuthorizerRequest::from_json(health_event(token))));
   }
   [[nodiscard]] std::string token_a() const {
     return token_signed_by(shared().key_a, "kid-a", clock.now());
@@ -207,7 +211,8 @@ TEST_F(AuthorizerFaults, DynamoDbServerErrorsAreRetriedThenDeny) {
   EXPECT_EQ(d.reason, "registry_unavailable") << d.detail;
   EXPECT_EQ(dynamo.requests(), 4U);  // RetryPolicy::max_attempts
   EXPECT_LT(Steady::now() - start, milliseconds(1500) + milliseconds(1000));
-  EXPECT_EQ(json::serialize(handler.respond(health_event(token_a()))), R"({"isAuthorized":false})");
+  EXPECT_EQ(json::serialize(test::respond(handler, health_event(token_a()))),
+            R"({"isAuthorized":false})");
 }
 
 TEST_F(AuthorizerFaults, DynamoDbTwoServerErrorsThenSuccessAllows) {
@@ -302,7 +307,7 @@ TEST_F(AuthorizerFaults, UnknownKidFloodRefetchesAtMostOncePerWait) {
 // The token function's endpoint as main.cpp wraps oauth::TokenEndpointClient.
 class ClientEndpoint final : public functions::token::TokenEndpoint {
  public:
-  ClientEndpoint(std::string url, aws::HttpOptions o) : client_(std::move(url), o) {}
+  ClientEndpoint(std::string url, net::HttpOptions o) : client_(std::move(url), o) {}
   oauth::TokenEndpointResponse request(const std::string& authorization,
                                        const std::string& form_body) override {
     ++calls;
@@ -379,8 +384,8 @@ class TokenFaults : public ::testing::Test {
         registry(db, kTable, milliseconds(2000)),
         endpoint(cognito.url(), cognito_options()),
         handler({}, registry, endpoint, clock, logger) {}
-  static aws::HttpOptions cognito_options() {
-    aws::HttpOptions o;
+  static net::HttpOptions cognito_options() {
+    net::HttpOptions o;
     o.connect_timeout = milliseconds(500);
     o.timeout = milliseconds(500);
     return o;
@@ -398,7 +403,7 @@ class TokenFaults : public ::testing::Test {
 };
 
 TEST_F(TokenFaults, BaselineIssuesThroughTheRealClients) {
-  const auto a = answer_of(handler.respond(token_event()));
+  const auto a = answer_of(test::respond(handler, token_event()));
   EXPECT_EQ(a.status, 200);
   EXPECT_EQ(endpoint.calls, 1);
 }
@@ -408,7 +413,7 @@ TEST_F(TokenFaults, DynamoDbFaultsAre503AndCognitoIsNeverAsked) {
     dynamo.mode = m;
     const auto before = dynamo.requests();
     const auto start = Steady::now();
-    const auto a = answer_of(handler.respond(token_event()));
+    const auto a = answer_of(test::respond(handler, token_event()));
     EXPECT_EQ(a.status, 503) << static_cast<int>(m);
     EXPECT_EQ(a.error, "temporarily_unavailable");
     EXPECT_LT(Steady::now() - start, milliseconds(2000) + milliseconds(1000));
@@ -423,7 +428,7 @@ TEST_F(TokenFaults, CognitoFaultsAre502WithAnOAuthErrorBody) {
   for (const Mode m : {Mode::kServerError, Mode::kHtml, Mode::kSlow, Mode::kClose}) {
     cognito.mode = m;
     const auto start = Steady::now();
-    const json::object result = handler.respond(token_event());
+    const json::object result = test::respond(handler, token_event());
     const auto a = answer_of(result);
     EXPECT_EQ(a.status, 502) << static_cast<int>(m);
     EXPECT_EQ(a.error, "server_error") << static_cast<int>(m);

@@ -15,7 +15,7 @@
 #include "core/json.hpp"
 #include "stack.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -167,4 +167,4 @@ TEST_F(BundleIT, EveryBundleServesAnInvocationInAnEmptyRootDirectory) {
 }
 
 }  // namespace
-}  // namespace agm::functions::testing
+}  // namespace agm::test

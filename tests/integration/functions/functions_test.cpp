@@ -11,7 +11,7 @@
 #include "core/json.hpp"
 #include "stack.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -105,7 +105,7 @@ TEST_F(FunctionsIT, HealthAnswers200ForTheApprovedCertificate) {
 // valid now; 2600-2615 is not valid yet; 1950-1960 has expired. A clock in nanoseconds wraps the
 // first two (the first to 1816, expired; the second into the past, valid).
 struct FarDates {
-  mtls::pki::KeyAndCert forever, future, past;
+  pki::KeyAndCert forever, future, past;
 };
 
 const FarDates& far_dates(FunctionStack& stack) {
@@ -133,7 +133,7 @@ struct FarDatesRun {
 };
 FarDatesRun run_far_dates(
     FunctionStack& stack, const std::string& function,
-    const std::function<std::string(const mtls::pki::KeyAndCert&)>& event,
+    const std::function<std::string(const pki::KeyAndCert&)>& event,
     const std::function<std::map<std::string, std::string>(const FakeRuntimeApi&)>& env) {
   const FarDates& d = far_dates(stack);
   FakeRuntimeApi api;
@@ -156,7 +156,7 @@ TEST_F(FunctionsIT, AuthorizerHonoursValidityBeyond2262AndBefore1970) {
   const std::string token = stack->access_token("client-a", FunctionStack::kScope);
   const FarDatesRun run = run_far_dates(
       *stack, "authorizer",
-      [&](const mtls::pki::KeyAndCert& c) { return stack->authorizer_event(c.cert_pem, token); },
+      [&](const pki::KeyAndCert& c) { return stack->authorizer_event(c.cert_pem, token); },
       [&](const FakeRuntimeApi& api) { return stack->authorizer_env(api); });
   ASSERT_EQ(run.results.size(), 3U);
   const json::value forever = body_of(run.results[0]);
@@ -172,7 +172,7 @@ TEST_F(FunctionsIT, AuthorizerHonoursValidityBeyond2262AndBefore1970) {
 TEST_F(FunctionsIT, TokenHonoursValidityBeyond2262AndBefore1970) {
   const FarDatesRun run = run_far_dates(
       *stack, "token",
-      [&](const mtls::pki::KeyAndCert& c) {
+      [&](const pki::KeyAndCert& c) {
         return stack->token_event(c.cert_pem, "client-a", "the-secret");
       },
       [&](const FakeRuntimeApi& api) { return stack->token_env(api); });
@@ -189,7 +189,7 @@ TEST_F(FunctionsIT, TokenHonoursValidityBeyond2262AndBefore1970) {
 TEST_F(FunctionsIT, HealthHonoursValidityBeyond2262AndBefore1970) {
   const FarDatesRun run = run_far_dates(
       *stack, "health",
-      [&](const mtls::pki::KeyAndCert& c) {
+      [&](const pki::KeyAndCert& c) {
         return stack->health_event(c.cert_pem,
                                    mtls::ClientCertificate::from_pem(c.cert_pem).thumbprint);
       },
@@ -371,4 +371,4 @@ TEST_F(FunctionsIT, AuthorizerResidentMemoryAfter1000InvocationsIsAtMost16MB) {
 }
 
 }  // namespace
-}  // namespace agm::functions::testing
+}  // namespace agm::test

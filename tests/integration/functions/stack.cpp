@@ -8,9 +8,10 @@
 #include "aws/client.hpp"
 #include "aws/dynamodb.hpp"
 #include "core/encoding.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 
 FakeRuntimeApi::FakeRuntimeApi(std::chrono::milliseconds hold)
     : hold_(hold),
@@ -245,4 +246,4 @@ std::optional<long> vm_rss_kb(pid_t pid) {
   return std::nullopt;
 }
 
-}  // namespace agm::functions::testing
+}  // namespace agm::test

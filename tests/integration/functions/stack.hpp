@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "fixtures.hpp"
 #include "support/dynalite.hpp"
+#include "support/fixtures.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 
 // The Runtime API (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html): GET
 // .../invocation/next hands out queued events (waiting up to `hold` for one, then dropping the
@@ -90,8 +90,8 @@ class FunctionStack {
   TestPki pki;
   RsaKey key;
   std::string jwks;
-  mtls::pki::KeyAndCert cert_a;        // registered to client-a
-  mtls::pki::KeyAndCert cert_unknown;  // never registered
+  pki::KeyAndCert cert_a;        // registered to client-a
+  pki::KeyAndCert cert_unknown;  // never registered
   std::unique_ptr<test::LoopbackServer> jwks_server;
   std::unique_ptr<test::LoopbackServer> token_server;
 };
@@ -99,4 +99,4 @@ class FunctionStack {
 // VmRSS of a process in kB, from /proc/<pid>/status; nullopt when unreadable.
 std::optional<long> vm_rss_kb(pid_t pid);
 
-}  // namespace agm::functions::testing
+}  // namespace agm::test

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/json.hpp"
-#include "mtls/pki.hpp"
+#include "pki/pki.hpp"
 #include "support/process.hpp"
 
 namespace agm::test::gw {
@@ -88,7 +88,7 @@ struct Pki {
       "C=US,ST=Washington,L=Seattle,O=Amazon Web Services,OU=Security,CN=My Client";
 
   explicit Pki(const fs::path& dir) {
-    using namespace agm::mtls::pki;
+    using namespace agm::pki;
     const auto now = agm::core::SystemClock().now();
     const auto k = KeyType::kEcP256;
     auto root = create_root_ca("Gateway Test Root", k, days_from(now, 30));

@@ -16,8 +16,8 @@
 
 #include "core/json.hpp"
 #include "oauth/verifier.hpp"
+#include "support/jwt_signer.hpp"
 #include "support/process.hpp"
-#include "unit/oauth/test_jwt.hpp"
 
 namespace agm::oauth {
 namespace {

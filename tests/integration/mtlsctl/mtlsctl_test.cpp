@@ -28,8 +28,9 @@
 #include "core/encoding.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
-#include "mtls/pki.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
+#include "pki/pki.hpp"
 #include "support/dynalite.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
@@ -237,7 +238,7 @@ std::string check_sigv4(const test::HttpRequest& req, const std::string& service
     return "no SignedHeaders: " + a;
   }
   const auto signed_headers = split(a.substr(sh + 14, comma - sh - 14), ';');
-  aws::HttpRequest again;
+  net::HttpRequest again;
   again.method = req.method;
   again.url = "http://" + req.headers.at("host") + req.target;
   again.body = req.body;
@@ -350,10 +351,8 @@ TEST_F(MtlsctlFiles, CaInitWritesTheChainWithPrivateKeysAndNeverOverwrites) {
   const std::string root = slurp(ca_ + "/root-ca.pem");
   const std::string inter = slurp(ca_ + "/intermediate-ca.pem");
   EXPECT_EQ(slurp(ca_ + "/truststore.pem"), root + inter) << "root and intermediate";
-  EXPECT_TRUE(
-      mtls::pki::check_truststore_certificate(root, agm::core::SystemClock().now()).empty());
-  EXPECT_TRUE(
-      mtls::pki::check_truststore_certificate(inter, agm::core::SystemClock().now()).empty());
+  EXPECT_TRUE(pki::check_truststore_certificate(root, agm::core::SystemClock().now()).empty());
+  EXPECT_TRUE(pki::check_truststore_certificate(inter, agm::core::SystemClock().now()).empty());
   // Only tmp files of ours would be left behind on failure; none on success.
   for (const auto& entry : fs::directory_iterator(ca_)) {
     EXPECT_EQ(entry.path().filename().string().rfind(".mtlsctl-", 0), std::string::npos);
@@ -527,19 +526,19 @@ TEST_F(MtlsctlFiles, TruststoreBuildAcceptsCasAndRefusesEachProblemOnItsOwnLine)
 
   // One certificate per problem, made to fail it.
   const auto now = agm::core::SystemClock().now();
-  mtls::pki::IssueOptions ca_opts;
+  pki::IssueOptions ca_opts;
   ca_opts.is_ca = true;
-  const auto expired = mtls::pki::issue_certificate(
-      nullptr, "Expired CA", mtls::pki::KeyType::kEcP256,
+  const auto expired = pki::issue_certificate(
+      nullptr, "Expired CA", pki::KeyType::kEcP256,
       {now - std::chrono::hours(48), now - std::chrono::hours(24)}, ca_opts, {});
   auto sha1_opts = ca_opts;
   sha1_opts.digest = "sha1";
-  const auto sha1 = mtls::pki::issue_certificate(nullptr, "SHA1 CA", mtls::pki::KeyType::kRsa2048,
-                                                 mtls::pki::days_from(now, 10), sha1_opts, {});
+  const auto sha1 = pki::issue_certificate(nullptr, "SHA1 CA", pki::KeyType::kRsa2048,
+                                           pki::days_from(now, 10), sha1_opts, {});
   auto small_opts = ca_opts;
   small_opts.rsa_bits = 1024;
-  const auto small = mtls::pki::issue_certificate(nullptr, "Small CA", mtls::pki::KeyType::kRsa2048,
-                                                  mtls::pki::days_from(now, 10), small_opts, {});
+  const auto small = pki::issue_certificate(nullptr, "Small CA", pki::KeyType::kRsa2048,
+                                            pki::days_from(now, 10), small_opts, {});
   ASSERT_EQ(
       run({"cert", "issue", "--ca-dir", ca_, "--client-id", "leaf", "--out-dir", out_}).exit_code,
       0);
@@ -838,11 +837,11 @@ TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
 
   // An expired certificate, unless asked for explicitly.
   const auto now = agm::core::SystemClock().now();
-  const mtls::pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
-                                    slurp(ca_ + "/intermediate-ca.pem")};
-  const auto old = mtls::pki::issue_client_certificate(
-      inter, "client-c", mtls::pki::KeyType::kEcP256,
-      {now - std::chrono::hours(48), now - std::chrono::hours(24)});
+  const pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
+                              slurp(ca_ + "/intermediate-ca.pem")};
+  const auto old =
+      pki::issue_client_certificate(inter, "client-c", pki::KeyType::kEcP256,
+                                    {now - std::chrono::hours(48), now - std::chrono::hours(24)});
   spit(tmp_ / "old.pem", old.cert_pem);
   r = run({"client", "register", "--cert", tmp_ / "old.pem", "--client-id", "client-c"}, env_);
   EXPECT_EQ(r.exit_code, 1) << r;
@@ -864,8 +863,8 @@ TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
 // and `client register` stores it exactly, to the second. In a nanosecond clock
 // 99991231235959Z printed as 1816 and 2600 wrapped into the past.
 TEST_F(MtlsctlRegistry, FarDatesAreInspectedAndStoredExactly) {
-  const mtls::pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
-                                    slurp(ca_ + "/intermediate-ca.pem")};
+  const pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
+                              slurp(ca_ + "/intermediate-ca.pem")};
   struct Case {
     std::string name, not_before, not_after;
     bool valid_now;
@@ -876,8 +875,8 @@ TEST_F(MtlsctlRegistry, FarDatesAreInspectedAndStoredExactly) {
                          {"future", "2600-01-01T00:00:00Z", "2615-01-01T00:00:00Z", false},
                          {"past", "1950-01-01T00:00:00Z", "1960-01-01T00:00:00Z", false}}) {
     SCOPED_TRACE(c.name);
-    const auto issued = mtls::pki::issue_client_certificate(
-        inter, "client-far", mtls::pki::KeyType::kEcP256,
+    const auto issued = pki::issue_client_certificate(
+        inter, "client-far", pki::KeyType::kEcP256,
         {core::parse_rfc3339(c.not_before).value(), core::parse_rfc3339(c.not_after).value()});
     const std::string file = tmp_ / (c.name + ".pem");
     spit(file, issued.cert_pem);
@@ -1063,7 +1062,6 @@ TEST(MtlsctlClientCreate, CreatesAClientCredentialsClientWithASignedRequest) {
   EXPECT_EQ(failure.get(), "");
 }
 
-#ifdef AGM_HAVE_COGNITO_EMULATOR
 TEST(MtlsctlClientCreate, AgainstTheCognitoEmulator) {
   TempDir tmp;
   const std::uint16_t port = test::free_port();
@@ -1106,7 +1104,6 @@ TEST(MtlsctlClientCreate, AgainstTheCognitoEmulator) {
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.err.find("ScopeDoesNotExistException"), std::string::npos) << r;
 }
-#endif
 
 // --- S3 and SSM ---
 
@@ -1322,7 +1319,7 @@ TEST(MtlsctlTruststoreStore, ARotationBundleGoesToTheAdvancedTierAndSaysSo) {
                 .exit_code,
             0);
   const std::string rotation = slurp(tmp / "rotation.pem");
-  ASSERT_EQ(mtls::pki::split_pem_bundle(rotation).size(), 4U);
+  ASSERT_EQ(pki::split_pem_bundle(rotation).size(), 4U);
   ASSERT_GT(rotation.size(), 4096U) << "the premise: four RSA CA certificates need Advanced";
   ASSERT_LE(rotation.size(), 8192U);
 

@@ -12,9 +12,10 @@
 #include "aws/dynamodb.hpp"
 #include "core/json.hpp"
 #include "integration/functions/stack.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -231,4 +232,4 @@ TEST_F(PreTokenIT, TheBundleServesAnInvocationWithOnlyItsVariables) {
 }
 
 }  // namespace
-}  // namespace agm::functions::testing
+}  // namespace agm::test

@@ -10,10 +10,13 @@
 #include <thread>
 
 #include "aws/dynamodb.hpp"
+#include "mtls/cached_registry.hpp"
+#include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
+#include "support/admitted.hpp"
 #include "support/dynalite.hpp"
 #include "support/process.hpp"
-#include "unit/mtls/test_pki.hpp"
+#include "support/test_pki.hpp"
 
 namespace agm::mtls {
 namespace {
@@ -146,7 +149,7 @@ TEST_F(RegistryAgainstDynalite, RevokeThenFindShowsRevoked) {
   EXPECT_EQ(found->revocation_reason, "key compromise");
   EXPECT_EQ(found->updated_at, later);
   EXPECT_EQ(found->created_at, kNow);
-  EXPECT_FALSE(found->active_at(later));
+  EXPECT_FALSE(test::admitted_at(*found, later));
 }
 
 TEST_F(RegistryAgainstDynalite, SetStatusSuspendsAndReactivates) {

@@ -13,8 +13,9 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-HttpResponse response(long status, std::string body, std::vector<HttpHeader> headers = {}) {
-  HttpResponse r;
+net::HttpResponse response(long status, std::string body,
+                           std::vector<net::HttpHeader> headers = {}) {
+  net::HttpResponse r;
   r.status = status;
   r.body = std::move(body);
   r.headers = std::move(headers);
@@ -124,7 +125,7 @@ TEST(Retries, SucceedsAfterTransientFailures) {
       p, Clock::now() + std::chrono::seconds(10), [](milliseconds) {},
       [&](milliseconds) {
         if (++calls < 3) {
-          throw TransportError("ConnectError", "refused");
+          throw net::TransportError("ConnectError", "refused");
         }
       });
   EXPECT_EQ(calls, 3);
@@ -150,9 +151,9 @@ TEST(Retries, NonRetryableErrorsAreThrownAtOnce) {
                    p, Clock::now() + std::chrono::seconds(10), [](milliseconds) {},
                    [&](milliseconds) {
                      ++calls;
-                     throw TransportError("TlsError", "bad certificate");
+                     throw net::TransportError("TlsError", "bad certificate");
                    }),
-               TransportError);
+               net::TransportError);
   EXPECT_EQ(calls, 1);
 }
 
@@ -169,10 +170,10 @@ TEST(Retries, DeadlineIsRespectedWithRealSleeps) {
         [&](milliseconds remaining) {
           remaining_seen.push_back(remaining);
           std::this_thread::sleep_for(milliseconds(20));
-          throw TransportError("Timeout", "slow");
+          throw net::TransportError("Timeout", "slow");
         });
     FAIL();
-  } catch (const TransportError& e) {
+  } catch (const net::TransportError& e) {
     EXPECT_EQ(e.code(), "Timeout");  // the last real error, not a generic one
   }
   const auto elapsed = Clock::now() - start;
@@ -190,7 +191,7 @@ TEST(Retries, PassedDeadlineIsDeadlineExceeded) {
         RetryPolicy{}, Clock::now() - milliseconds(1), [](milliseconds) {},
         [&](milliseconds) { ++calls; });
     FAIL();
-  } catch (const TransportError& e) {
+  } catch (const net::TransportError& e) {
     EXPECT_EQ(e.code(), "DeadlineExceeded");
   }
   EXPECT_EQ(calls, 0);

@@ -11,8 +11,8 @@
 #include "core/encoding.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
-#include "sigv4_verify.hpp"
 #include "support/loopback_server.hpp"
+#include "support/sigv4_verify.hpp"
 
 namespace agm::aws {
 namespace {
@@ -48,13 +48,13 @@ agm::test::HttpResponse fail(int status, const std::string& why) {
 TEST(S3PutObject, PathStyleSignedRequestWithVersion) {
   const std::string body = "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n";
   agm::test::LoopbackServer server([&](const agm::test::HttpRequest& r) {
-    testing::VerifyOptions opt{
+    test::VerifyOptions opt{
         creds(),
         "eu-west-1",
         "s3",
         true,
         {"host", "x-amz-content-sha256", "x-amz-date", "content-type", "x-amz-security-token"}};
-    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+    if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
       return fail(403, why);
     }
     if (r.method != "PUT" || r.target != "/trust-bucket/truststore/bundle%201.pem" ||
@@ -75,8 +75,8 @@ TEST(S3PutObject, PathStyleSignedRequestWithVersion) {
 
 TEST(S3PutObject, UnversionedBucketGivesEmptyVersion) {
   agm::test::LoopbackServer server([&](const agm::test::HttpRequest& r) {
-    testing::VerifyOptions opt{creds(), "eu-west-1", "s3", true, {"host", "x-amz-content-sha256"}};
-    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+    test::VerifyOptions opt{creds(), "eu-west-1", "s3", true, {"host", "x-amz-content-sha256"}};
+    if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
       return fail(403, why);
     }
     return agm::test::HttpResponse{};
@@ -120,13 +120,13 @@ TEST(S3PutObject, VirtualHostedUrlForAwsEndpoint) {
 
 TEST(SsmPutParameter, SignedJsonRequestReturnsVersion) {
   agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
-    testing::VerifyOptions opt{
+    test::VerifyOptions opt{
         creds(),
         "eu-west-1",
         "ssm",
         false,
         {"host", "x-amz-date", "x-amz-target", "content-type", "x-amz-security-token"}};
-    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+    if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
       return fail(403, why);
     }
     auto body = core::parse_json(r.body);
@@ -167,8 +167,8 @@ TEST(SsmTier, AdvancedOnlyAboveTheStandardLimitAndNothingAboveAdvanced) {
 
 TEST(SsmGetParameter, ValueAndNotFound) {
   agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
-    testing::VerifyOptions opt{creds(), "eu-west-1", "ssm", false, {"host", "x-amz-target"}};
-    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+    test::VerifyOptions opt{creds(), "eu-west-1", "ssm", false, {"host", "x-amz-target"}};
+    if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
       return fail(403, why);
     }
     auto body = core::parse_json(r.body);
@@ -189,9 +189,9 @@ TEST(SsmGetParameter, ValueAndNotFound) {
 
 TEST(CognitoIdp, SignedCallWithTarget) {
   agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
-    testing::VerifyOptions opt{
+    test::VerifyOptions opt{
         creds(), "eu-west-1", "cognito-idp", false, {"host", "x-amz-target", "content-type"}};
-    if (auto why = testing::verify_sigv4(r, opt); !why.empty()) {
+    if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
       return fail(403, why);
     }
     if (r.headers.at("x-amz-target") !=
@@ -214,15 +214,15 @@ TEST(SigV4Verifier, RejectsATamperedRequest) {
   agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
     agm::test::HttpRequest tampered = r;
     tampered.body += " ";
-    testing::VerifyOptions opt{creds(), "eu-west-1", "ssm", false, {"host"}};
-    const bool original_ok = testing::verify_sigv4(r, opt).empty();
-    const bool tampered_ok = testing::verify_sigv4(tampered, opt).empty();
-    testing::VerifyOptions wrong_secret = opt;
+    test::VerifyOptions opt{creds(), "eu-west-1", "ssm", false, {"host"}};
+    const bool original_ok = test::verify_sigv4(r, opt).empty();
+    const bool tampered_ok = test::verify_sigv4(tampered, opt).empty();
+    test::VerifyOptions wrong_secret = opt;
     wrong_secret.credentials.secret_access_key = "other";
-    const bool wrong_ok = testing::verify_sigv4(r, wrong_secret).empty();
-    testing::VerifyOptions needs_more = opt;
+    const bool wrong_ok = test::verify_sigv4(r, wrong_secret).empty();
+    test::VerifyOptions needs_more = opt;
     needs_more.required.emplace_back("x-not-signed");
-    const bool needs_more_ok = testing::verify_sigv4(r, needs_more).empty();
+    const bool needs_more_ok = test::verify_sigv4(r, needs_more).empty();
     agm::test::HttpResponse resp;
     resp.body = boost::json::serialize(boost::json::object{{"original", original_ok},
                                                            {"tampered", tampered_ok},

@@ -42,7 +42,7 @@ std::string read_file(const fs::path& p) {
 struct ParsedRequest {
   std::string method;
   std::string target;
-  HttpRequest request;
+  net::HttpRequest request;
 };
 
 // Raw HTTP/1.1 as the vectors write it: LF line ends, "Name:value" (value kept verbatim, so the

@@ -9,16 +9,21 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
-#include "fixtures.hpp"
 #include "functions/authorizer/handler.hpp"
 #include "oauth/jwks.hpp"
 #include "oauth/verifier.hpp"
+#include "support/fixtures.hpp"
+#include "support/invoke.hpp"
 
 namespace agm::functions::authorizer {
 namespace {
 
 namespace json = core::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
+
+Verdict verdict(const Handler& h, const json::value& event) {
+  return verdict_of(h.decide(AuthorizerRequest::from_json(event)));
+}
 
 constexpr const char* kScope = "mtls-api/health.read";
 
@@ -42,8 +47,8 @@ struct Shared {
   RsaKey key;
   RsaKey other_key;
   TestPki pki;
-  mtls::pki::KeyAndCert cert = pki.client("client-a");
-  mtls::pki::KeyAndCert cert_b = pki.client("client-b");
+  pki::KeyAndCert cert = pki.client("client-a");
+  pki::KeyAndCert cert_b = pki.client("client-b");
 };
 
 Shared& shared() {
@@ -73,7 +78,7 @@ class AuthorizerTest : public ::testing::Test {
     spec.headers["authorization"] = "Bearer " + jwt;
     return make_event(spec);
   }
-  Decision decide(const json::value& ev) { return handler().decide(ev); }
+  Verdict decide(const json::value& ev) { return verdict(handler(), ev); }
   std::string reason_for_claims(const json::object& c) { return decide(event(token(c))).reason; }
 
   core::ManualClock clock{agm::core::SystemClock().now()};
@@ -87,7 +92,7 @@ class AuthorizerTest : public ::testing::Test {
 };
 
 TEST_F(AuthorizerTest, AllowsWhenEveryRuleHoldsWithTheContextTheHealthFunctionNeeds) {
-  const auto response = handler().respond(event(token(claims())));
+  const auto response = respond(handler(), event(token(claims())));
   ASSERT_TRUE(response.at("isAuthorized").as_bool()) << log_out.str();
   const auto& ctx = response.at("context").as_object();
   const auto cert = mtls::ClientCertificate::from_pem(shared().cert.cert_pem);
@@ -106,7 +111,7 @@ TEST_F(AuthorizerTest, AllowsWhenEveryRuleHoldsWithTheContextTheHealthFunctionNe
 
 TEST_F(AuthorizerTest, DenyLogsOneLineWithTheReasonAndTheResponseHidesIt) {
   registry.records.clear();
-  const auto response = handler().respond(event(token(claims())));
+  const auto response = respond(handler(), event(token(claims())));
   EXPECT_EQ(json::serialize(response), R"({"isAuthorized":false})");
   const std::string log = log_out.str();
   ASSERT_EQ(std::count(log.begin(), log.end(), '\n'), 1);
@@ -213,7 +218,7 @@ TEST_F(AuthorizerTest, Rule3_DeniesWhenTheJwksIsUnreachableAndNothingIsCached) {
   oauth::JwksCache empty(down, clock);
   oauth::AccessTokenVerifier v(oauth::VerifierConfig{kRegion, kPool}, empty, clock);
   const Handler h(settings, registry, v, clock, logger);
-  EXPECT_EQ(h.decide(event(token(claims()))).reason, "jwks_unavailable");
+  EXPECT_EQ(verdict(h, event(token(claims()))).reason, "jwks_unavailable");
   EXPECT_GE(down.calls, 1);
 }
 
@@ -243,7 +248,7 @@ TEST_F(AuthorizerTest, Rule4_DeniesATokenIssuedInTheFutureUnlessWithinSkew) {
   oauth::AccessTokenVerifier lenient(
       oauth::VerifierConfig{kRegion, kPool, std::chrono::seconds(120)}, jwks, clock);
   const Handler h(settings, registry, lenient, clock, logger);
-  EXPECT_TRUE(h.decide(event(token(c))).allowed);
+  EXPECT_TRUE(verdict(h, event(token(c))).allowed);
 }
 
 // ---- Rule 5: the token's client_id is the record's client_id.
@@ -331,8 +336,8 @@ TEST_F(AuthorizerTest, DeniesFieldsOfTheWrongType) {
 }
 
 TEST_F(AuthorizerTest, HandleDeniesAPayloadThatIsNotJson) {
-  EXPECT_EQ(handler().handle("{not json"), R"({"isAuthorized":false})");
-  EXPECT_EQ(handler().handle(""), R"({"isAuthorized":false})");
+  EXPECT_EQ(test::invoke(handler(), "{not json").get_payload(), R"({"isAuthorized":false})");
+  EXPECT_EQ(test::invoke(handler(), "").get_payload(), R"({"isAuthorized":false})");
 }
 
 TEST_F(AuthorizerTest, DeniesAnAuthorizationHeaderWithoutBearer) {

@@ -3,8 +3,6 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "fixtures.hpp"
-#include "functions/common/certificate_cache.hpp"
 #include "functions/common/config.hpp"
 #include "functions/common/event.hpp"
 
@@ -15,67 +13,61 @@ namespace json = core::json;
 
 TEST(Event, HeadersAreCaseInsensitiveAndDuplicatesAreMalformed) {
   const auto ev = core::parse_json(R"({"headers":{"Authorization":"Bearer x"}})").value();
-  EXPECT_EQ(header(ev, "authorization").value, "Bearer x");
+  EXPECT_EQ(HttpRequest::from_json(ev).headers.get("authorization").value, "Bearer x");
   const auto dup =
       core::parse_json(R"({"headers":{"authorization":"a","Authorization":"b"}})").value();
-  EXPECT_TRUE(header(dup, "authorization").malformed());
+  EXPECT_TRUE(HttpRequest::from_json(dup).headers.get("authorization").malformed());
   const auto wrong = core::parse_json(R"({"headers":"x"})").value();
-  EXPECT_TRUE(header(wrong, "authorization").malformed());
+  EXPECT_TRUE(HttpRequest::from_json(wrong).headers.get("authorization").malformed());
   const auto num = core::parse_json(R"({"headers":{"authorization":5}})").value();
-  EXPECT_TRUE(header(num, "authorization").malformed());
+  EXPECT_TRUE(HttpRequest::from_json(num).headers.get("authorization").malformed());
   const auto none = core::parse_json(R"({})").value();
-  EXPECT_FALSE(header(none, "authorization").present());
-  EXPECT_FALSE(header(none, "authorization").malformed());
+  EXPECT_FALSE(HttpRequest::from_json(none).headers.get("authorization").present());
+  EXPECT_FALSE(HttpRequest::from_json(none).headers.get("authorization").malformed());
 }
 
 TEST(Event, ClientCertPemDistinguishesAbsentFromWrongType) {
-  EXPECT_EQ(client_cert_pem(
+  EXPECT_EQ(HttpRequest::from_json(
                 core::parse_json(
                     R"({"requestContext":{"authentication":{"clientCert":{"clientCertPem":"P"}}}})")
                     .value())
-                .value,
+                .client_cert_pem.value,
             "P");
-  EXPECT_FALSE(client_cert_pem(core::parse_json(R"({"requestContext":{}})").value()).present());
+  EXPECT_FALSE(HttpRequest::from_json(core::parse_json(R"({"requestContext":{}})").value())
+                   .client_cert_pem.present());
   EXPECT_TRUE(
-      client_cert_pem(core::parse_json(R"({"requestContext":{"authentication":7}})").value())
-          .malformed());
-  EXPECT_TRUE(client_cert_pem(
+      HttpRequest::from_json(core::parse_json(R"({"requestContext":{"authentication":7}})").value())
+          .client_cert_pem.malformed());
+  EXPECT_TRUE(HttpRequest::from_json(
                   core::parse_json(
                       R"({"requestContext":{"authentication":{"clientCert":{"clientCertPem":1}}}})")
                       .value())
-                  .malformed());
-  EXPECT_TRUE(client_cert_pem(core::parse_json(R"({"requestContext":"x"})").value()).malformed());
+                  .client_cert_pem.malformed());
+  EXPECT_TRUE(HttpRequest::from_json(core::parse_json(R"({"requestContext":"x"})").value())
+                  .client_cert_pem.malformed());
 }
 
 TEST(Event, BodyDecodesBase64AndRefusesBadInput) {
-  EXPECT_EQ(body(core::parse_json(R"({"body":"YT1i","isBase64Encoded":true})").value()).value(),
-            "a=b");
-  EXPECT_EQ(body(core::parse_json(R"({"body":"YT1i","isBase64Encoded":false})").value()).value(),
-            "YT1i");
-  EXPECT_EQ(body(core::parse_json(R"({})").value()).value(), "");
-  EXPECT_FALSE(body(core::parse_json(R"({"body":"!!","isBase64Encoded":true})").value()));
-  EXPECT_FALSE(body(core::parse_json(R"({"body":3})").value()));
-  EXPECT_FALSE(body(core::parse_json(R"({"body":"a","isBase64Encoded":"yes"})").value()));
-}
-
-TEST(Event, AuthSchemeIsCaseInsensitiveAndNeedsASpaceAndAValue) {
-  EXPECT_EQ(strip_auth_scheme("Bearer abc", "Bearer").value(), "abc");
-  EXPECT_EQ(strip_auth_scheme("bearer abc", "Bearer").value(), "abc");
-  EXPECT_EQ(strip_auth_scheme("BEARER  abc ", "Bearer").value(), "abc");
-  EXPECT_FALSE(strip_auth_scheme("Bearerabc", "Bearer"));
-  EXPECT_FALSE(strip_auth_scheme("Bearer ", "Bearer"));
-  EXPECT_FALSE(strip_auth_scheme("Basic abc", "Bearer"));
-  EXPECT_FALSE(strip_auth_scheme("abc", "Bearer"));
-}
-
-TEST(Event, ScopesSplitAndJoin) {
-  EXPECT_EQ(split_scopes("  a  b c "), (std::vector<std::string>{"a", "b", "c"}));
-  EXPECT_TRUE(split_scopes("").empty());
-  EXPECT_EQ(join_scopes({"a", "b"}), "a b");
+  EXPECT_EQ(
+      HttpRequest::from_json(core::parse_json(R"({"body":"YT1i","isBase64Encoded":true})").value())
+          .body.value(),
+      "a=b");
+  EXPECT_EQ(
+      HttpRequest::from_json(core::parse_json(R"({"body":"YT1i","isBase64Encoded":false})").value())
+          .body.value(),
+      "YT1i");
+  EXPECT_EQ(HttpRequest::from_json(core::parse_json(R"({})").value()).body.value(), "");
+  EXPECT_FALSE(
+      HttpRequest::from_json(core::parse_json(R"({"body":"!!","isBase64Encoded":true})").value())
+          .body);
+  EXPECT_FALSE(HttpRequest::from_json(core::parse_json(R"({"body":3})").value()).body);
+  EXPECT_FALSE(
+      HttpRequest::from_json(core::parse_json(R"({"body":"a","isBase64Encoded":"yes"})").value())
+          .body);
 }
 
 TEST(Event, HttpResultIsPayload2StructuredAndNoStore) {
-  const auto r = http_result(403, R"({"message":"Forbidden"})");
+  const auto r = HttpResponse::json(403, R"({"message":"Forbidden"})").to_json();
   EXPECT_EQ(r.at("statusCode").as_int64(), 403);
   EXPECT_EQ(r.at("headers").at("content-type").as_string(), "application/json");
   EXPECT_EQ(r.at("headers").at("cache-control").as_string(), "no-store");
@@ -146,31 +138,6 @@ TEST(Config, UrlMustBeHttpWithHost) {
   EXPECT_THROW(require_url(map_env({{"U", "ftp://a"}}), "U"), core::ConfigError);
   EXPECT_THROW(require_url(map_env({{"U", "https://"}}), "U"), core::ConfigError);
   EXPECT_THROW(require_url(map_env({{"U", "https:///x"}}), "U"), core::ConfigError);
-}
-
-}  // namespace
-}  // namespace agm::functions
-
-namespace agm::functions {
-namespace {
-
-TEST(CertificateCache, ReusesParsesOfIdenticalPemNeverCachesFailuresAndStaysBounded) {
-  const testing::TestPki pki;
-  const auto a = pki.client("a").cert_pem;
-  const auto b = pki.client("b").cert_pem;
-  const auto c = pki.client("c").cert_pem;
-  CertificateCache cache(2);
-  const auto first = cache.parse(a);
-  EXPECT_EQ(cache.parse(a).get(), first.get());
-  EXPECT_EQ(first->thumbprint, mtls::ClientCertificate::from_pem(a).thumbprint);
-  EXPECT_THROW(cache.parse("not a certificate"), core::Error);
-  EXPECT_EQ(cache.size(), 1U);
-  cache.parse(b);
-  cache.parse(c);  // evicts a, the oldest
-  EXPECT_EQ(cache.size(), 2U);
-  EXPECT_NE(cache.parse(a).get(), first.get());
-  // A different PEM text is a different key, even for the same certificate.
-  EXPECT_NE(cache.parse(a + "\n").get(), cache.parse(a).get());
 }
 
 }  // namespace

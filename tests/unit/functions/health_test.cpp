@@ -2,14 +2,15 @@
 
 #include <sstream>
 
-#include "fixtures.hpp"
 #include "functions/health/handler.hpp"
+#include "support/fixtures.hpp"
+#include "support/invoke.hpp"
 
 namespace agm::functions::health {
 namespace {
 
 namespace json = core::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 
 class HealthTest : public ::testing::Test {
  protected:
@@ -26,7 +27,7 @@ class HealthTest : public ::testing::Test {
   }
 
   TestPki pki;
-  mtls::pki::KeyAndCert cert, other;
+  pki::KeyAndCert cert, other;
   core::ManualClock clock{agm::core::SystemClock().now()};
   std::ostringstream log_out;
   core::Logger logger{core::LogLevel::kDebug, &log_out};
@@ -34,7 +35,7 @@ class HealthTest : public ::testing::Test {
 
 TEST_F(HealthTest, MatchingCertificateIs200WithItsDescription) {
   const auto c = mtls::ClientCertificate::from_pem(cert.cert_pem);
-  const auto r = Handler(clock, logger).respond(event(cert.cert_pem, c.thumbprint));
+  const auto r = test::respond(Handler(clock, logger), event(cert.cert_pem, c.thumbprint));
   ASSERT_EQ(status(r), 200) << log_out.str();
   const auto body = core::parse_json(r.at("body").as_string()).value();
   EXPECT_EQ(core::get_string(body, "status").value(), "ok");
@@ -52,7 +53,7 @@ TEST_F(HealthTest, MatchingCertificateIs200WithItsDescription) {
 
 TEST_F(HealthTest, AnotherCertificateThanTheApprovedOneIs403) {
   const auto approved = mtls::ClientCertificate::from_pem(other.cert_pem).thumbprint;
-  const auto r = Handler(clock, logger).respond(event(cert.cert_pem, approved));
+  const auto r = test::respond(Handler(clock, logger), event(cert.cert_pem, approved));
   EXPECT_EQ(status(r), 403);
   EXPECT_EQ(r.at("body").as_string(), R"({"message":"Forbidden"})");
   EXPECT_NE(log_out.str().find("cert_mismatch"), std::string::npos);
@@ -61,7 +62,7 @@ TEST_F(HealthTest, AnotherCertificateThanTheApprovedOneIs403) {
 TEST_F(HealthTest, ExpiredCertificateIs403) {
   const auto c = mtls::ClientCertificate::from_pem(cert.cert_pem);
   clock.set(c.not_after + std::chrono::seconds(1));
-  EXPECT_EQ(status(Handler(clock, logger).respond(event(cert.cert_pem, c.thumbprint))), 403);
+  EXPECT_EQ(status(test::respond(Handler(clock, logger), event(cert.cert_pem, c.thumbprint))), 403);
   EXPECT_NE(log_out.str().find("cert_expired"), std::string::npos);
 }
 
@@ -70,10 +71,10 @@ TEST_F(HealthTest, MissingAuthorizerContextOrCertificateOrJunkIs403) {
   const Handler h(clock, logger);
   EventSpec s;
   s.cert_pem = cert.cert_pem;
-  EXPECT_EQ(status(h.respond(make_event(s))), 403);
-  EXPECT_EQ(status(h.respond(event("", c.thumbprint))), 403);
-  EXPECT_EQ(status(h.respond(event("garbage", c.thumbprint))), 403);
-  EXPECT_NE(h.handle("[1,2").find("\"statusCode\":403"), std::string::npos);
+  EXPECT_EQ(status(test::respond(h, make_event(s))), 403);
+  EXPECT_EQ(status(test::respond(h, event("", c.thumbprint))), 403);
+  EXPECT_EQ(status(test::respond(h, event("garbage", c.thumbprint))), 403);
+  EXPECT_NE(test::invoke(h, "[1,2").get_payload().find("\"statusCode\":403"), std::string::npos);
 }
 
 }  // namespace

@@ -6,14 +6,15 @@
 
 #include "core/encoding.hpp"
 #include "core/error.hpp"
-#include "fixtures.hpp"
 #include "functions/token/handler.hpp"
+#include "support/fixtures.hpp"
+#include "support/invoke.hpp"
 
 namespace agm::functions::token {
 namespace {
 
 namespace json = core::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 
 constexpr const char* kSecret = "s3cr3t-never-logged";
 constexpr const char* kIssued =
@@ -38,8 +39,8 @@ class FakeEndpoint final : public TokenEndpoint {
 
 struct Shared {
   TestPki pki;
-  mtls::pki::KeyAndCert cert = pki.client("client-a");
-  mtls::pki::KeyAndCert cert_b = pki.client("client-b");
+  pki::KeyAndCert cert = pki.client("client-a");
+  pki::KeyAndCert cert_b = pki.client("client-b");
 };
 Shared& shared() {
   static Shared s;
@@ -64,7 +65,7 @@ class TokenTest : public ::testing::Test {
     return s;
   }
   json::object call(const EventSpec& s) {
-    return Handler(settings, registry, endpoint, clock, logger).respond(make_event(s));
+    return test::respond(Handler(settings, registry, endpoint, clock, logger), make_event(s));
   }
   static int status(const json::object& r) {
     return static_cast<int>(r.at("statusCode").as_int64());
@@ -148,7 +149,8 @@ TEST_F(TokenTest, MalformedRequestsAreInvalidRequest) {
   EXPECT_EQ(error(call(spec("grant_type=client_credentials&client_id=client-b"))),
             "invalid_request");
   // Not JSON at all.
-  const auto text = Handler(settings, registry, endpoint, clock, logger).handle("{oops");
+  const auto text =
+      test::invoke(Handler(settings, registry, endpoint, clock, logger), "{oops").get_payload();
   EXPECT_NE(text.find("\"statusCode\":400"), std::string::npos);
   EXPECT_TRUE(endpoint.calls.empty());
 }
@@ -187,10 +189,12 @@ TEST_F(TokenTest, MalformedRegistryRecordIsInvalidClient) {
   class Malformed final : public mtls::RegistryReader {
    public:
     std::optional<mtls::RegistryRecord> find(const std::string&) override {
-      throw mtls::RegistryError("record_malformed", "missing attribute client_id");
+      throw mtls::RegistryError(mtls::RegistryErrc::kRecordMalformed,
+                                "missing attribute client_id");
     }
   } malformed;
-  const auto r = Handler(settings, malformed, endpoint, clock, logger).respond(make_event(spec()));
+  const auto r =
+      test::respond(Handler(settings, malformed, endpoint, clock, logger), make_event(spec()));
   expect_denied(r, "record_malformed");
 }
 

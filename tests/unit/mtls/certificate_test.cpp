@@ -15,7 +15,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "support/process.hpp"
-#include "unit/mtls/test_pki.hpp"
+#include "support/test_pki.hpp"
 
 namespace agm::mtls {
 namespace {

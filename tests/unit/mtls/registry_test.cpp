@@ -1,5 +1,7 @@
 // RegistryRecord <-> DynamoDB item, and CachedRegistry's TTL rules with a ManualClock.
 #include "mtls/registry.hpp"
+#include "mtls/cached_registry.hpp"
+#include "mtls/dynamo_registry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +9,8 @@
 #include <map>
 #include <thread>
 
-#include "unit/mtls/test_pki.hpp"
+#include "support/admitted.hpp"
+#include "support/test_pki.hpp"
 
 namespace agm::mtls {
 namespace {
@@ -37,8 +40,8 @@ TEST(RegistryRecord, FromCertificateCopiesTheCertificate) {
   EXPECT_EQ(r.updated_at, kNow);
   EXPECT_FALSE(r.scopes.has_value());
   EXPECT_TRUE(r.allows_scope("anything"));
-  EXPECT_TRUE(r.active_at(kNow));
-  EXPECT_FALSE(r.active_at(cert.not_after + seconds(1)));
+  EXPECT_TRUE(test::admitted_at(r, kNow));
+  EXPECT_FALSE(test::admitted_at(r, cert.not_after + seconds(1)));
 }
 
 TEST(RegistryRecord, ItemWireFormatMatchesTheContract) {
@@ -46,7 +49,7 @@ TEST(RegistryRecord, ItemWireFormatMatchesTheContract) {
   r.status = CertStatus::kRevoked;
   r.revoked_at = kNow + seconds(60);
   r.revocation_reason = "key compromise";
-  const aws::Item item = r.to_item();
+  const aws::Item item = to_item(r);
   EXPECT_EQ(item.at("thumbprint").at("S").as_string(), r.thumbprint);
   EXPECT_EQ(item.at("client_id").at("S").as_string(), "client-abc");
   EXPECT_EQ(item.at("status").at("S").as_string(), "REVOKED");
@@ -57,7 +60,7 @@ TEST(RegistryRecord, ItemWireFormatMatchesTheContract) {
   EXPECT_EQ(item.at("revocation_reason").at("S").as_string(), "key compromise");
   EXPECT_EQ(boost::json::serialize(item.at("scopes")), R"({"SS":["api/read","api/write"]})");
 
-  const RegistryRecord back = RegistryRecord::from_item(item);
+  const RegistryRecord back = record_from_item(item);
   EXPECT_EQ(back.thumbprint, r.thumbprint);
   EXPECT_EQ(back.status, CertStatus::kRevoked);
   EXPECT_EQ(back.scopes, r.scopes);
@@ -65,7 +68,7 @@ TEST(RegistryRecord, ItemWireFormatMatchesTheContract) {
   EXPECT_EQ(back.revocation_reason, r.revocation_reason);
   EXPECT_EQ(back.subject_dn, r.subject_dn);
   EXPECT_EQ(back.not_after, r.not_after);
-  EXPECT_FALSE(back.active_at(kNow));
+  EXPECT_FALSE(test::admitted_at(back, kNow));
   EXPECT_TRUE(back.allows_scope("api/read"));
   EXPECT_FALSE(back.allows_scope("api/admin"));
 }
@@ -73,19 +76,19 @@ TEST(RegistryRecord, ItemWireFormatMatchesTheContract) {
 TEST(RegistryRecord, AbsentOrEmptyScopesAreNotWritten) {
   RegistryRecord r = sample_record();
   r.scopes.reset();
-  EXPECT_FALSE(r.to_item().contains("scopes"));
+  EXPECT_FALSE(to_item(r).contains("scopes"));
   r.scopes = std::vector<std::string>{};
-  EXPECT_FALSE(r.to_item().contains("scopes"));
-  EXPECT_FALSE(r.to_item().contains("revoked_at"));
+  EXPECT_FALSE(to_item(r).contains("scopes"));
+  EXPECT_FALSE(to_item(r).contains("revoked_at"));
   r.scopes = std::vector<std::string>{"b", "a", "b"};
-  EXPECT_EQ(boost::json::serialize(r.to_item().at("scopes")), R"({"SS":["a","b"]})");
+  EXPECT_EQ(boost::json::serialize(to_item(r).at("scopes")), R"({"SS":["a","b"]})");
 }
 
 TEST(RegistryRecord, MalformedItemsAreRefusedByName) {
-  const aws::Item good = sample_record().to_item();
+  const aws::Item good = to_item(sample_record());
   auto expect_malformed = [](const aws::Item& item, const char* why) {
     try {
-      (void)RegistryRecord::from_item(item);
+      (void)record_from_item(item);
       ADD_FAILURE() << "accepted: " << why;
     } catch (const RegistryError& e) {
       EXPECT_EQ(e.code(), "record_malformed") << why;
@@ -134,7 +137,7 @@ class FakeReader final : public RegistryReader {
   std::optional<RegistryRecord> find(const std::string& thumbprint) override {
     ++calls;
     if (fail)
-      throw RegistryError("registry_unavailable", "down");
+      throw RegistryError(mtls::RegistryErrc::kUnavailable, "down");
     const auto it = records.find(thumbprint);
     if (it == records.end())
       return std::nullopt;

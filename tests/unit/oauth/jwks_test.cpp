@@ -2,6 +2,7 @@
 // fetched once, unknown kid refetched at most once per wait period, rotation picked up, outages and
 // bad sets reported by name.
 #include "oauth/jwks.hpp"
+#include "oauth/jwks_fetcher.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,10 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "support/jwt_signer.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
-#include "unit/mtls/test_pki.hpp"
-#include "unit/oauth/test_jwt.hpp"
+#include "support/test_pki.hpp"
 
 namespace agm::oauth {
 namespace {
@@ -287,12 +288,12 @@ TEST(HttpJwksFetcherTls, VerifiesTheServerCertificate) {
     const std::string url = "https://localhost:" + std::to_string(port) + "/jwks.json";
 
     HttpJwksFetcher untrusted(url);
-    EXPECT_THROW((void)untrusted.fetch(), aws::TransportError);
+    EXPECT_THROW((void)untrusted.fetch(), net::TransportError);
     core::ManualClock clock(core::from_epoch_seconds(now));
     JwksCache cache(untrusted, clock);
     EXPECT_EQ(code_of(cache, "k1"), "jwks_unavailable");
 
-    aws::HttpOptions trusting;
+    net::HttpOptions trusting;
     trusting.ca_file = dir + "/cert.pem";
     HttpJwksFetcher trusted(url, trusting);
     EXPECT_EQ(trusted.fetch(), jwks);
@@ -304,7 +305,7 @@ TEST(HttpJwksFetcherTls, VerifiesTheServerCertificate) {
     try {
       (void)wrong_host.fetch();
       ADD_FAILURE() << "a certificate for another host was accepted";
-    } catch (const aws::TransportError& e) {
+    } catch (const net::TransportError& e) {
       EXPECT_EQ(e.code(), "TlsError") << e.what();
     }
   }

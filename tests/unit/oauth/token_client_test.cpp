@@ -20,7 +20,7 @@ TEST(TokenEndpointClient, PostsTheFormAndReturnsTheAnswerAsItCame) {
     return agm::test::HttpResponse{
         200, {{"content-type", "application/json"}}, R"({"access_token":"x","expires_in":3600})"};
   });
-  TokenEndpointClient client(server.url() + "/oauth2/token", aws::HttpOptions{});
+  TokenEndpointClient client(server.url() + "/oauth2/token", net::HttpOptions{});
   const auto ok = client.request("Basic Y2lkOnNlY3JldA==", "grant_type=client_credentials");
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.content_type, "application/json");
@@ -44,21 +44,21 @@ TEST(TokenEndpointClient, PostsTheFormAndReturnsTheAnswerAsItCame) {
 TEST(TokenEndpointClient, UnreachableIsTransportError) {
   const std::uint16_t port = agm::test::free_port();
   TokenEndpointClient client("http://127.0.0.1:" + std::to_string(port) + "/oauth2/token",
-                             aws::HttpOptions{});
+                             net::HttpOptions{});
   EXPECT_THROW((void)client.request("Basic eA==", "grant_type=client_credentials"),
-               aws::TransportError);
+               net::TransportError);
 }
 
 TEST(TokenEndpointClient, SlowEndpointTimesOut) {
   agm::test::LoopbackServer server([](const agm::test::HttpRequest&) {
     return agm::test::HttpResponse{200, {}, "{}", std::chrono::milliseconds(1500), false};
   });
-  aws::HttpOptions opts;
+  net::HttpOptions opts;
   opts.timeout = std::chrono::milliseconds(300);
   TokenEndpointClient client(server.url() + "/oauth2/token", opts);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_THROW((void)client.request("Basic eA==", "grant_type=client_credentials"),
-               aws::TransportError);
+               net::TransportError);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1400));
 }
 

@@ -1,14 +1,15 @@
 // AccessTokenVerifier: one test per TokenError, with tokens signed here by RSA-2048 keys generated
 // here and the JWKS served by a LoopbackServer to a real HttpJwksFetcher.
 #include "oauth/verifier.hpp"
+#include "oauth/jwks_fetcher.hpp"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <span>
 
+#include "support/jwt_signer.hpp"
 #include "support/loopback_server.hpp"
-#include "unit/oauth/test_jwt.hpp"
 
 namespace agm::oauth {
 namespace {
@@ -188,7 +189,7 @@ TEST_F(VerifierTest, KidNotFound) {
 }
 
 TEST_F(VerifierTest, JwksUnavailable) {
-  HttpJwksFetcher dead("http://127.0.0.1:1/jwks.json", aws::HttpOptions{});
+  HttpJwksFetcher dead("http://127.0.0.1:1/jwks.json", net::HttpOptions{});
   JwksCache cache(dead, clock_);
   const AccessTokenVerifier v(VerifierConfig{kRegion, kPool, {}, 16384}, cache, clock_);
   const VerifyResult r = v.verify(sign_jwt(key1(), claims()));

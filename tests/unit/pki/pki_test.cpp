@@ -16,10 +16,10 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "mtls/pki.hpp"
+#include "pki/pki.hpp"
 #include "support/process.hpp"
 
-namespace agm::mtls::pki {
+namespace agm::pki {
 namespace {
 
 using std::chrono::hours;
@@ -456,4 +456,4 @@ TEST(SplitPemBundle, RefusesATruncatedBlock) {
 }
 
 }  // namespace
-}  // namespace agm::mtls::pki
+}  // namespace agm::pki

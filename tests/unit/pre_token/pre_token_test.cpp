@@ -16,14 +16,15 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "fixtures.hpp"
 #include "functions/pre_token/handler.hpp"
+#include "support/fixtures.hpp"
+#include "support/invoke.hpp"
 
 namespace agm::functions::pre_token {
 namespace {
 
 namespace json = core::json;
-using namespace agm::functions::testing;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;  // NOLINT(google-build-using-namespace)
 
 // SHA-256 of the certificate's DER, straight from OpenSSL.
 std::string der_sha256(const std::string& pem) {
@@ -70,8 +71,8 @@ std::string b64url(const std::string& bytes) {
 
 struct Shared {
   TestPki pki;
-  mtls::pki::KeyAndCert cert_a = pki.client("client-a", 30);
-  mtls::pki::KeyAndCert cert_b = pki.client("client-b", 30);
+  pki::KeyAndCert cert_a = pki.client("client-a", 30);
+  pki::KeyAndCert cert_b = pki.client("client-b", 30);
 };
 Shared& shared() {
   static Shared s;  // key generation once per run
@@ -111,13 +112,13 @@ class PreTokenTest : public ::testing::Test {
   }
 
   lambda::invocation_response call(const json::value& event) {
-    return Handler(registry, clock, logger).handle(json::serialize(event));
+    return test::invoke(Handler(registry, clock, logger), json::serialize(event));
   }
   lambda::invocation_response call_text(std::string_view payload) {
-    return Handler(registry, clock, logger).handle(payload);
+    return test::invoke(Handler(registry, clock, logger), payload);
   }
   Decision decide(const json::value& event) {
-    return Handler(registry, clock, logger).decide(event);
+    return Handler(registry, clock, logger).decide(PreTokenEvent::parse(json::serialize(event)));
   }
   // Asserts a failed invocation whose error tells nothing of the reason, and returns the reason
   // the handler logged for it.
@@ -130,12 +131,12 @@ class PreTokenTest : public ::testing::Test {
     if (err) {
       EXPECT_EQ(core::get_string(*err, "errorMessage").value_or(""), kRefusedMessage);
     }
-    return decide(event).reason;
+    return std::string(decide(event).reason_name());
   }
   std::string reason_of(const json::value& event) {
     const auto r = call(event);
     EXPECT_FALSE(r.is_success()) << r.get_payload();
-    return decide(event).reason;
+    return std::string(decide(event).reason_name());
   }
 
   std::string thumb_a, thumb_b;
@@ -216,9 +217,9 @@ TEST_F(PreTokenTest, RevokedAndSuspendedCertificatesAreRefused) {
 TEST_F(PreTokenTest, ARevocationIsSeenByTheVeryNextTokenRequest) {
   const Handler handler(registry, clock, logger);  // one warm instance
   const std::string event = json::serialize(v3_event("client-a", thumb_a));
-  EXPECT_TRUE(handler.handle(event).is_success());
+  EXPECT_TRUE(test::invoke(handler, event).is_success());
   registry.records[thumb_a].status = mtls::CertStatus::kRevoked;
-  EXPECT_FALSE(handler.handle(event).is_success());
+  EXPECT_FALSE(test::invoke(handler, event).is_success());
   EXPECT_EQ(registry.calls.load(), 2) << "the registry is asked on every invocation (no cache)";
 }
 
@@ -317,9 +318,9 @@ TEST_F(PreTokenTest, ScopesTheRecordDoesNotAllowAreRefused) {
 }
 
 TEST_F(PreTokenTest, TheLambdaRequestIdIsLogged) {
-  (void)Handler(registry, clock, logger)
-      .handle(json::serialize(v3_event("client-a", thumb_a)), "8f5c-req");
-  (void)Handler(registry, clock, logger).handle("nope", "9a6d-req");
+  (void)test::invoke(Handler(registry, clock, logger),
+                     json::serialize(v3_event("client-a", thumb_a)), "8f5c-req");
+  (void)test::invoke(Handler(registry, clock, logger), "nope", "9a6d-req");
   const std::string log = log_out.str();
   EXPECT_NE(log.find(R"("request_id":"8f5c-req")"), std::string::npos) << log;
   EXPECT_NE(log.find(R"("request_id":"9a6d-req")"), std::string::npos) << log;

@@ -16,20 +16,20 @@
 
 #include "mtls/certificate.hpp"
 
-namespace agm::functions {
+namespace agm::mtls {
 
 class CertificateCache {
  public:
   explicit CertificateCache(std::size_t max_entries = 64) : max_entries_(max_entries) {}
-  // The parsed certificate; throws what mtls::ClientCertificate::from_pem throws.
-  std::shared_ptr<const mtls::ClientCertificate> parse(const std::string& pem);
+  // The parsed certificate; throws what ClientCertificate::from_pem throws.
+  std::shared_ptr<const ClientCertificate> parse(const std::string& pem);
   [[nodiscard]] std::size_t size() const;
 
  private:
   std::size_t max_entries_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<const mtls::ClientCertificate>, std::less<>> entries_;
+  std::map<std::string, std::shared_ptr<const ClientCertificate>, std::less<>> entries_;
   std::deque<std::string> order_;  // insertion order, oldest first (evicted first)
 };
 
-}  // namespace agm::functions
+}  // namespace agm::mtls

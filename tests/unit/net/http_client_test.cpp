@@ -11,11 +11,11 @@
 #include <string>
 #include <thread>
 
-#include "aws/http.hpp"
+#include "net/http.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 
-namespace agm::aws {
+namespace agm::net {
 namespace {
 
 using std::chrono::milliseconds;
@@ -283,4 +283,4 @@ TEST(HttpClient, TlsFailuresAreTlsErrorsAndNotSentInClear) {
 }
 
 }  // namespace
-}  // namespace agm::aws
+}  // namespace agm::net

@@ -1,4 +1,4 @@
-#include "mtls/pki.hpp"
+#include "pki/pki.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -19,19 +19,16 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/openssl.hpp"
 
-namespace agm::mtls::pki {
+namespace agm::pki {
 namespace {
 
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
+using core::openssl::BioPtr;
+using core::openssl::BnPtr;
+using core::openssl::PkeyPtr;
+using core::openssl::X509Ptr;
+using ExtPtr = core::openssl::X509ExtensionPtr;
 
 // The OpenSSL error queue as text, so a failure says what OpenSSL refused (and the queue is left
 // empty for the next call).
@@ -433,4 +430,4 @@ std::vector<std::string> split_pem_bundle(std::string_view pem) {
   return blocks;
 }
 
-}  // namespace agm::mtls::pki
+}  // namespace agm::pki

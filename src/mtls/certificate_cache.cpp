@@ -1,8 +1,8 @@
-#include "functions/common/certificate_cache.hpp"
+#include "mtls/certificate_cache.hpp"
 
-namespace agm::functions {
+namespace agm::mtls {
 
-std::shared_ptr<const mtls::ClientCertificate> CertificateCache::parse(const std::string& pem) {
+std::shared_ptr<const ClientCertificate> CertificateCache::parse(const std::string& pem) {
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     const auto it = entries_.find(pem);
@@ -10,8 +10,7 @@ std::shared_ptr<const mtls::ClientCertificate> CertificateCache::parse(const std
       return it->second;
   }
   // Parse outside the lock; a concurrent parse of the same PEM just inserts the same result.
-  auto parsed =
-      std::make_shared<const mtls::ClientCertificate>(mtls::ClientCertificate::from_pem(pem));
+  auto parsed = std::make_shared<const ClientCertificate>(ClientCertificate::from_pem(pem));
   if (max_entries_ == 0)
     return parsed;
   const std::lock_guard<std::mutex> lock(mutex_);
@@ -30,4 +29,4 @@ std::size_t CertificateCache::size() const {
   return entries_.size();
 }
 
-}  // namespace agm::functions
+}  // namespace agm::mtls

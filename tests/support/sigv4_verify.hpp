@@ -13,7 +13,7 @@
 #include "core/time.hpp"
 #include "support/loopback_server.hpp"
 
-namespace agm::aws::testing {
+namespace agm::test {
 
 struct AuthParts {
   std::string access_key_id, date, region, service;
@@ -76,7 +76,7 @@ inline std::optional<core::TimePoint> parse_amz_date(const std::string& d) {
 }
 
 struct VerifyOptions {
-  Credentials credentials;
+  aws::Credentials credentials;
   std::string region;
   std::string service;
   bool s3 = false;
@@ -111,7 +111,7 @@ inline std::string verify_sigv4(const agm::test::HttpRequest& received, const Ve
   if (!time || date_it->second.substr(0, 8) != auth.date) {
     return "bad X-Amz-Date " + date_it->second;
   }
-  HttpRequest rebuilt;
+  net::HttpRequest rebuilt;
   rebuilt.method = received.method;
   const auto host_it = received.headers.find("host");
   if (host_it == received.headers.end()) {
@@ -136,7 +136,7 @@ inline std::string verify_sigv4(const agm::test::HttpRequest& received, const Ve
       return "x-amz-content-sha256 missing or not the body's hash";
     }
   }
-  SigningParams params;
+  aws::SigningParams params;
   params.region = opt.region;
   params.service = opt.service;
   params.credentials = opt.credentials;
@@ -144,11 +144,11 @@ inline std::string verify_sigv4(const agm::test::HttpRequest& received, const Ve
   params.normalize_path = !opt.s3;
   params.double_uri_encode = !opt.s3;
   params.sign_body = opt.s3;
-  const SignedParts expected = sign_request(rebuilt, params);
+  const aws::SignedParts expected = aws::sign_request(rebuilt, params);
   if (expected.signature != auth.signature) {
     return "signature mismatch; canonical request we expected:\n" + expected.canonical_request;
   }
   return {};
 }
 
-}  // namespace agm::aws::testing
+}  // namespace agm::test

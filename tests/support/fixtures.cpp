@@ -1,4 +1,4 @@
-#include "fixtures.hpp"
+#include "support/fixtures.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/rsa.h>
@@ -7,7 +7,7 @@
 
 #include "core/encoding.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 
 namespace {
 
@@ -90,25 +90,24 @@ json::object access_claims(const std::string& client_id, const std::string& scop
 }
 
 TestPki::TestPki()
-    : root(mtls::pki::create_root_ca("functions test CA", mtls::pki::KeyType::kEcP256,
-                                     mtls::pki::days_from(agm::core::SystemClock().now(), 365))) {}
+    : root(pki::create_root_ca("functions test CA", pki::KeyType::kEcP256,
+                               pki::days_from(agm::core::SystemClock().now(), 365))) {}
 
-mtls::pki::KeyAndCert TestPki::client(const std::string& client_id, int days) const {
+pki::KeyAndCert TestPki::client(const std::string& client_id, int days) const {
   const auto now = agm::core::SystemClock().now();
   if (days >= 0) {
-    return mtls::pki::issue_client_certificate(root, client_id, mtls::pki::KeyType::kEcP256,
-                                               mtls::pki::days_from(now, days));
+    return pki::issue_client_certificate(root, client_id, pki::KeyType::kEcP256,
+                                         pki::days_from(now, days));
   }
   return client_valid(client_id, now - std::chrono::hours(24 * (1 - days)),
                       now + std::chrono::hours(24 * days));
 }
 
-mtls::pki::KeyAndCert TestPki::client_valid(const std::string& client_id,
-                                            core::TimePoint not_before,
-                                            core::TimePoint not_after) const {
-  return mtls::pki::issue_certificate(&root, client_id, mtls::pki::KeyType::kEcP256,
-                                      mtls::pki::Validity{not_before, not_after},
-                                      mtls::pki::IssueOptions{}, {"clientAuth"});
+pki::KeyAndCert TestPki::client_valid(const std::string& client_id, core::TimePoint not_before,
+                                      core::TimePoint not_after) const {
+  return pki::issue_certificate(&root, client_id, pki::KeyType::kEcP256,
+                                pki::Validity{not_before, not_after}, pki::IssueOptions{},
+                                {"clientAuth"});
 }
 
 mtls::RegistryRecord record_for(const std::string& cert_pem, const std::string& client_id,
@@ -171,11 +170,11 @@ json::object make_event(const EventSpec& spec) {
 std::optional<mtls::RegistryRecord> FakeRegistry::find(const std::string& thumbprint) {
   ++calls;
   if (unavailable)
-    throw mtls::RegistryError("registry_unavailable", "DynamoDB unreachable (fake)");
+    throw mtls::RegistryError(mtls::RegistryErrc::kUnavailable, "DynamoDB unreachable (fake)");
   const auto it = records.find(thumbprint);
   if (it == records.end())
     return std::nullopt;
   return it->second;
 }
 
-}  // namespace agm::functions::testing
+}  // namespace agm::test

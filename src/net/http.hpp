@@ -13,7 +13,7 @@
 
 #include "core/error.hpp"
 
-namespace agm::aws {
+namespace agm::net {
 
 struct HttpHeader {
   std::string name;
@@ -70,4 +70,4 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace agm::aws
+}  // namespace agm::net

@@ -14,10 +14,10 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "mtls/certificate.hpp"
-#include "mtls/pki.hpp"
 #include "mtls/registry.hpp"
+#include "pki/pki.hpp"
 
-namespace agm::functions::testing {
+namespace agm::test {
 
 namespace json = boost::json;
 
@@ -50,12 +50,12 @@ json::object access_claims(const std::string& client_id, const std::string& scop
 // A CA and client certificates issued from it (RSA-2048 keys would be slow: EC P-256).
 struct TestPki {
   TestPki();
-  mtls::pki::KeyAndCert root;
+  pki::KeyAndCert root;
   // Valid from `now - 5 min` for `days` days (negative days: already expired).
-  [[nodiscard]] mtls::pki::KeyAndCert client(const std::string& client_id, int days = 30) const;
-  [[nodiscard]] mtls::pki::KeyAndCert client_valid(const std::string& client_id,
-                                                   core::TimePoint not_before,
-                                                   core::TimePoint not_after) const;
+  [[nodiscard]] pki::KeyAndCert client(const std::string& client_id, int days = 30) const;
+  [[nodiscard]] pki::KeyAndCert client_valid(const std::string& client_id,
+                                             core::TimePoint not_before,
+                                             core::TimePoint not_after) const;
 };
 
 // The registry record for a certificate: ACTIVE, the certificate's validity, `scopes`.
@@ -83,4 +83,4 @@ class FakeRegistry final : public mtls::RegistryReader {
   std::atomic<int> calls{0};
 };
 
-}  // namespace agm::functions::testing
+}  // namespace agm::test

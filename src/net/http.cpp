@@ -1,4 +1,4 @@
-#include "aws/http.hpp"
+#include "net/http.hpp"
 
 // Why not libcurl: it was the first client here, and it made every function's cold start pay for
 // 35 shared libraries (LDAP, Kerberos, GnuTLS, RTMP, SSH, ...) that an AWS JSON call never uses:
@@ -28,10 +28,10 @@
 #include <mutex>
 #include <utility>
 
-#include "aws/sigv4.hpp"
 #include "core/encoding.hpp"
+#include "net/url.hpp"
 
-namespace agm::aws {
+namespace agm::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -414,4 +414,4 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseco
   }
 }
 
-}  // namespace agm::aws
+}  // namespace agm::net

@@ -13,7 +13,7 @@
 
 #include "core/time.hpp"
 
-namespace agm::mtls::pki {
+namespace agm::pki {
 
 enum class KeyType { kEcP256, kRsa2048, kRsa3072 };
 
@@ -83,4 +83,4 @@ bool is_ca_certificate(std::string_view cert_pem);
 // certificate silently.
 std::vector<std::string> split_pem_bundle(std::string_view pem);
 
-}  // namespace agm::mtls::pki
+}  // namespace agm::pki
