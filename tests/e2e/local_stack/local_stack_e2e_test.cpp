@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "core/time.hpp"
 #include "e2e/support/local_stack.hpp"
 #include "pki/pki.hpp"
+#include "unit/metrics/emf_validator.hpp"
 
 namespace json = boost::json;
 using namespace agm::test::e2e;  // NOLINT(google-build-using-namespace): the e2e helpers
@@ -184,6 +187,66 @@ TEST_F(LocalStackE2E, TokenWithChangedPayload403) {
   const Result r = health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), tampered);
   EXPECT_EQ(r.http, 403) << r.body;
   EXPECT_EQ(json_string(r.body, "message"), "Forbidden");
+}
+
+// The functions' EMF lines (src/metrics), as the gateway logs their stdout ("[name pid] line"):
+// every one valid Embedded Metric Format, counted by metric and dimension value ("TokenRequest
+// issued", "AuthorizerDecision token_bad_signature", ...).
+std::map<std::string, int> emf_counts(const std::string& gateway_log) {
+  std::map<std::string, int> counts;
+  std::istringstream in(gateway_log);
+  for (std::string line; std::getline(in, line);) {
+    const auto start = line.find("{\"");
+    if (line.find("\"_aws\"") == std::string::npos || start == std::string::npos)
+      continue;
+    const std::string doc = line.substr(start);
+    const auto errors = agm::test::emf_violations(doc);
+    EXPECT_TRUE(errors.empty()) << doc << ": " << (errors.empty() ? "" : errors.front());
+    const auto v = json::parse(doc).as_object();
+    if (v.contains("TokenRequest"))
+      ++counts["TokenRequest " + std::string(v.at("Outcome").as_string())];
+    if (v.contains("AuthorizerDecision")) {
+      ++counts["AuthorizerDecision " + std::string(v.at("Reason").as_string())];
+      ++counts["AuthorizerDecision " + std::string(v.at("Decision").as_string())];
+    }
+    if (v.contains("DependencyLatency"))
+      ++counts["Dependency " + std::string(v.at("Dependency").as_string())];
+  }
+  return counts;
+}
+
+TEST_F(LocalStackE2E, MetricsCountTheRequests) {
+  const auto before = emf_counts(stack().part_log("gateway"));
+  const auto delta = [&](const std::map<std::string, int>& now, const std::string& key) {
+    const auto b = before.find(key);
+    const auto n = now.find(key);
+    return (n == now.end() ? 0 : n->second) - (b == before.end() ? 0 : b->second);
+  };
+  const std::string jwt = demo_token();  // issued
+  EXPECT_EQ(health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), jwt).http, 200);
+  EXPECT_EQ(health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), jwt).http, 200);
+  EXPECT_EQ(health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), jwt + "x").http, 403);
+  // Cognito's invalid_client passes through, counted as token_endpoint_error.
+  EXPECT_NE(token(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), stack().env("CLIENT_ID"),
+                  "wrong-secret")
+                .http,
+            200);
+  std::map<std::string, int> now;
+  // The gateway copies the functions' output as it arrives: wait (bounded) for the last line.
+  for (int i = 0; i < 50; ++i) {
+    now = emf_counts(stack().part_log("gateway"));
+    if (delta(now, "TokenRequest token_endpoint_error") >= 1 &&
+        delta(now, "AuthorizerDecision Deny") >= 1)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(delta(now, "TokenRequest issued"), 1);
+  EXPECT_EQ(delta(now, "TokenRequest token_endpoint_error"), 1);
+  EXPECT_EQ(delta(now, "AuthorizerDecision allowed"), 2);
+  EXPECT_EQ(delta(now, "AuthorizerDecision Deny"), 1);
+  // Each token request asked the registry and Cognito once.
+  EXPECT_GE(delta(now, "Dependency Registry"), 2);
+  EXPECT_EQ(delta(now, "Dependency Cognito"), 2);
 }
 
 TEST_F(LocalStackE2E, ClientACertificateWithClientBToken403) {
