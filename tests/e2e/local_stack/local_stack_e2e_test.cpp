@@ -323,6 +323,53 @@ TEST_F(LocalStackE2E, RequestsOAuthlibGetsATokenAndInvalidClientErrors) {
   EXPECT_NE(after.body.find("http=401 www-authenticate='Basic'"), std::string::npos) << after.body;
 }
 
+// scripts/smoke (what terraform-deploy runs after apply) against the local stack: every check
+// passes for a canary with another client and a revoked certificate of its own; once the canary's
+// certificate is revoked, it fails and names the token check.
+TEST_F(LocalStackE2E, SmokeScriptPassesThenNamesTheRevokedCanary) {
+  // dir:<work>/smoke/<label>: <label>.pem, <label>.key, client.json, as mtlsctl apply stores them.
+  const auto material = [&](const std::string& label, const std::string& cert,
+                            const std::string& key, const Client& client) {
+    const std::string dir = work() + "/smoke/" + label;
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy_file(cert, dir + "/" + label + ".pem");
+    std::filesystem::copy_file(key, dir + "/" + label + ".key");
+    json::object c{{"client_id", client.id}, {"client_secret", client.secret}};
+    write_file(dir + "/client.json", json::serialize(c));
+    return "dir:" + dir;
+  };
+  const Client canary = onboard("smoke-canary");
+  const Client other = onboard("smoke-other");
+  const CertFiles old = add_certificate(stack(), work(), canary.id, "smoke-canary-old");
+  const Result revoke_old =
+      run(stack(), work(), {stack().env("MTLSCTL"), "client", "revoke", "--cert", old.cert});
+  ASSERT_EQ(revoke_old.exit_code, 0) << revoke_old.body;
+  const std::string smoke = agm::test::project_root() + "/scripts/smoke";
+  const std::vector<std::string> args{
+      smoke,      api(""),
+      "--cacert", stack().env("SERVER_CA"),
+      "--client", material("canary", canary.cert, canary.key, canary)};
+
+  std::vector<std::string> all = args;
+  for (const std::string& a :
+       {std::string("--other"), material("other", other.cert, other.key, other),
+        std::string("--revoked"), material("revoked", old.cert, old.key, canary)})
+    all.push_back(a);
+  const Result passed = run(stack(), work(), all);
+  EXPECT_EQ(passed.exit_code, 0) << passed.body;
+  for (const char* check :
+       {"ok token", "ok health", "ok no-token", "ok other-certificate", "ok revoked-certificate"})
+    EXPECT_NE(passed.body.find(check), std::string::npos) << check << "\n" << passed.body;
+
+  const Result revoke =
+      run(stack(), work(), {stack().env("MTLSCTL"), "client", "revoke", "--cert", canary.cert});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.body;
+  const Result failed = run(stack(), work(), args);
+  EXPECT_EQ(failed.exit_code, 1) << failed.body;
+  EXPECT_NE(failed.body.find("FAIL token: POST /token answered 401"), std::string::npos)
+      << failed.body;
+}
+
 // Start, stop (SIGTERM to the script only), no process left; a second start on the same state dir
 // reuses the CA, the client and its secret, and re-registers the certificate in the fresh dynalite.
 TEST(LocalStackLifecycle, StopLeavesNoProcessAndRestartReusesState) {
