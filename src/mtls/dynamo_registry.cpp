@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "aws/client.hpp"
+#include "metrics/recorder.hpp"
 #include "net/http.hpp"
 
 namespace agm::mtls {
@@ -61,6 +62,7 @@ core::TimePoint required_time(const aws::Item& item, std::string_view name) {
 // in the message for the logs.
 template <typename F>
 auto call_registry(std::string_view what, F&& f) -> decltype(f()) {
+  const metrics::DependencyCall timed(metrics::Dependency::kRegistry);
   try {
     return f();
   } catch (const RegistryError&) {

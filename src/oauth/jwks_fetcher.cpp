@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "metrics/recorder.hpp"
+
 namespace agm::oauth {
 
 HttpJwksFetcher::HttpJwksFetcher(std::string url, net::HttpOptions opts)
@@ -9,6 +11,7 @@ HttpJwksFetcher::HttpJwksFetcher(std::string url, net::HttpOptions opts)
 
 std::string HttpJwksFetcher::fetch() {
   const std::lock_guard lock(mutex_);
+  const metrics::DependencyCall timed(metrics::Dependency::kJwks);
   net::HttpRequest request;
   request.method = "GET";
   request.url = url_;

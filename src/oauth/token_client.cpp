@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "metrics/recorder.hpp"
+
 namespace agm::oauth {
 
 TokenEndpointClient::TokenEndpointClient(std::string token_url, net::HttpOptions options)
@@ -16,7 +18,10 @@ TokenEndpointResponse TokenEndpointClient::request(const std::string& authorizat
   req.headers.push_back({"Accept", "application/json"});
   req.headers.push_back({"Authorization", authorization});
   req.body = form_body;
+  metrics::DependencyCall timed(metrics::Dependency::kCognito);
   net::HttpResponse res = http_.send(req);
+  if (res.status >= 500)
+    timed.failed();
   TokenEndpointResponse out;
   out.status = res.status;
   out.content_type = res.header("content-type").value_or("");

@@ -26,9 +26,11 @@ async function localFunctions(dir) {
 test('the ecr stack makes a repository for each of the four functions the mtls_api module deploys', async () => {
   assert.deepStrictEqual(await localFunctions('infra/stacks/ecr'), FUNCTIONS);
   assert.deepStrictEqual(await localFunctions('infra/modules/mtls_api'), FUNCTIONS);
-  // The environment stack deploys through the module, not functions of its own.
+  // The environment stack deploys through the module, not functions of its own (observability
+  // only watches them).
   const stack = await hcl.parse('main.tf', read('infra/stacks/environment/main.tf'));
-  assert.deepStrictEqual(Object.keys(stack.module), ['mtls_api']);
+  assert.deepStrictEqual(Object.keys(stack.module).sort(), ['mtls_api', 'observability']);
+  assert.strictEqual(stack.module.observability[0].source, '../../modules/observability');
   assert.strictEqual(stack.module.mtls_api[0].source, '../../modules/mtls_api');
   assert.strictEqual(stack.resource, undefined);
   assert.strictEqual(stack.data, undefined);

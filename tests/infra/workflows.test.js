@@ -274,3 +274,25 @@ test('release: a v* tag builds a static mtlsctl for x86-64 and arm64 in debian:1
   assert.deepStrictEqual(r.permissions, { contents: 'write' });
   assert.ok(steps(r).some((s) => s.run === 'scripts/ci/release-mtlsctl'));
 });
+
+test('terraform-deploy: after apply, scripts/smoke checks the deployed API and its truststore, and a miss fails the job', () => {
+  const td = load('terraform-deploy.yml');
+  const apply = steps(td.jobs.apply);
+  const applied = apply.findIndex((s) => s.run === 'terraform apply tfplan');
+  const smoke = apply.findIndex((s) => /scripts\/smoke"? /.test(String(s.run || '')));
+  assert.ok(applied >= 0 && smoke > applied, 'no smoke test after terraform apply');
+  const step = apply[smoke];
+  assert.strictEqual(step.if, "inputs.target != 'pki'");  // a pki-only apply has no API to test
+  assert.strictEqual(step['continue-on-error'], undefined);
+  // The canary of clients/<env>.json from SSM, and the custom domain for its truststore warnings.
+  assert.match(step.run, /--client "ssm:\$\{clients\}\/canary"/);
+  assert.match(step.run, /--domain "\$\{api_url#https:\/\/\}"/);
+  // Piped into tee: without pipefail the job would pass whatever smoke says (GitHub's default
+  // bash is `bash -e`).
+  if (/\| *tee/.test(step.run)) assert.match(step.run, /^set -o pipefail$/m);
+  // Every environment deployed has the canary the smoke test uses.
+  for (const env of td.on.workflow_dispatch.inputs.environment.options) {
+    const clients = JSON.parse(fs.readFileSync(path.join(root, `clients/${env}.json`), 'utf8')).clients;
+    assert.ok(clients.canary, `clients/${env}.json has no canary`);
+  }
+});

@@ -51,28 +51,32 @@ resource "aws_apigatewayv2_stage" "default" {
 
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.access.arn
+    # authorizerCertThumbprint: the certificate the authorizer admitted, which joins a request to
+    # its registry record and to the authorizer's log line (same requestId and cert_thumbprint);
+    # docs/troubleshooting.md has the queries.
     format = jsonencode({
-      requestId               = "$context.requestId"
-      requestTime             = "$context.requestTime"
-      sourceIp                = "$context.identity.sourceIp"
-      userAgent               = "$context.identity.userAgent"
-      domainName              = "$context.domainName"
-      routeKey                = "$context.routeKey"
-      status                  = "$context.status"
-      responseLength          = "$context.responseLength"
-      responseLatency         = "$context.responseLatency"
-      clientCertSubjectDN     = "$context.identity.clientCert.subjectDN"
-      clientCertIssuerDN      = "$context.identity.clientCert.issuerDN"
-      clientCertSerialNumber  = "$context.identity.clientCert.serialNumber"
-      clientCertNotBefore     = "$context.identity.clientCert.validity.notBefore"
-      clientCertNotAfter      = "$context.identity.clientCert.validity.notAfter"
-      authorizerError         = "$context.authorizer.error"
-      authorizerClientId      = "$context.authorizer.client_id"
-      errorMessage            = "$context.error.message"
-      errorResponseType       = "$context.error.responseType"
-      integrationStatus       = "$context.integration.status"
-      integrationErrorMessage = "$context.integrationErrorMessage"
-      integrationLatency      = "$context.integration.latency"
+      requestId                = "$context.requestId"
+      requestTime              = "$context.requestTime"
+      sourceIp                 = "$context.identity.sourceIp"
+      userAgent                = "$context.identity.userAgent"
+      domainName               = "$context.domainName"
+      routeKey                 = "$context.routeKey"
+      status                   = "$context.status"
+      responseLength           = "$context.responseLength"
+      responseLatency          = "$context.responseLatency"
+      clientCertSubjectDN      = "$context.identity.clientCert.subjectDN"
+      clientCertIssuerDN       = "$context.identity.clientCert.issuerDN"
+      clientCertSerialNumber   = "$context.identity.clientCert.serialNumber"
+      clientCertNotBefore      = "$context.identity.clientCert.validity.notBefore"
+      clientCertNotAfter       = "$context.identity.clientCert.validity.notAfter"
+      authorizerError          = "$context.authorizer.error"
+      authorizerClientId       = "$context.authorizer.client_id"
+      authorizerCertThumbprint = "$context.authorizer.cert_thumbprint"
+      errorMessage             = "$context.error.message"
+      errorResponseType        = "$context.error.responseType"
+      integrationStatus        = "$context.integration.status"
+      integrationErrorMessage  = "$context.integrationErrorMessage"
+      integrationLatency       = "$context.integration.latency"
     })
   }
 

@@ -60,6 +60,21 @@ module "mtls_api" {
   pki_planner_role_arns  = var.pki_planner_role_arns
 }
 
+# The dashboard and alarms (infra/modules/observability); off for a team with its own.
+module "observability" {
+  source = "../../modules/observability"
+  count  = var.observability_enabled ? 1 : 0
+
+  name_prefix               = var.name_prefix
+  api_id                    = module.mtls_api.api_id
+  function_names            = module.mtls_api.function_names
+  alarm_email               = var.alarm_email
+  server_error_rate_percent = var.alarm_server_error_rate_percent
+  deny_spike_threshold      = var.alarm_deny_spike_threshold
+  certificate_expiry_days   = var.alarm_certificate_expiry_days
+  topic_kms_key_arn         = var.alarm_topic_kms_key_arn
+}
+
 # Before the module, these modules were called from this stack directly.
 moved {
   from = module.registry

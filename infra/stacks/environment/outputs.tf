@@ -97,3 +97,13 @@ output "pki_policy_arns" {
   description = "The PKI's managed policies: ca_operator, planner, client_reader (attach client_reader to a client's role tagged mtls-client=<name>)."
   value       = module.mtls_api.pki_policy_arns
 }
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the environment; null when observability_enabled is false."
+  value       = var.observability_enabled ? module.observability[0].dashboard_name : null
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify; null when observability_enabled is false."
+  value       = var.observability_enabled ? module.observability[0].topic_arn : null
+}

@@ -241,6 +241,44 @@ variable "pki_planner_role_arns" {
   default     = null
 }
 
+# --- observability (infra/modules/observability) ------------------------------------------------
+
+variable "observability_enabled" {
+  type        = bool
+  description = "Create the environment's CloudWatch dashboard, alarms and alarm topic; false for a team with its own."
+  default     = true
+}
+
+variable "alarm_email" {
+  type        = string
+  description = "Email address subscribed to the alarm topic; null subscribes nobody."
+  default     = null
+}
+
+variable "alarm_server_error_rate_percent" {
+  type        = number
+  description = "Alarm when the API's 5xx responses exceed this percentage of its requests over 5 minutes."
+  default     = 1
+}
+
+variable "alarm_deny_spike_threshold" {
+  type        = number
+  description = "Alarm when the authorizer denies more than this many requests in 5 minutes."
+  default     = 100
+}
+
+variable "alarm_certificate_expiry_days" {
+  type        = number
+  description = "Alarm when a client certificate in use expires within this many days."
+  default     = 30
+}
+
+variable "alarm_topic_kms_key_arn" {
+  type        = string
+  description = "Customer managed KMS key of the alarm topic (its policy must let cloudwatch.amazonaws.com use it); null leaves the topic unencrypted."
+  default     = null
+}
+
 # --- gone ------------------------------------------------------------------------------------------
 
 # Cognito app clients are declared in clients/<env>.json and made by `mtlsctl apply`, so that no

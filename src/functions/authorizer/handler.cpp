@@ -5,6 +5,7 @@
 
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "metrics/recorder.hpp"
 #include "oauth/protocol.hpp"
 
 namespace agm::functions::authorizer {
@@ -149,9 +150,11 @@ void Handler::log(const mtls::Authorization& decision, const AuthorizerRequest& 
 AuthorizerResponse Handler::handle(const AuthorizerRequest& request) const {
   const mtls::Authorization decision = decide(request);
   log(decision, request);
+  metrics::record_decision(decision.allowed(), mtls::to_string(decision.reason));
   AuthorizerResponse response;
   response.authorized = decision.allowed();
   if (response.authorized) {
+    metrics::record_client_certificate_expiry(decision.cert_not_after - clock_.now());
     try {
       response.context["client_id"] = decision.client_id;
       response.context["cert_thumbprint"] = decision.thumbprint;

@@ -10,6 +10,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "metrics/recorder.hpp"
 
 namespace agm::functions {
 
@@ -27,6 +28,9 @@ int run_function(std::string_view function_name, const HandlerFactory& build) {
   std::string type;
   try {
     logger.emplace(log_level(env), &std::cerr, base);
+    metrics::install(
+        std::cout,
+        optional_env(env, "AWS_LAMBDA_FUNCTION_NAME").value_or(std::string(function_name)));
     lambda::handler_fn handler = build(env, *logger);
     logger->info("function initialised");
     return lambda::run_handler(handler);

@@ -7,6 +7,7 @@
 
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "metrics/recorder.hpp"
 #include "mtls/admission.hpp"
 #include "mtls/certificate.hpp"
 #include "oauth/protocol.hpp"
@@ -207,6 +208,7 @@ HttpResponse Handler::handle(const HttpRequest& request) const {
     log(outcome, caller, request);
     return std::move(outcome.response);
   } catch (const std::exception& e) {
+    metrics::record_token_request(to_string(Reason::kInternalError));
     try {
       logger_.error("token request failed", {{"reason", "internal_error"}, {"detail", e.what()}});
     } catch (...) {  // NOLINT(bugprone-empty-catch): the response matters more than the log
@@ -224,6 +226,7 @@ lambda::invocation_response Handler::fallback() {
 
 void Handler::log(const Outcome& outcome, const Caller& caller, const HttpRequest& request) const {
   json::object fields;
+  metrics::record_token_request(reason_name(outcome.reason));
   fields["reason"] = reason_name(outcome.reason);
   fields["status"] = outcome.response.status;
   if (!caller.client_id.empty())

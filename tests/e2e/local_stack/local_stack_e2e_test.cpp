@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "core/time.hpp"
 #include "e2e/support/local_stack.hpp"
 #include "pki/pki.hpp"
+#include "unit/metrics/emf_validator.hpp"
 
 namespace json = boost::json;
 using namespace agm::test::e2e;  // NOLINT(google-build-using-namespace): the e2e helpers
@@ -186,6 +189,66 @@ TEST_F(LocalStackE2E, TokenWithChangedPayload403) {
   EXPECT_EQ(json_string(r.body, "message"), "Forbidden");
 }
 
+// The functions' EMF lines (src/metrics), as the gateway logs their stdout ("[name pid] line"):
+// every one valid Embedded Metric Format, counted by metric and dimension value ("TokenRequest
+// issued", "AuthorizerDecision token_bad_signature", ...).
+std::map<std::string, int> emf_counts(const std::string& gateway_log) {
+  std::map<std::string, int> counts;
+  std::istringstream in(gateway_log);
+  for (std::string line; std::getline(in, line);) {
+    const auto start = line.find("{\"");
+    if (line.find("\"_aws\"") == std::string::npos || start == std::string::npos)
+      continue;
+    const std::string doc = line.substr(start);
+    const auto errors = agm::test::emf_violations(doc);
+    EXPECT_TRUE(errors.empty()) << doc << ": " << (errors.empty() ? "" : errors.front());
+    const auto v = json::parse(doc).as_object();
+    if (v.contains("TokenRequest"))
+      ++counts["TokenRequest " + std::string(v.at("Outcome").as_string())];
+    if (v.contains("AuthorizerDecision")) {
+      ++counts["AuthorizerDecision " + std::string(v.at("Reason").as_string())];
+      ++counts["AuthorizerDecision " + std::string(v.at("Decision").as_string())];
+    }
+    if (v.contains("DependencyLatency"))
+      ++counts["Dependency " + std::string(v.at("Dependency").as_string())];
+  }
+  return counts;
+}
+
+TEST_F(LocalStackE2E, MetricsCountTheRequests) {
+  const auto before = emf_counts(stack().part_log("gateway"));
+  const auto delta = [&](const std::map<std::string, int>& now, const std::string& key) {
+    const auto b = before.find(key);
+    const auto n = now.find(key);
+    return (n == now.end() ? 0 : n->second) - (b == before.end() ? 0 : b->second);
+  };
+  const std::string jwt = demo_token();  // issued
+  EXPECT_EQ(health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), jwt).http, 200);
+  EXPECT_EQ(health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), jwt).http, 200);
+  EXPECT_EQ(health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), jwt + "x").http, 403);
+  // Cognito's invalid_client passes through, counted as token_endpoint_error.
+  EXPECT_NE(token(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), stack().env("CLIENT_ID"),
+                  "wrong-secret")
+                .http,
+            200);
+  std::map<std::string, int> now;
+  // The gateway copies the functions' output as it arrives: wait (bounded) for the last line.
+  for (int i = 0; i < 50; ++i) {
+    now = emf_counts(stack().part_log("gateway"));
+    if (delta(now, "TokenRequest token_endpoint_error") >= 1 &&
+        delta(now, "AuthorizerDecision Deny") >= 1)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(delta(now, "TokenRequest issued"), 1);
+  EXPECT_EQ(delta(now, "TokenRequest token_endpoint_error"), 1);
+  EXPECT_EQ(delta(now, "AuthorizerDecision allowed"), 2);
+  EXPECT_EQ(delta(now, "AuthorizerDecision Deny"), 1);
+  // Each token request asked the registry and Cognito once.
+  EXPECT_GE(delta(now, "Dependency Registry"), 2);
+  EXPECT_EQ(delta(now, "Dependency Cognito"), 2);
+}
+
 TEST_F(LocalStackE2E, ClientACertificateWithClientBToken403) {
   const Client b = onboard("client-b");
   const Result tb = token(b.cert, b.key, b.id, b.secret);
@@ -258,6 +321,53 @@ TEST_F(LocalStackE2E, RequestsOAuthlibGetsATokenAndInvalidClientErrors) {
   const Result after = oauth(c.cert, c.key, c.id, c.secret, "invalid_client");
   EXPECT_EQ(after.exit_code, 0) << after.body;
   EXPECT_NE(after.body.find("http=401 www-authenticate='Basic'"), std::string::npos) << after.body;
+}
+
+// scripts/smoke (what terraform-deploy runs after apply) against the local stack: every check
+// passes for a canary with another client and a revoked certificate of its own; once the canary's
+// certificate is revoked, it fails and names the token check.
+TEST_F(LocalStackE2E, SmokeScriptPassesThenNamesTheRevokedCanary) {
+  // dir:<work>/smoke/<label>: <label>.pem, <label>.key, client.json, as mtlsctl apply stores them.
+  const auto material = [&](const std::string& label, const std::string& cert,
+                            const std::string& key, const Client& client) {
+    const std::string dir = work() + "/smoke/" + label;
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy_file(cert, dir + "/" + label + ".pem");
+    std::filesystem::copy_file(key, dir + "/" + label + ".key");
+    json::object c{{"client_id", client.id}, {"client_secret", client.secret}};
+    write_file(dir + "/client.json", json::serialize(c));
+    return "dir:" + dir;
+  };
+  const Client canary = onboard("smoke-canary");
+  const Client other = onboard("smoke-other");
+  const CertFiles old = add_certificate(stack(), work(), canary.id, "smoke-canary-old");
+  const Result revoke_old =
+      run(stack(), work(), {stack().env("MTLSCTL"), "client", "revoke", "--cert", old.cert});
+  ASSERT_EQ(revoke_old.exit_code, 0) << revoke_old.body;
+  const std::string smoke = agm::test::project_root() + "/scripts/smoke";
+  const std::vector<std::string> args{
+      smoke,      api(""),
+      "--cacert", stack().env("SERVER_CA"),
+      "--client", material("canary", canary.cert, canary.key, canary)};
+
+  std::vector<std::string> all = args;
+  for (const std::string& a :
+       {std::string("--other"), material("other", other.cert, other.key, other),
+        std::string("--revoked"), material("revoked", old.cert, old.key, canary)})
+    all.push_back(a);
+  const Result passed = run(stack(), work(), all);
+  EXPECT_EQ(passed.exit_code, 0) << passed.body;
+  for (const char* check :
+       {"ok token", "ok health", "ok no-token", "ok other-certificate", "ok revoked-certificate"})
+    EXPECT_NE(passed.body.find(check), std::string::npos) << check << "\n" << passed.body;
+
+  const Result revoke =
+      run(stack(), work(), {stack().env("MTLSCTL"), "client", "revoke", "--cert", canary.cert});
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.body;
+  const Result failed = run(stack(), work(), args);
+  EXPECT_EQ(failed.exit_code, 1) << failed.body;
+  EXPECT_NE(failed.body.find("FAIL token: POST /token answered 401"), std::string::npos)
+      << failed.body;
 }
 
 // Start, stop (SIGTERM to the script only), no process left; a second start on the same state dir
