@@ -295,7 +295,8 @@ std::optional<Handler::Outcome> Handler::admit(const HttpRequest& request, Calle
     return certificate_refused(mtls::Reason::kCertInvalid, e.code());
   }
   caller.thumbprint = cert.thumbprint;
-  // No cache here: issuance is rare, and a revocation must stop issuance at once.
+  // No registry cache here: a revocation must stop issuance at once (the token cache is looked
+  // at only after this check).
   mtls::Admission admission =
       mtls::admit_certificate(registry_, mtls::Presented::certificate(cert), clock_.now());
   if (admission.reason == mtls::Reason::kRegistryUnavailable) {
