@@ -330,11 +330,6 @@ def main():
     os.makedirs(a.results, exist_ok=True)
     with open(os.path.join(a.results, "authorizer_bench.json")) as f:
         bench = json.load(f)
-    meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-            "load": open("/proc/loadavg").read().split()[0],
-            "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True)
-            .stderr.strip().split("/")[-1]}
     if a.from_results:
         with open(os.path.join(a.results, "summary.json")) as f:
             meta = json.load(f)["meta"]
@@ -346,6 +341,11 @@ def main():
                 st = json.load(f)
         report(a, bench, meta, fn, st)
         return
+    meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+            "load": open("/proc/loadavg").read().split()[0],
+            "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True)
+            .stderr.strip().split("/")[-1]}
     # Other builds may relink the shared build directory while this runs (a half-written binary
     # cannot be executed): measure a private copy of the programs, taken when each is complete.
     snapshot = tempfile.mkdtemp(prefix="agm-bench-bin-")
