@@ -12,6 +12,8 @@ LOCAL_TARGETS := $(FUNCTION_TARGETS) agm-gateway agm-cognito mtlsctl
 HOST_ARCH := $(shell dpkg --print-architecture 2>/dev/null || uname -m)
 ARCH ?= $(HOST_ARCH)
 ARM64_TEST_TARGETS := $(FUNCTION_TARGETS) functions_unit_tests oauth_unit_tests
+# make test runs the arm64 smoke (test-arm64) on an x86-64 machine; ARM64_TEST=0 leaves it out.
+ARM64_TEST ?= $(if $(filter amd64,$(HOST_ARCH)),1,0)
 
 .PHONY: help deps configure build test test-unit test-asan lint format tidy check-static \
         check-infra check-workflows local package test-arm64 bench soak fuzz clean
@@ -35,6 +37,7 @@ CTEST_RETRY := --repeat until-pass:2
 test: build lint check-static ## install, build and run every test and check (CI runs this)
 	ctest --preset debug --parallel $(JOBS) $(CTEST_RETRY)
 	$(MAKE) --no-print-directory test-asan
+	@if [ "$(ARM64_TEST)" = 1 ]; then $(MAKE) --no-print-directory test-arm64; fi
 	FUZZ_SECONDS=10 scripts/fuzz
 	@echo "make test: all checks passed"
 

@@ -102,5 +102,7 @@ test('lambda-build builds linux/arm64 images on an arm64 runner unless LAMBDA_AR
   const dockerfile = fs.readFileSync(dir('docker/Dockerfile'), 'utf8');
   assert.match(dockerfile, /^ARG TARGETARCH$/m);
   assert.match(dockerfile, /amd64\/x86_64\|arm64\/aarch64\) ;;/);
+  // The check runs before the build, in the build stage.
+  assert.ok(dockerfile.indexOf('ARG TARGETARCH') < dockerfile.indexOf('RUN make package'));
   assert.match(fs.readFileSync(dir('scripts/ci/publish-images'), 'utf8'), /^PLATFORM=\$\{PLATFORM:-linux\/arm64\}$/m);
 });
