@@ -8,7 +8,6 @@ docs/benchmarks/ and docs/benchmarks.md.
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import platform
 import shutil
@@ -18,14 +17,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cost  # noqa: E402
 import functions  # noqa: E402
 import stack  # noqa: E402
 from common import ROOT  # noqa: E402
 
-# AWS Lambda, x86_64, us-east-1 public prices (https://aws.amazon.com/lambda/pricing/).
-PRICE_GB_SECOND = 0.0000166667
-PRICE_PER_MILLION_REQUESTS = 0.20
-MB_PER_VCPU = 1769  # Lambda gives one full vCPU at 1769 MB; CPU share is proportional below it
 NAMES = {"cpp": "ours (C++)", "python": "Python (PyJWT, boto3)",
          "node": "Node (aws-jwt-verify, SDK v3)"}
 
@@ -42,28 +38,6 @@ def median_cpu_us(bench_json, name):
         if base(b) == name and b.get("run_type", "iteration") == "iteration":
             return b["cpu_time"] * {"us": 1, "ns": 1e-3, "ms": 1e3}[b["time_unit"]]
     raise KeyError(name)
-
-
-def lambda_memory_mb(rss_kb):
-    """The smallest of the usual memory sizes that holds the measured RSS with 50% headroom."""
-    for size in (128, 256, 512, 1024, 1769):
-        if rss_kb / 1024 * 1.5 <= size:
-            return size
-    return 1769
-
-
-def cost_row(name, duration_ms, cpu_ms, rss_kb):
-    memory = lambda_memory_mb(rss_kb)
-    # Below 1769 MB Lambda gives a proportional share of one vCPU: the CPU part of a duration
-    # measured on a full core stretches by 1769/memory, the waiting part does not.
-    cpu_ms = min(cpu_ms, duration_ms)
-    scaled = duration_ms - cpu_ms + cpu_ms * max(1.0, MB_PER_VCPU / memory)
-    billed = max(1, math.ceil(scaled))  # billed in 1 ms increments
-    compute = 1e6 * billed / 1000 * memory / 1024 * PRICE_GB_SECOND
-    return {"impl": name, "memory_mb": memory, "measured_ms": duration_ms, "cpu_ms": cpu_ms,
-            "at_memory_ms": scaled, "billed_ms": billed, "compute_usd": compute,
-            "requests_usd": PRICE_PER_MILLION_REQUESTS,
-            "total_usd_per_million": compute + PRICE_PER_MILLION_REQUESTS}
 
 
 def goal(label, value, target, holds, unit="x"):
@@ -92,8 +66,7 @@ def evaluate(bench, fn, st):
         r = st["gateway_handshakes"]["per_second"] / st["nginx_handshakes"]["per_second"]
         goals.append(goal("gateway handshakes/s / nginx >= 0.70", r, 0.7, r >= 0.7))
     decision = {"floor_us": floor, "cpp_us": ours, "python_us": py, "node_us": node}
-    costs = [cost_row(k, fn["warm_rtt_ms"][k]["p50"], fn["warm_rtt_ms"][k]["cpu_ms"], rss[k])
-             for k in ("cpp", "python", "node")]
+    costs = cost.table(fn)
     return decision, goals, costs
 
 
@@ -329,30 +302,11 @@ def doc(path, meta, decision, fn, st, goals, costs):
         lines.append("Not measured in this run (`--skip-stack`).")
     lines += [
         "",
-        "## 6. AWS cost per million authorized requests (authorizer Lambda)",
+        "## 6. AWS cost per million authorized requests",
         "",
-        f"x86_64 us-east-1 public prices: ${PRICE_GB_SECOND} per GB-second, "
-        f"${PRICE_PER_MILLION_REQUESTS:.2f} per million requests. Memory size: the smallest of "
-        "128/256/512/1024/1769 MB holding the measured RSS with 50% headroom. Duration: the "
-        "measured warm p50 duration (section 3) with its CPU part (the measured CPU ms per "
-        "invocation) stretched by 1769/memory, Lambda's CPU share below one vCPU; billed in "
-        "whole milliseconds, at least 1. Cold starts and API Gateway's own price are not "
-        "included.",
-        "",
-        "| | memory MB | measured p50 ms | CPU ms | at that memory ms | billed ms | compute $ | "
-        "requests $ | total $ / million |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for c in costs:
-        lines.append(f"| {NAMES[c['impl']]} | {c['memory_mb']} | {c['measured_ms']:.3f} | "
-                     f"{c['cpu_ms']:.3f} | {c['at_memory_ms']:.2f} | {c['billed_ms']} | "
-                     f"{c['compute_usd']:.4f} | {c['requests_usd']:.2f} | "
-                     f"{c['total_usd_per_million']:.4f} |")
-    base = costs[0]
-    for c in costs[1:]:
-        lines += ["", f"{NAMES[c['impl']]} / ours: "
-                  f"{c['total_usd_per_million'] / base['total_usd_per_million']:.2f}x the cost "
-                  f"(compute alone {c['compute_usd'] / base['compute_usd']:.2f}x)."]
+    lines += cost.markdown(costs, NAMES)
+    lines += ["", "![cost per million authorized requests](benchmarks/cost.png)"]
     analysis = os.path.join(ROOT, "bench/harness/analysis.md")
     if os.path.exists(analysis):
         with open(analysis) as f:
@@ -376,11 +330,6 @@ def main():
     os.makedirs(a.results, exist_ok=True)
     with open(os.path.join(a.results, "authorizer_bench.json")) as f:
         bench = json.load(f)
-    meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-            "load": open("/proc/loadavg").read().split()[0],
-            "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True)
-            .stderr.strip().split("/")[-1]}
     if a.from_results:
         with open(os.path.join(a.results, "summary.json")) as f:
             meta = json.load(f)["meta"]
@@ -392,6 +341,11 @@ def main():
                 st = json.load(f)
         report(a, bench, meta, fn, st)
         return
+    meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+            "load": open("/proc/loadavg").read().split()[0],
+            "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True)
+            .stderr.strip().split("/")[-1]}
     # Other builds may relink the shared build directory while this runs (a half-written binary
     # cannot be executed): measure a private copy of the programs, taken when each is complete.
     snapshot = tempfile.mkdtemp(prefix="agm-bench-bin-")
@@ -448,13 +402,14 @@ def report(a, bench, meta, fn, st):
     with open(os.path.join(a.results, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
     plots(decision, fn, st, os.path.join(os.path.dirname(a.doc), "benchmarks"))
+    cost.plot(costs, os.path.join(os.path.dirname(a.doc), "benchmarks", "cost.png"), NAMES)
     doc(a.doc, meta, decision, fn, st, goals, costs)
     print("== goals")
     for g in goals:
         print(f"  {g['goal']:<42} {g['value']:8.2f}  {'holds' if g['holds'] else 'NOT met'}")
     for c in costs:
-        print(f"  cost {c['impl']:<7} {c['memory_mb']} MB, billed {c['billed_ms']} ms: "
-              f"${c['total_usd_per_million']:.4f} per million requests")
+        print(f"  cost {c['impl']:<7} {c['arch']:<7} {c['behaviour']:<18} {c['memory_mb']} MB, "
+              f"billed {c['billed_ms']} ms: ${c['total_usd']:.2f} per million requests")
     print(f"results in {a.results}, summary in {a.doc}")
 
 

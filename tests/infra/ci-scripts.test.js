@@ -93,8 +93,19 @@ test('publish-images, no image present: builds and pushes all four, then writes 
   const last = calls[calls.length - 1];
   assert.deepStrictEqual(last.slice(0, 3), ['aws', 'ssm', 'put-parameter']);
   const build = calls.find((c) => c[0] === 'docker');
-  for (const a of ['--file', 'docker/Dockerfile', '--platform', 'linux/amd64', '--provenance=false', '--sbom=false', '--push']) assert.ok(build.includes(a), a);
+  // linux/arm64 unless told otherwise: the functions' default architecture (Terraform `architecture`).
+  for (const a of ['--file', 'docker/Dockerfile', '--platform', 'linux/arm64', '--provenance=false', '--sbom=false', '--push']) assert.ok(build.includes(a), a);
   assert.ok(!build.some((a) => a.startsWith('type=gha')), 'no cache flags outside GitHub Actions');
+});
+
+test('publish-images builds for the PLATFORM it is given (linux/amd64 for x86_64 functions)', (t) => {
+  const fake = new Fake().repos(SANDBOX, 'mtls-sandbox');
+  t.after(() => fake.cleanup());
+  const r = publish(fake, { PLATFORM: 'linux/amd64' });
+  assert.strictEqual(r.status, 0, r.stderr);
+  for (const build of lastCalls(fake).filter((c) => c[0] === 'docker')) {
+    assert.strictEqual(build[build.indexOf('--platform') + 1], 'linux/amd64');
+  }
 });
 
 test('publish-images, some present: builds only the missing ones (with the Actions cache when exposed)', (t) => {

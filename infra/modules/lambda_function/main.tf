@@ -68,7 +68,7 @@ resource "aws_lambda_function" "this" {
   role          = aws_iam_role.this.arn
   package_type  = "Image"
   image_uri     = var.image_uri
-  architectures = ["x86_64"]
+  architectures = [var.architecture]
   memory_size   = var.memory_size
   timeout       = var.timeout_seconds
 

@@ -141,6 +141,7 @@ module "pre_token_function" {
   function_name      = "${var.name_prefix}-pre-token"
   description        = "Cognito pre token generation (V3_0): binds access tokens to the client certificate"
   image_uri          = local.image_uris["pre-token"]
+  architecture       = var.architecture
   memory_size        = var.function_memory_mb
   timeout_seconds    = 5
   log_level          = var.log_level
@@ -180,6 +181,7 @@ locals {
         CERT_TABLE_NAME   = module.registry.name
         COGNITO_TOKEN_URL = module.cognito.token_url
         CERT_BOUND_TOKENS = tostring(var.cert_bound_tokens)
+        TOKEN_CACHE       = tostring(var.token_cache)
       }
     }
     authorizer = {
@@ -216,6 +218,7 @@ module "functions" {
   function_name      = "${var.name_prefix}-${each.key}"
   description        = each.value.description
   image_uri          = local.image_uris[each.key]
+  architecture       = var.architecture
   memory_size        = var.function_memory_mb
   timeout_seconds    = each.value.timeout
   log_level          = var.log_level

@@ -36,6 +36,7 @@ module "mtls_api" {
   truststore_bucket_name    = var.truststore_bucket_name
 
   image_tag                  = var.image_tag
+  architecture               = var.architecture
   function_memory_mb         = var.function_memory_mb
   function_timeout_seconds   = var.function_timeout_seconds
   log_level                  = var.log_level
@@ -46,6 +47,7 @@ module "mtls_api" {
   cognito_domain_prefix         = var.cognito_domain_prefix
   resource_server_identifier    = var.resource_server_identifier
   cert_bound_tokens             = var.cert_bound_tokens
+  token_cache                   = var.token_cache
   user_pool_deletion_protection = var.user_pool_deletion_protection
 
   table_deletion_protection    = var.table_deletion_protection

@@ -1,9 +1,11 @@
 // dist/<name>/bootstrap: a statically linked launcher (no shared library, no shell needed), so a
-// bundle runs on any x86-64 Linux, even in an empty root directory. It execs
-//   <dir>/lib/ld-linux-x86-64.so.2 --library-path <dir>/lib --argv0 <argv0> <dir>/bin/<program>
+// bundle runs on any x86-64 (or, built for arm64, any arm64) Linux, even in an empty root
+// directory. It execs
+//   <dir>/lib/<loader> --library-path <dir>/lib --argv0 <argv0> <dir>/bin/<program>
 // where <dir> is the directory holding this launcher (from /proc/self/exe, else from argv[0]
 // when /proc is not mounted) and <program> is the one file in <dir>/bin. The bundled loader and
 // libraries are the ones the program was built against, so the host's glibc does not matter.
+// <loader> is glibc's name for the architecture (scripts/package copies it under that name).
 #include <dirent.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -16,6 +18,14 @@
 #include <vector>
 
 namespace {
+
+#if defined(__aarch64__)
+constexpr const char* kLoader = "ld-linux-aarch64.so.1";
+#elif defined(__x86_64__)
+constexpr const char* kLoader = "ld-linux-x86-64.so.2";
+#else
+#error "bundles are built for x86-64 or arm64"
+#endif
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "bootstrap: %s\n", message.c_str());
@@ -67,7 +77,7 @@ int main(int argc, char** argv) {
   if (count != 1)
     return fail(bin_dir + " must hold exactly one program");
   const std::string lib_dir = dir + "/lib";
-  const std::string loader = lib_dir + "/ld-linux-x86-64.so.2";
+  const std::string loader = lib_dir + "/" + kLoader;
 
   std::vector<std::string> args = {
       loader, "--library-path", lib_dir, "--argv0", argc > 0 ? argv[0] : program, program};

@@ -175,6 +175,7 @@ Config Config::from_env(const EnvLookup& env) {
   c.cert_table_name = require_env(env, "CERT_TABLE_NAME");
   c.token_url = require_url(env, "COGNITO_TOKEN_URL");
   c.settings.cert_bound_tokens = env_bool(env, "CERT_BOUND_TOKENS", false);
+  c.settings.token_cache = env_bool(env, "TOKEN_CACHE", true);
   return c;
 }
 
@@ -197,7 +198,10 @@ Handler::Handler(Settings settings, mtls::RegistryReader& registry, TokenEndpoin
       registry_(registry),
       endpoint_(endpoint),
       clock_(clock),
-      logger_(logger) {}
+      logger_(logger) {
+  if (settings_.token_cache)
+    cache_.emplace();
+}
 
 HttpResponse Handler::handle(const HttpRequest& request) const {
   if (request.shape == EventShape::kNotJson)
@@ -263,8 +267,21 @@ Handler::Outcome Handler::respond(const HttpRequest& request, Caller& caller) co
   std::vector<std::string> scopes = oauth::split_scopes(params.scope.value_or(""));
   if (auto refused = admit(request, caller, scopes))
     return std::move(*refused);
-  return forward(authorization.value, scopes,
-                 settings_.cert_bound_tokens ? caller.thumbprint : std::string());
+  // Only now, with the certificate admitted by the registry on this very request.
+  const oauth::TokenCacheKey key{caller.client_id, caller.thumbprint, scopes};
+  if (cache_) {
+    if (auto hit = cache_->find(key, authorization.value, clock_.now())) {
+      Outcome o{HttpResponse::json(200, hit->body()), Reason::kIssued, "token_cache_hit"};
+      o.response.set_header("pragma", "no-cache");
+      return o;
+    }
+  }
+  const core::TimePoint requested_at = clock_.now();
+  Outcome o = forward(authorization.value, scopes,
+                      settings_.cert_bound_tokens ? caller.thumbprint : std::string());
+  if (cache_ && o.response.status == 200)
+    cache_->store(key, authorization.value, o.response.body, requested_at);
+  return o;
 }
 
 std::optional<Handler::Outcome> Handler::admit(const HttpRequest& request, Caller& caller,
@@ -281,7 +298,8 @@ std::optional<Handler::Outcome> Handler::admit(const HttpRequest& request, Calle
     return certificate_refused(mtls::Reason::kCertInvalid, e.code());
   }
   caller.thumbprint = cert.thumbprint;
-  // No cache here: issuance is rare, and a revocation must stop issuance at once.
+  // No registry cache here: a revocation must stop issuance at once (the token cache is looked
+  // at only after this check).
   mtls::Admission admission =
       mtls::admit_certificate(registry_, mtls::Presented::certificate(cert), clock_.now());
   if (admission.reason == mtls::Reason::kRegistryUnavailable) {

@@ -15,6 +15,7 @@
 #include "functions/common/config.hpp"
 #include "functions/common/event.hpp"
 #include "mtls/registry.hpp"
+#include "oauth/token_cache.hpp"
 #include "oauth/token_endpoint.hpp"
 
 namespace agm::functions::token {
@@ -26,6 +27,10 @@ struct Settings {
   // aws_client_metadata={"cert_thumbprint":"<hex>"} to the Cognito request. Off until the
   // pre-token function is deployed with it (env CERT_BOUND_TOKENS).
   bool cert_bound_tokens = false;
+  // Hand a token this instance obtained back to the same client, certificate and scope set while
+  // it is valid for more than its margin, without asking Cognito (oauth/token_cache.hpp). On
+  // unless TOKEN_CACHE=false.
+  bool token_cache = true;
 };
 
 struct Config {
@@ -85,6 +90,7 @@ class Handler {
   TokenEndpoint& endpoint_;
   const core::Clock& clock_;
   const core::Logger& logger_;
+  mutable std::optional<oauth::TokenCache> cache_;  // when settings_.token_cache
 };
 
 }  // namespace agm::functions::token
