@@ -24,25 +24,6 @@ GatewayConfig with_functions(std::initializer_list<const char*> names) {
   return c;
 }
 
-TEST(GatewayRoutes, CommittedRoutesFileMirrorsTheApi) {
-  GatewayConfig c = with_functions({"token", "health", "authorizer"});
-  parse_routes(test::gw::read_file(test::project_root() + "/local/routes.json"), c);
-  ASSERT_EQ(c.routes.size(), 2U);
-  auto token = match_route(c.routes, "POST", "/token");
-  ASSERT_TRUE(token);
-  EXPECT_EQ(token->route->function, "token");
-  EXPECT_FALSE(token->route->authorizer);
-  auto health = match_route(c.routes, "GET", "/health");
-  ASSERT_TRUE(health);
-  EXPECT_EQ(health->route->authorizer, "mtls");
-  const auto& auth = c.authorizers.at("mtls");
-  EXPECT_EQ(auth.function, "authorizer");
-  EXPECT_EQ(auth.identity_sources, std::vector<std::string>{"$request.header.Authorization"});
-  EXPECT_EQ(auth.result_ttl.count(), 0);  // no decision cache with mTLS (see server.cpp)
-  EXPECT_FALSE(match_route(c.routes, "GET", "/token"));
-  EXPECT_FALSE(match_route(c.routes, "GET", "/health/x"));
-}
-
 TEST(GatewayRoutes, RoutesNamingUnknownFunctionsAreRefused) {
   GatewayConfig c = with_functions({"token"});
   EXPECT_THROW(parse_routes(R"({"routes":[{"route_key":"GET /x","function":"nope"}]})", c),
@@ -130,37 +111,32 @@ TEST(GatewayEvents, SimpleAuthorizerResponses) {
 TEST(GatewayEvents, IdentitySourcesMissingOrEmptyAreNone) {
   AuthorizerConfig auth;
   auth.identity_sources = {"$request.header.Authorization", "$request.querystring.k"};
-  GatewayRequest req;
-  req.target = "/x?k=v%201";
-  req.headers = {{"AUTHORIZATION", "Bearer t"}};
-  auto ids = identity_source_values(auth, req);
+  auto req = [](const char* target, std::vector<std::pair<std::string, std::string>> headers) {
+    return parse_request("GET", target, std::move(headers));
+  };
+  auto ids = identity_source_values(auth, req("/x?k=v%201", {{"AUTHORIZATION", "Bearer t"}}));
   ASSERT_TRUE(ids);
   EXPECT_EQ(*ids, (std::vector<std::string>{"Bearer t", "v 1"}));
-  req.target = "/x";
-  EXPECT_FALSE(identity_source_values(auth, req));
-  req.target = "/x?k=1";
-  req.headers = {{"authorization", "  "}};
-  EXPECT_FALSE(identity_source_values(auth, req));
+  EXPECT_FALSE(identity_source_values(auth, req("/x", {{"AUTHORIZATION", "Bearer t"}})));
+  EXPECT_FALSE(identity_source_values(auth, req("/x?k=1", {{"authorization", "  "}})));
   // Repeated empty headers are still no identity source (they must not join to ",").
-  req.headers = {{"authorization", ""}, {"Authorization", " "}};
-  EXPECT_FALSE(identity_source_values(auth, req));
-  req.headers = {{"authorization", ""}, {"Authorization", "t"}};
-  ASSERT_TRUE(identity_source_values(auth, req));
-  EXPECT_EQ(identity_source_values(auth, req)->front(), "t");
-  req.target = "/x?k=&k=";
-  EXPECT_FALSE(identity_source_values(auth, req));
+  EXPECT_FALSE(
+      identity_source_values(auth, req("/x?k=1", {{"authorization", ""}, {"Authorization", " "}})));
+  auto one =
+      identity_source_values(auth, req("/x?k=1", {{"authorization", ""}, {"Authorization", "t"}}));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->front(), "t");
+  EXPECT_FALSE(identity_source_values(
+      auth, req("/x?k=&k=", {{"authorization", ""}, {"Authorization", "t"}})));
 }
 
 TEST(GatewayEvents, AuthorizerEventShape) {
   GatewayConfig c = with_functions({"f"});
   parse_routes(R"({"routes":[{"route_key":"GET /health","function":"f"}]})", c);
-  GatewayRequest req;
-  req.method = "GET";
-  req.target = "/health?a=b";
+  GatewayRequest req =
+      parse_request("GET", "/health?a=b", {{"Authorization", "Bearer x"}}, "ignored");
   req.protocol = "HTTP/1.1";
   req.source_ip = "127.0.0.1";
-  req.headers = {{"Authorization", "Bearer x"}};
-  req.body = "ignored";
   req.request_id = "rid";
   req.time = core::from_epoch_seconds(1700000000);
   auto m = match_route(c.routes, "GET", "/health");
