@@ -32,8 +32,8 @@ std::string route_file(const std::string& backend_url) {
       {"routes",
        json::object{
            {"GET /orders/{id}",
-            json::object{{"integration", json::object{{"type", "http"},
-                                                      {"url", backend_url + "/orders/{id}"}}},
+            json::object{{"integration",
+                          json::object{{"type", "http"}, {"url", backend_url + "/orders/{id}"}}},
                          {"scopes", json::array{"orders.read"}}}},
            {"GET /status",
             json::object{
@@ -74,7 +74,9 @@ class RoutesE2E : public ::testing::Test {
     delete work_;
     delete state_;
   }
-  void SetUp() override { ASSERT_TRUE(ready_) << "the local stack did not start:\n" << stack_->log(); }
+  void SetUp() override {
+    ASSERT_TRUE(ready_) << "the local stack did not start:\n" << stack_->log();
+  }
 
   static const Stack& stack() { return *stack_; }
   static std::string token(const std::string& scope) {
@@ -95,8 +97,8 @@ class RoutesE2E : public ::testing::Test {
       args.push_back(std::move(h));
     }
     args.push_back(stack().env("API_URL") + path);
-    return curl(stack(), *work_, with_cert(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"),
-                                           std::move(args)));
+    return curl(stack(), *work_,
+                with_cert(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), std::move(args)));
   }
   static std::string demo_thumbprint() {
     return mtls::ClientCertificate::from_pem(core::read_file(stack().env("CLIENT_CERT")))

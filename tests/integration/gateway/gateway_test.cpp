@@ -841,5 +841,58 @@ TEST_F(GatewayTest, FunctionRouteOfTheDefinitionRunsThroughTheRuntimeApi) {
   EXPECT_EQ(call({.path = "/team-fn", .headers = {"Authorization: deny"}}).status, 403);
 }
 
+// A route definition the gateway cannot serve stops it before it listens: exit 1 and one line
+// naming the route and the field, never a crash.
+TEST(GatewayLifecycle, BadRouteDefinitionExits1NamingTheProblem) {
+  TempDir d;
+  const std::string http = R"({"type":"http","url":"http://127.0.0.1:9/x"})";
+  const std::pair<std::string, std::string> cases[] = {
+      {"{nope", "is not valid JSON"},
+      {R"({"routes":{"GET /x":{"integration":)" + http + R"(,"scopes":["orders.write"]}}})",
+       R"(routes["GET /x"].scopes: names scope "orders.write", which "scopes" does not define)"},
+      {R"({"routes":{"GET /x":{"integration":{"type":"grpc"},"scopes":["health.read"]}}})",
+       R"(unknown integration type "grpc")"},
+      {R"({"routes":{"GET /x":{"integration":{"type":"lambda","function_arn":"arn"}}}})",
+       R"(the local stack has no "lambda" integration)"},
+      {R"({"routes":{"GET /x":{"integration":{"type":"http","url":"https://h/x"},"scopes":["health.read"]}}})",
+       "must be an http:// URL"},
+      {R"({"routes":{"GET /x":{"integration":{"type":"function","binary":"no/such/program"},"scopes":["health.read"]}}})",
+       "no executable program at"},
+      {R"({"routes":{"POST /echo":{"integration":)" + http + R"(,"authorization":"none"}}})",
+       "is built in and cannot be redefined"},
+      {R"({"routes":{"GET x":{"integration":)" + http + R"(,"authorization":"none"}}})",
+       "the route key must be"},
+      {R"({"routes":{"GET /x/{p+}/y":{"integration":)" + http + R"(,"authorization":"none"}}})",
+       "the route key must be"},
+      {R"({"routes":{"GET /x":{"integration":)" + http + R"(}}})", "names at least one scope"},
+      {R"({"routes":{"GET /x":{"integration":)" + http +
+           R"(,"authorization":"open","scopes":[]}}})",
+       "must be \"mtls\" or \"none\""},
+      {R"({"scopes":{},"routes":{},"region":"x"})", "is not part of the route definition"},
+  };
+  int n = 0;
+  for (const auto& [file, message] : cases) {
+    const auto dir = d.path / std::to_string(++n);
+    fs::create_directories(dir);
+    write_file(dir / "routes.tfvars.json", file);
+    json::object config{
+        {"tls", json::object{{"cert", "c.pem"}, {"key", "k.pem"}, {"truststore", "t.pem"}}},
+        {"functions", json::object{{"echo", json::object{{"command", json::array{"/bin/true"}}}},
+                                   {"authz", json::object{{"command", json::array{"/bin/true"}}}}}},
+        {"routes", json::array{json::object{{"route_key", "POST /echo"}, {"function", "echo"}}}},
+        {"authorizers", json::object{{"mtls", json::object{{"function", "authz"}}}}},
+        {"route_definition", json::object{{"file", "routes.tfvars.json"}}}};
+    write_file(dir / "gateway.json", json::serialize(config));
+    ChildProcess gw({bin("agm-gateway"), "--config", (dir / "gateway.json").string()}, {}, true,
+                    (dir / "gateway.log").string());
+    auto status = gw.wait_for(std::chrono::seconds(10));
+    ASSERT_TRUE(status) << file;
+    const std::string log = read_file(dir / "gateway.log");
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status << " " << file;
+    EXPECT_NE(log.find("agm-gateway: bad configuration: "), std::string::npos) << log;
+    EXPECT_NE(log.find(message), std::string::npos) << file << "\n" << log;
+  }
+}
+
 }  // namespace
 }  // namespace agm::test::gw
