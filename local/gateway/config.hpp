@@ -37,9 +37,10 @@ struct AuthorizerConfig {
 // An HTTP_PROXY backend: http://host[:port]/path[?query]. The path may name the route's path
 // variables ({id}, {proxy} for a greedy {proxy+}).
 struct HttpBackend {
-  std::string url;  // as written
-  std::string host;
+  std::string url;   // as written
+  std::string host;  // to connect to ("127.0.0.1", "::1")
   std::string port = "80";
+  std::string host_header;  // "127.0.0.1:9100" (no port when it is 80)
   std::string path = "/";
   std::string query;  // without '?'
 };

@@ -66,8 +66,11 @@ std::string proxy_target(const GatewayRequest& req, const RouteMatch& match,
     }
   }
   std::string query = backend.query;
-  if (!req.raw_query.empty())
-    query += (query.empty() ? "" : "&") + req.raw_query;
+  if (!req.raw_query.empty()) {
+    if (!query.empty())
+      query += '&';
+    query += req.raw_query;
+  }
   return query.empty() ? path : path + "?" + query;
 }
 
@@ -85,7 +88,7 @@ ProxyRequest build_proxy_request(const GatewayRequest& req, const RouteMatch& ma
       continue;  // a client-sent identity header never reaches the backend
     m.insert(name, value);
   }
-  m.set(http::field::host, backend.port == "80" ? backend.host : backend.host + ":" + backend.port);
+  m.set(http::field::host, backend.host_header);
   // Guess: HTTP APIs tell the backend who called as a reverse proxy does (Forwarded, RFC 7239).
   m.set(http::field::forwarded, "for=" + req.source_ip + ";proto=https");
   if (authorizer_context) {

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "local/gateway/config_json.hpp"
+#include "net/url.hpp"
 
 namespace agm::local {
 
@@ -188,37 +189,17 @@ FileScopes file_scopes(const json::object& root, const GatewayConfig& config) {
 }  // namespace
 
 std::optional<HttpBackend> parse_http_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme))
+  const auto parts = net::parse_url(url);
+  if (!parts || parts->scheme != "http" || parts->has_userinfo || parts->hostname.empty())
     return std::nullopt;
-  HttpBackend b;
-  b.url = std::string(url);
-  std::string_view rest = url.substr(kScheme.size());
-  const auto slash = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, slash);
-  std::string_view tail = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  if (authority.empty() || authority.find('@') != std::string_view::npos)
+  const std::string& port = parts->port;
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoi(port) == 0 || std::stoi(port) > 65535) {
     return std::nullopt;
-  if (auto colon = authority.rfind(':');
-      colon != std::string_view::npos && authority.back() != ']') {
-    b.port = std::string(authority.substr(colon + 1));
-    authority = authority.substr(0, colon);
-    if (b.port.empty() || b.port.size() > 5 ||
-        !std::all_of(b.port.begin(), b.port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-        std::stoi(b.port) == 0 || std::stoi(b.port) > 65535) {
-      return std::nullopt;
-    }
   }
-  if (authority.empty())
-    return std::nullopt;
-  b.host = std::string(authority);
-  const auto q = tail.find('?');
-  b.path = std::string(tail.substr(0, q));
-  if (b.path.empty())
-    b.path = "/";
-  if (q != std::string_view::npos)
-    b.query = std::string(tail.substr(q + 1));
-  return b;
+  return HttpBackend{std::string(url), parts->hostname, port,
+                     parts->host,      parts->path,     parts->query};
 }
 
 void parse_route_definition_settings(const json::object& o, const fs::path& base,
