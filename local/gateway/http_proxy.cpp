@@ -62,7 +62,11 @@ std::string proxy_target(const GatewayRequest& req, const RouteMatch& match,
   } else {
     for (const auto& [name, value] : match.path_parameters) {
       // Guess: the raw (still percent-encoded) segment goes into the URL, keeping it a URL.
-      path = replace_all(replace_all(path, "{" + name + "+}", value), "{" + name + "}", value);
+      std::string variable = "{" + name;
+      std::string greedy = variable;
+      greedy += "+}";
+      variable += '}';
+      path = replace_all(replace_all(path, greedy, value), variable, value);
     }
   }
   std::string query = backend.query;
