@@ -397,7 +397,12 @@ std::variant<Response, TokenGrant> Emulator::check_token_request(const Request& 
   }
 }
 
-std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& request) {
+namespace {
+
+using Params = std::map<std::string, std::string>;
+
+// The form of a token request; an OAuth error for anything else.
+std::variant<Response, Params> token_params(const Request& request) {
   const auto ct = request.headers.find("content-type");
   if (ct == request.headers.end() ||
       core::to_lower(ct->second).rfind("application/x-www-form-urlencoded", 0) != 0)
@@ -405,73 +410,65 @@ std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& req
   const auto form = core::parse_form(request.body);
   if (!form)
     return oauth_error("invalid_request");
-  std::map<std::string, std::string> params;
+  Params params;
   for (const auto& [k, v] : *form)
     if (!params.emplace(k, v).second)  // RFC 6749 3.2: parameters MUST NOT be repeated
       return oauth_error("invalid_request");
-
   const auto grant = params.find("grant_type");
   if (grant == params.end() || grant->second.empty())
     return oauth_error("invalid_request");
+  return params;
+}
 
-  // Client authentication: HTTP Basic, or client_id + client_secret in the body; both at once is
-  // more than one method (RFC 6749 2.3), refused.
+struct ClientCredentials {
   std::string client_id;
   std::string secret;
   bool have_secret = false;
+};
+
+// Client authentication: HTTP Basic, or client_id + client_secret in the body; both at once is
+// more than one method (RFC 6749 2.3), refused.
+std::variant<Response, ClientCredentials> client_credentials(const Request& request,
+                                                             Params& params) {
+  ClientCredentials c;
   const auto auth = request.headers.find("authorization");
   const bool body_creds = params.count("client_secret") != 0U;
-  if (auth != request.headers.end()) {
-    if (body_creds)
-      return oauth_error("invalid_request");
-    const std::string_view value = core::trim(auth->second);
-    if (value.size() < 6 || core::to_lower(value.substr(0, 6)) != "basic ")
-      return oauth_error("invalid_client");
-    const auto decoded = core::base64_decode(core::trim(value.substr(6)));
-    const auto colon = decoded ? decoded->find(':') : std::string::npos;
-    if (colon == std::string::npos)
-      return oauth_error("invalid_client");
-    // RFC 6749 2.3.1: the id and secret are form-encoded before Basic encoding.
-    const auto id = core::percent_decode(decoded->substr(0, colon), true);
-    const auto sec = core::percent_decode(decoded->substr(colon + 1), true);
-    if (!id || !sec)
-      return oauth_error("invalid_client");
-    client_id = *id;
-    secret = *sec;
-    have_secret = true;
-    if (const auto body_id = params.find("client_id");
-        body_id != params.end() && body_id->second != client_id)
-      return oauth_error("invalid_client");
-  } else {
+  if (auth == request.headers.end()) {
     if (const auto id = params.find("client_id"); id != params.end())
-      client_id = id->second;
+      c.client_id = id->second;
     if (body_creds) {
-      secret = params["client_secret"];
-      have_secret = true;
+      c.secret = params["client_secret"];
+      c.have_secret = true;
     }
+    return c;
   }
-  if (client_id.empty())
+  if (body_creds)
+    return oauth_error("invalid_request");
+  const std::string_view value = core::trim(auth->second);
+  if (value.size() < 6 || core::to_lower(value.substr(0, 6)) != "basic ")
     return oauth_error("invalid_client");
-  const auto found = clients_.find(client_id);
-  if (found == clients_.end())
+  const auto decoded = core::base64_decode(core::trim(value.substr(6)));
+  const auto colon = decoded ? decoded->find(':') : std::string::npos;
+  if (colon == std::string::npos)
     return oauth_error("invalid_client");
-  const json::object& client = found->second;
-  const auto stored_secret = obj_string(client, "ClientSecret");
-  // Every client that may use client_credentials has a secret; a missing or wrong one fails.
-  if (!stored_secret || !have_secret || !core::constant_time_equal(*stored_secret, secret))
+  // RFC 6749 2.3.1: the id and secret are form-encoded before Basic encoding.
+  const auto id = core::percent_decode(decoded->substr(0, colon), true);
+  const auto sec = core::percent_decode(decoded->substr(colon + 1), true);
+  if (!id || !sec)
     return oauth_error("invalid_client");
+  c.client_id = *id;
+  c.secret = *sec;
+  c.have_secret = true;
+  if (const auto body_id = params.find("client_id");
+      body_id != params.end() && body_id->second != c.client_id)
+    return oauth_error("invalid_client");
+  return c;
+}
 
-  if (grant->second != "client_credentials") {
-    static const std::set<std::string, std::less<>> kKnown = {"authorization_code",
-                                                              "refresh_token"};
-    return oauth_error(kKnown.count(grant->second) != 0U ? "unauthorized_client"
-                                                         : "unsupported_grant_type");
-  }
-  const auto flows = string_list(client, "AllowedOAuthFlows").value_or(std::vector<std::string>{});
-  if (!bool_member(client, "AllowedOAuthFlowsUserPoolClient").value_or(false) ||
-      std::find(flows.begin(), flows.end(), "client_credentials") == flows.end())
-    return oauth_error("unauthorized_client");
-
+// The scopes a client_credentials grant gets: the requested ones, each allowed to the client, or
+// every allowed one when none is requested.
+std::variant<Response, std::vector<std::string>> granted_scopes(const json::object& client,
+                                                                const Params& params) {
   const auto allowed =
       string_list(client, "AllowedOAuthScopes").value_or(std::vector<std::string>{});
   std::vector<std::string> scopes;
@@ -488,10 +485,12 @@ std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& req
   }
   if (scopes.empty())
     return oauth_error("invalid_scope");
+  return scopes;
+}
 
-  TokenGrant out;
-  out.client_id = client_id;
-  out.scopes = std::move(scopes);
+// The grant's validity and client metadata; an error response when the metadata is malformed.
+std::optional<Response> complete_grant(const json::object& client, const Params& params,
+                                       TokenGrant& out) {
   if (const auto v = int_member(client, "AccessTokenValidity")) {
     const auto* units = client.if_contains("TokenValidityUnits");
     const auto unit = units != nullptr ? core::get_string(*units, "AccessToken") : std::nullopt;
@@ -510,6 +509,52 @@ std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& req
         return oauth_error("invalid_request");
     out.client_metadata = parsed->as_object();
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<Response, TokenGrant> Emulator::check_token_impl(const Request& request) {
+  auto parsed = token_params(request);
+  if (auto* error = std::get_if<Response>(&parsed))
+    return *error;
+  auto& params = std::get<Params>(parsed);
+  auto creds_or = client_credentials(request, params);
+  if (auto* error = std::get_if<Response>(&creds_or))
+    return *error;
+  const auto& creds = std::get<ClientCredentials>(creds_or);
+  if (creds.client_id.empty())
+    return oauth_error("invalid_client");
+  const auto found = clients_.find(creds.client_id);
+  if (found == clients_.end())
+    return oauth_error("invalid_client");
+  const json::object& client = found->second;
+  const auto stored_secret = obj_string(client, "ClientSecret");
+  // Every client that may use client_credentials has a secret; a missing or wrong one fails.
+  if (!stored_secret || !creds.have_secret ||
+      !core::constant_time_equal(*stored_secret, creds.secret))
+    return oauth_error("invalid_client");
+
+  const std::string& grant = params.at("grant_type");
+  if (grant != "client_credentials") {
+    static const std::set<std::string, std::less<>> kKnown = {"authorization_code",
+                                                              "refresh_token"};
+    return oauth_error(kKnown.count(grant) != 0U ? "unauthorized_client"
+                                                 : "unsupported_grant_type");
+  }
+  const auto flows = string_list(client, "AllowedOAuthFlows").value_or(std::vector<std::string>{});
+  if (!bool_member(client, "AllowedOAuthFlowsUserPoolClient").value_or(false) ||
+      std::find(flows.begin(), flows.end(), "client_credentials") == flows.end())
+    return oauth_error("unauthorized_client");
+
+  auto scopes = granted_scopes(client, params);
+  if (auto* error = std::get_if<Response>(&scopes))
+    return *error;
+  TokenGrant out;
+  out.client_id = creds.client_id;
+  out.scopes = std::move(std::get<std::vector<std::string>>(scopes));
+  if (auto error = complete_grant(client, params, out))
+    return *error;
   return out;
 }
 

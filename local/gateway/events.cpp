@@ -91,60 +91,82 @@ bool match_path(std::string_view tmpl, std::string_view path,
   return t.size() == p.size();
 }
 
-json::object common_event(const GatewayRequest& req, const ApiInfo& api, const RouteMatch& match) {
-  auto [raw_path, raw_query] = split_target(req.target);
-  const std::string& route_key = match.route->route_key;
+json::object query_parameters(std::string_view raw_query) {
+  std::map<std::string, std::string> qs;
+  for (auto part : split(raw_query, '&')) {
+    if (part.empty())
+      continue;
+    auto eq = part.find('=');
+    auto k = part.substr(0, eq);
+    auto v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    // Guess: values are percent-decoded ('+' kept); a bad escape passes through as sent.
+    std::string key = core::percent_decode(k, false).value_or(std::string(k));
+    std::string val = core::percent_decode(v, false).value_or(std::string(v));
+    auto [it, inserted] = qs.try_emplace(key, val);
+    if (!inserted)
+      it->second += "," + val;
+  }
+  json::object q;
+  for (const auto& [k, v] : qs)
+    q[k] = v;
+  return q;
+}
 
+json::object client_cert_context(const ClientCertInfo& c) {
+  return json::object{
+      {"clientCert", json::object{{"clientCertPem", c.pem},
+                                  {"subjectDN", c.subject_dn},
+                                  {"issuerDN", c.issuer_dn},
+                                  {"serialNumber", c.serial_number},
+                                  {"validity", json::object{{"notBefore", c.not_before},
+                                                            {"notAfter", c.not_after}}}}}};
+}
+
+json::object request_context(const GatewayRequest& req, const ApiInfo& api,
+                             const std::string& route_key) {
+  json::object rc;
+  rc["accountId"] = api.account_id;
+  rc["apiId"] = api.api_id;
+  if (req.client_cert)
+    rc["authentication"] = client_cert_context(*req.client_cert);
+  rc["domainName"] = api.domain_name;
+  rc["domainPrefix"] = api.domain_name.substr(0, api.domain_name.find('.'));
+  auto ua = req.header_map.find("user-agent");
+  rc["http"] = json::object{{"method", req.method},
+                            {"path", req.raw_path},
+                            {"protocol", req.protocol},
+                            {"sourceIp", req.source_ip},
+                            {"userAgent", ua == req.header_map.end() ? "" : ua->second}};
+  rc["requestId"] = req.request_id;
+  rc["routeKey"] = route_key;
+  rc["stage"] = api.stage;
+  rc["time"] =
+      format_utc(std::chrono::floor<std::chrono::seconds>(req.time.time_since_epoch()).count(),
+                 "%d/%b/%Y:%H:%M:%S +0000");
+  rc["timeEpoch"] =
+      std::chrono::duration_cast<std::chrono::milliseconds>(req.time.time_since_epoch()).count();
+  return rc;
+}
+
+json::object common_event(const GatewayRequest& req, const ApiInfo& api, const RouteMatch& match) {
+  const std::string& route_key = match.route->route_key;
   json::object ev;
   ev["version"] = "2.0";
   ev["routeKey"] = route_key;
-  ev["rawPath"] = raw_path;
-  ev["rawQueryString"] = raw_query;
-
-  json::array cookies;
-  std::map<std::string, std::string> headers;
-  std::string user_agent;
-  for (const auto& [name, value] : req.headers) {
-    std::string lower = core::to_lower(name);
-    if (lower == "cookie") {
-      for (auto c : split(value, ';')) {
-        auto t = core::trim(c);
-        if (!t.empty())
-          cookies.emplace_back(t);
-      }
-      continue;
-    }
-    if (lower == "user-agent")
-      user_agent = value;
-    auto [it, inserted] = headers.try_emplace(lower, value);
-    if (!inserted)
-      it->second += "," + value;  // repeated headers joined by commas
-  }
-  if (!cookies.empty())
+  ev["rawPath"] = req.raw_path;
+  ev["rawQueryString"] = req.raw_query;
+  if (!req.cookies.empty()) {
+    json::array cookies;
+    for (const auto& c : req.cookies)
+      cookies.emplace_back(c);
     ev["cookies"] = std::move(cookies);
+  }
   json::object hdrs;
-  for (const auto& [k, v] : headers)
+  for (const auto& [k, v] : req.header_map)
     hdrs[k] = v;
   ev["headers"] = std::move(hdrs);
-
-  if (!raw_query.empty()) {
-    std::map<std::string, std::string> qs;
-    for (auto part : split(raw_query, '&')) {
-      if (part.empty())
-        continue;
-      auto eq = part.find('=');
-      auto k = part.substr(0, eq);
-      auto v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
-      // Guess: values are percent-decoded ('+' kept); a bad escape passes through as sent.
-      std::string key = core::percent_decode(k, false).value_or(std::string(k));
-      std::string val = core::percent_decode(v, false).value_or(std::string(v));
-      auto [it, inserted] = qs.try_emplace(key, val);
-      if (!inserted)
-        it->second += "," + val;
-    }
-    json::object q;
-    for (const auto& [k, v] : qs)
-      q[k] = v;
+  if (!req.raw_query.empty()) {
+    json::object q = query_parameters(req.raw_query);
     if (!q.empty())
       ev["queryStringParameters"] = std::move(q);
   }
@@ -154,47 +176,8 @@ json::object common_event(const GatewayRequest& req, const ApiInfo& api, const R
       pp[k] = v;
     ev["pathParameters"] = std::move(pp);
   }
-
-  json::object rc;
-  rc["accountId"] = api.account_id;
-  rc["apiId"] = api.api_id;
-  if (req.client_cert) {
-    const auto& c = *req.client_cert;
-    rc["authentication"] = json::object{
-        {"clientCert", json::object{{"clientCertPem", c.pem},
-                                    {"subjectDN", c.subject_dn},
-                                    {"issuerDN", c.issuer_dn},
-                                    {"serialNumber", c.serial_number},
-                                    {"validity", json::object{{"notBefore", c.not_before},
-                                                              {"notAfter", c.not_after}}}}}};
-  }
-  rc["domainName"] = api.domain_name;
-  rc["domainPrefix"] = api.domain_name.substr(0, api.domain_name.find('.'));
-  rc["http"] = json::object{{"method", req.method},
-                            {"path", raw_path},
-                            {"protocol", req.protocol},
-                            {"sourceIp", req.source_ip},
-                            {"userAgent", user_agent}};
-  rc["requestId"] = req.request_id;
-  rc["routeKey"] = route_key;
-  rc["stage"] = api.stage;
-  rc["time"] =
-      format_utc(std::chrono::floor<std::chrono::seconds>(req.time.time_since_epoch()).count(),
-                 "%d/%b/%Y:%H:%M:%S +0000");
-  rc["timeEpoch"] =
-      std::chrono::duration_cast<std::chrono::milliseconds>(req.time.time_since_epoch()).count();
-  ev["requestContext"] = std::move(rc);
+  ev["requestContext"] = request_context(req, api, route_key);
   return ev;
-}
-
-std::optional<std::string> header_value(const GatewayRequest& req, std::string_view name) {
-  std::optional<std::string> out;
-  for (const auto& [k, v] : req.headers) {
-    if (core::to_lower(k) != name)
-      continue;
-    out = out ? *out + "," + v : v;
-  }
-  return out;
 }
 
 }  // namespace
@@ -267,11 +250,32 @@ std::optional<ClientCertInfo> client_cert_info(const X509* peer) {
   }
 }
 
-std::pair<std::string, std::string> split_target(const std::string& target) {
-  auto q = target.find('?');
-  if (q == std::string::npos)
-    return {target, {}};
-  return {target.substr(0, q), target.substr(q + 1)};
+GatewayRequest parse_request(std::string method, std::string target,
+                             std::vector<std::pair<std::string, std::string>> headers,
+                             std::string body) {
+  GatewayRequest req;
+  req.method = std::move(method);
+  req.target = std::move(target);
+  const auto q = req.target.find('?');
+  req.raw_path = req.target.substr(0, q);
+  req.raw_query = q == std::string::npos ? std::string() : req.target.substr(q + 1);
+  for (const auto& [name, value] : headers) {
+    std::string lower = core::to_lower(name);
+    if (lower == "cookie") {
+      for (auto c : split(value, ';')) {
+        auto t = core::trim(c);
+        if (!t.empty())
+          req.cookies.emplace_back(t);
+      }
+      continue;
+    }
+    auto [it, inserted] = req.header_map.try_emplace(lower, value);
+    if (!inserted)
+      it->second += "," + value;  // repeated headers joined by commas
+  }
+  req.headers = std::move(headers);
+  req.body = std::move(body);
+  return req;
 }
 
 std::optional<RouteMatch> match_route(const std::vector<RouteConfig>& routes,
@@ -310,8 +314,8 @@ json::object build_integration_event(const GatewayRequest& req, const ApiInfo& a
     ev["requestContext"].as_object()["authorizer"] = json::object{{"lambda", *authorizer_context}};
   }
   if (!req.body.empty()) {
-    auto ct = header_value(req, "content-type");
-    bool text = ct && is_text_content_type(*ct);
+    auto ct = req.header_map.find("content-type");
+    bool text = ct != req.header_map.end() && is_text_content_type(ct->second);
     ev["body"] = text ? req.body : core::base64_encode(req.body);
     ev["isBase64Encoded"] = !text;
   } else {
@@ -339,8 +343,7 @@ std::optional<std::vector<std::string>> identity_source_values(const AuthorizerC
       }
     } else if (source.starts_with("$request.querystring.")) {
       std::string name = source.substr(std::string("$request.querystring.").size());
-      auto raw_query = split_target(req.target).second;
-      for (auto part : split(raw_query, '&')) {
+      for (auto part : split(req.raw_query, '&')) {
         auto eq = part.find('=');
         if (part.substr(0, eq) != name || eq == std::string_view::npos)
           continue;
@@ -369,7 +372,7 @@ json::object build_authorizer_event(const GatewayRequest& req, const ApiInfo& ap
                                     const std::vector<std::string>& identity_source) {
   json::object ev = common_event(req, api, match);
   ev["type"] = "REQUEST";
-  ev["routeArn"] = route_arn(api, req.method, split_target(req.target).first);
+  ev["routeArn"] = route_arn(api, req.method, req.raw_path);
   json::array ids;
   for (const auto& v : identity_source)
     ids.emplace_back(v);

@@ -41,25 +41,34 @@ std::string api_gateway_dn(const X509_NAME* name);
 // A serial number as API Gateway forwards it: decimal ("1"). Throws std::runtime_error.
 std::string api_gateway_serial(const ASN1_INTEGER* serial);
 
+// One request as the gateway read it, parsed once (parse_request): routing, the identity
+// sources, both events and the HTTP proxy read these fields and never the raw target again.
 struct GatewayRequest {
-  std::string method;    // "GET"
-  std::string target;    // path and query as sent
-  std::string protocol;  // "HTTP/1.1"
+  std::string method;     // "GET"
+  std::string target;     // path and query as sent
+  std::string raw_path;   // the target up to '?'
+  std::string raw_query;  // after '?', without it
+  std::string protocol;   // "HTTP/1.1"
   std::string source_ip;
   std::vector<std::pair<std::string, std::string>> headers;  // as received (any case)
+  // Lower-cased names, repeated headers joined by commas, without cookie (payload 2.0 `headers`).
+  std::map<std::string, std::string> header_map;
+  std::vector<std::string> cookies;  // the Cookie headers split at ';'
   std::string body;
   std::optional<ClientCertInfo> client_cert;
   std::string request_id;
   std::chrono::system_clock::time_point time;  // when the request arrived (timeEpoch is in ms)
 };
 
+// The one parse of a request: splits the target and indexes the headers.
+GatewayRequest parse_request(std::string method, std::string target,
+                             std::vector<std::pair<std::string, std::string>> headers,
+                             std::string body = {});
+
 struct RouteMatch {
   const RouteConfig* route = nullptr;
   std::map<std::string, std::string> path_parameters;
 };
-
-// Splits the target into the raw path and the raw query string (without '?').
-std::pair<std::string, std::string> split_target(const std::string& target);
 
 // Finds the route: exact "METHOD /path" first, then parameterised paths ({name} for one segment,
 // {name+} greedy as last segment), "ANY" routes, then "$default". nullopt: no route (404).

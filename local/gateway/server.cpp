@@ -23,6 +23,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "local/gateway/http_proxy.hpp"
 
 namespace agm::local {
 
@@ -235,149 +236,211 @@ void Gateway::write_access_log(const json::object& entry) {
   *access_out_ << json::serialize(entry) << '\n' << std::flush;
 }
 
-asio::awaitable<void> Gateway::session(tcp::socket socket) {
-  struct Count {
-    std::shared_ptr<std::size_t> n;
-    explicit Count(std::shared_ptr<std::size_t> c) : n(std::move(c)) { ++*n; }
-    Count(const Count&) = delete;
-    Count& operator=(const Count&) = delete;
-    ~Count() { --*n; }
-  } count{sessions_};
+namespace {
 
-  boost::system::error_code ec;
-  auto remote = socket.remote_endpoint(ec);
-  const std::string ip = ec ? std::string("-") : remote.address().to_string();
-  // No Nagle: a response is written as more than one TLS record, and the second must not wait
-  // for the client's (delayed) acknowledgement of the first.
-  boost::system::error_code nodelay_ec;
-  socket.set_option(tcp::no_delay(true), nodelay_ec);
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl_);
+using Stream = beast::ssl_stream<beast::tcp_stream>;
 
+// Counts the live sessions through a counter shared with the gateway (see Gateway::sessions_).
+struct SessionCount {
+  std::shared_ptr<std::size_t> n;
+  explicit SessionCount(std::shared_ptr<std::size_t> c) : n(std::move(c)) { ++*n; }
+  SessionCount(const SessionCount&) = delete;
+  SessionCount& operator=(const SessionCount&) = delete;
+  ~SessionCount() { --*n; }
+};
+
+// The early answer for a failed header read; nullopt when there is nothing to answer (the
+// connection is closed, timed out, reset or the message cut short).
+std::optional<std::optional<Gateway::Response>> header_read_answer(
+    const boost::system::error_code& rec) {
+  using Answer = std::optional<Gateway::Response>;
+  if (!rec)
+    return Answer{};
+  if (rec == http::error::header_limit) {
+    // HTTP API quota: request line and headers 10240 bytes in total. Guess: 431.
+    return Answer{Gateway::Response::message(431, "Request Header Fields Too Large")};
+  }
+  if (rec == http::error::body_limit)
+    return Answer{Gateway::Response::message(413, "Request Entity Too Large")};
+  if (rec.category() != http::make_error_code(http::error::bad_target).category() ||
+      rec == http::error::end_of_stream || rec == http::error::partial_message) {
+    return std::nullopt;
+  }
+  return Answer{Gateway::Response::message(400, "Bad Request")};
+}
+
+// The client may still be sending what we refused: read a little of it (bounded in time and
+// size) so that closing does not reset the connection before it sees our answer.
+asio::awaitable<void> drain(Stream& stream) {
+  stream.next_layer().expires_after(std::chrono::milliseconds(500));
+  std::size_t drained = 0;
+  std::array<char, 16384> sink{};
+  while (drained < std::size_t{4} * 1024 * 1024) {
+    auto [dec, dn] =
+        co_await stream.async_read_some(asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+    if (dec)
+      break;
+    drained += dn;
+  }
+}
+
+}  // namespace
+
+struct Gateway::Peer {
+  std::string ip;
+  ClientCertInfo cert;
+  bool refused = false;  // the certificate did not verify: every request gets a 403
+};
+
+asio::awaitable<std::optional<Gateway::Peer>> Gateway::handshake(Stream& stream, std::string ip) {
   stream.next_layer().expires_after(config_.timeouts.handshake);
   auto [hec] = co_await stream.async_handshake(ssl::stream_base::server,
                                                asio::as_tuple(asio::use_awaitable));
   if (hec) {
     log_.info("tls handshake failed", {{"ip", ip}, {"error", hec.message()}});
-    co_return;
+    co_return std::nullopt;
   }
   // fail_if_no_peer_cert makes a certificate certain here; check anyway (fail closed).
   X509* peer = SSL_get0_peer_certificate(stream.native_handle());
   if (peer == nullptr) {
     log_.warn("connection without a client certificate", {{"ip", ip}});
-    co_return;
+    co_return std::nullopt;
   }
-  // A certificate that did not verify: the connection is served, but only with 403s.
-  const long verify_result = SSL_get_verify_result(stream.native_handle());
-  const bool cert_refused = verify_result != X509_V_OK;
   std::optional<ClientCertInfo> cert = client_cert_info(peer);
   if (!cert) {
     log_.warn("client certificate could not be parsed", {{"ip", ip}});
-    co_return;
+    co_return std::nullopt;
   }
+  // A certificate that did not verify: the connection is served, but only with 403s.
+  const bool refused = SSL_get_verify_result(stream.native_handle()) != X509_V_OK;
+  co_return Peer{std::move(ip), std::move(*cert), refused};
+}
+
+asio::awaitable<bool> Gateway::read_request(Stream& stream, beast::flat_buffer& buffer,
+                                            http::request_parser<http::string_body>& parser,
+                                            bool refused, std::optional<Response>& early) {
+  parser.header_limit(static_cast<std::uint32_t>(config_.limits.max_header_bytes));
+  parser.body_limit(config_.limits.max_body_bytes);
+  stream.next_layer().expires_after(config_.timeouts.header);
+  auto [rec, rn] =
+      co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  (void)rn;
+  auto answer = header_read_answer(rec);
+  if (!answer)
+    co_return false;
+  early = std::move(*answer);
+  if (!early && refused)
+    early = Response::message(403, "Forbidden");
+  if (early)
+    co_return true;
+  auto& hdr = parser.get();
+  if (beast::iequals(hdr[http::field::expect], "100-continue")) {
+    http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
+    co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
+  }
+  stream.next_layer().expires_after(config_.timeouts.body);
+  auto [bec, bn] =
+      co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  (void)bn;
+  if (bec == http::error::body_limit) {
+    early = Response::message(413, "Request Entity Too Large");
+  } else if (bec) {
+    co_return false;
+  }
+  co_return true;
+}
+
+http::response<http::string_body> Gateway::http_response(Response res,
+                                                         const std::string& request_id,
+                                                         bool keep_alive) const {
+  http::response<http::string_body> out;
+  out.version(11);
+  out.result(static_cast<unsigned>(res.status));
+  for (const auto& [k, v] : res.headers) {
+    std::string lower = core::to_lower(k);
+    // Framing is ours: a function cannot set content-length, transfer-encoding or connection.
+    if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
+      continue;
+    }
+    out.insert(k, v);
+  }
+  out.set(http::field::date,
+          utc_text(std::chrono::system_clock::now(), "%a, %d %b %Y %H:%M:%S GMT"));
+  out.set("apigw-requestid", request_id);
+  out.body() = std::move(res.body);
+  out.keep_alive(keep_alive && !stopped_);
+  out.prepare_payload();
+  return out;
+}
+
+void Gateway::log_access(json::object& entry, const GatewayRequest& req, const Peer& peer,
+                         int status, std::size_t length) {
+  entry["requestId"] = req.request_id;
+  entry["ip"] = peer.ip;
+  entry["requestTime"] = utc_text(req.time, "%d/%b/%Y:%H:%M:%S +0000");
+  entry["httpMethod"] = req.method.empty() ? "-" : req.method;
+  entry["protocol"] = req.protocol.empty() ? "-" : req.protocol;
+  entry["status"] = status;
+  entry["responseLength"] = length;
+  if (!entry.contains("integrationError"))
+    entry["integrationError"] = "-";
+  if (!entry.contains("authorizerError"))
+    entry["authorizerError"] = "-";
+  entry["clientCertSerialNumber"] = peer.cert.serial_number;
+  entry["clientCertSubjectDN"] = peer.cert.subject_dn;
+  entry["clientCertIssuerDN"] = peer.cert.issuer_dn;
+  entry["clientCertNotBefore"] = peer.cert.not_before;
+  entry["clientCertNotAfter"] = peer.cert.not_after;
+  write_access_log(entry);
+}
+
+asio::awaitable<void> Gateway::session(tcp::socket socket) {
+  const SessionCount count{sessions_};
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  std::string ip = ec ? std::string("-") : remote.address().to_string();
+  // No Nagle: a response is written as more than one TLS record, and the second must not wait
+  // for the client's (delayed) acknowledgement of the first.
+  boost::system::error_code nodelay_ec;
+  socket.set_option(tcp::no_delay(true), nodelay_ec);
+  Stream stream(std::move(socket), ssl_);
+  const std::optional<Peer> peer = co_await handshake(stream, std::move(ip));
+  if (!peer)
+    co_return;
 
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(config_.limits.max_header_bytes));
-    parser.body_limit(config_.limits.max_body_bytes);
-    stream.next_layer().expires_after(config_.timeouts.header);
-    auto [rec, rn] = co_await http::async_read_header(stream, buffer, parser,
-                                                      asio::as_tuple(asio::use_awaitable));
-    (void)rn;
     std::optional<Response> early;
     const auto request_time = std::chrono::system_clock::now();
-    if (rec == http::error::header_limit) {
-      // HTTP API quota: request line and headers 10240 bytes in total. Guess: 431.
-      early = Response::message(431, "Request Header Fields Too Large");
-    } else if (rec == http::error::body_limit) {
-      early = Response::message(413, "Request Entity Too Large");
-    } else if ((rec &&
-                rec.category() != http::make_error_code(http::error::bad_target).category()) ||
-               rec == http::error::end_of_stream || rec == http::error::partial_message) {
-      co_return;  // closed, timed out, reset or cut short: nothing to answer
-    } else if (rec) {
-      early = Response::message(400, "Bad Request");
-    } else if (cert_refused) {
-      early = Response::message(403, "Forbidden");
-    }
-    if (!early) {
-      auto& hdr = parser.get();
-      if (beast::iequals(hdr[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, hdr.version()};
-        co_await http::async_write(stream, cont, asio::as_tuple(asio::use_awaitable));
-      }
-      stream.next_layer().expires_after(config_.timeouts.body);
-      auto [bec, bn] =
-          co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-      (void)bn;
-      if (bec == http::error::body_limit) {
-        early = Response::message(413, "Request Entity Too Large");
-      } else if (bec) {
-        co_return;
-      }
-    }
-
+    if (!co_await read_request(stream, buffer, parser, peer->refused, early))
+      co_return;
     json::object entry;
     Response res;
     bool keep_alive = false;
-    std::string method = "-";
     GatewayRequest req;
-    req.request_id = new_request_id();
-    req.time = request_time;
     if (early) {
       res = std::move(*early);
       entry["routeKey"] = "-";
     } else {
       auto msg = parser.release();
       keep_alive = msg.keep_alive();
-      method = std::string(msg.method_string());
-      req.method = method;
-      req.target = std::string(msg.target());
+      std::vector<std::pair<std::string, std::string>> headers;
+      for (const auto& f : msg)
+        headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      req = parse_request(std::string(msg.method_string()), std::string(msg.target()),
+                          std::move(headers), std::move(msg.body()));
       req.protocol = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
-      req.source_ip = ip;
-      for (const auto& f : msg) {
-        req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-      }
-      req.body = std::move(msg.body());
-      req.client_cert = cert;
+      req.source_ip = peer->ip;
+      req.client_cert = peer->cert;
+    }
+    req.request_id = new_request_id();
+    req.time = request_time;
+    if (!early)
       res = co_await handle(req, entry);
-    }
-
-    http::response<http::string_body> out;
-    out.version(11);
-    out.result(static_cast<unsigned>(res.status));
-    for (const auto& [k, v] : res.headers) {
-      std::string lower = core::to_lower(k);
-      // Framing is ours: a function cannot set content-length, transfer-encoding or connection.
-      if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
-        continue;
-      }
-      out.insert(k, v);
-    }
-    out.set(http::field::date,
-            utc_text(std::chrono::system_clock::now(), "%a, %d %b %Y %H:%M:%S GMT"));
-    out.set("apigw-requestid", req.request_id);
-    out.body() = std::move(res.body);
-    out.keep_alive(keep_alive && !stopped_);
-    out.prepare_payload();
-
-    entry["requestId"] = req.request_id;
-    entry["ip"] = ip;
-    entry["requestTime"] = utc_text(request_time, "%d/%b/%Y:%H:%M:%S +0000");
-    entry["httpMethod"] = method;
-    entry["protocol"] = req.protocol.empty() ? "-" : req.protocol;
-    entry["status"] = res.status;
-    entry["responseLength"] = out.body().size();
-    if (!entry.contains("integrationError"))
-      entry["integrationError"] = "-";
-    if (!entry.contains("authorizerError"))
-      entry["authorizerError"] = "-";
-    entry["clientCertSerialNumber"] = cert->serial_number;
-    entry["clientCertSubjectDN"] = cert->subject_dn;
-    entry["clientCertIssuerDN"] = cert->issuer_dn;
-    entry["clientCertNotBefore"] = cert->not_before;
-    entry["clientCertNotAfter"] = cert->not_after;
-    write_access_log(entry);
+    const int status = res.status;
+    auto out = http_response(std::move(res), req.request_id, keep_alive);
+    log_access(entry, req, *peer, status, out.body().size());
 
     stream.next_layer().expires_after(config_.timeouts.body);
     auto [wec, wn] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
@@ -385,20 +448,8 @@ asio::awaitable<void> Gateway::session(tcp::socket socket) {
     if (wec)
       co_return;
     if (!out.keep_alive()) {
-      if (early && !parser.is_done()) {
-        // The client may still be sending what we refused: read a little of it (bounded in time
-        // and size) so that closing does not reset the connection before it sees our answer.
-        stream.next_layer().expires_after(std::chrono::milliseconds(500));
-        std::size_t drained = 0;
-        std::array<char, 16384> sink{};
-        while (drained < std::size_t{4} * 1024 * 1024) {
-          auto [dec, dn] = co_await stream.async_read_some(asio::buffer(sink),
-                                                           asio::as_tuple(asio::use_awaitable));
-          if (dec)
-            break;
-          drained += dn;
-        }
-      }
+      if (early && !parser.is_done())
+        co_await drain(stream);
       stream.next_layer().expires_after(std::chrono::seconds(1));
       co_await stream.async_shutdown(asio::as_tuple(asio::use_awaitable));
       co_return;
@@ -406,69 +457,64 @@ asio::awaitable<void> Gateway::session(tcp::socket socket) {
   }
 }
 
-asio::awaitable<Gateway::Response> Gateway::handle(GatewayRequest req, json::object& entry) {
-  const auto raw_path = split_target(req.target).first;
-  auto match = match_route(config_.routes, req.method, raw_path);
-  if (!match) {
-    entry["routeKey"] = "-";
-    co_return Response::message(404, "Not Found");
+asio::awaitable<std::optional<Gateway::Response>> Gateway::authorize(
+    const RouteMatch& match, const GatewayRequest& req, json::object& entry,
+    std::optional<json::object>& context) {
+  const AuthorizerConfig& auth = config_.authorizers.at(*match.route->authorizer);
+  auto ids = identity_source_values(auth, req);
+  if (!ids) {
+    entry["authorizerError"] = "identity source missing";
+    co_return Response::message(401, "Unauthorized");
   }
-  const RouteConfig& route = *match->route;
-  entry["routeKey"] = route.route_key;
-
-  std::optional<json::object> authorizer_context;
-  if (route.authorizer) {
-    const AuthorizerConfig& auth = config_.authorizers.at(*route.authorizer);
-    auto ids = identity_source_values(auth, req);
-    if (!ids) {
-      entry["authorizerError"] = "identity source missing";
-      co_return Response::message(401, "Unauthorized");
-    }
-    // The cache is keyed by the identity source values only, as API Gateway does. With mTLS that
-    // is dangerous: a decision made for one certificate would be reused for a request that
-    // presents the same token with a different certificate (the authorizer never sees it). That
-    // is why routes.json sets result_ttl_seconds to 0 (no caching), mirroring the Terraform.
-    std::string key = auth.name;
-    for (const auto& v : *ids)
-      key += '\x1f' + v;
-    std::optional<AuthorizerDecision> decision;
-    const auto now = std::chrono::steady_clock::now();
-    if (auth.result_ttl.count() > 0) {
-      if (auto it = auth_cache_.find(key); it != auth_cache_.end()) {
-        if (it->second.expires > now) {
-          decision = it->second.decision;
-        } else {
-          auth_cache_.erase(it);
-        }
+  // The cache is keyed by the identity source values only, as API Gateway does. With mTLS that
+  // is dangerous: a decision made for one certificate would be reused for a request that
+  // presents the same token with a different certificate (the authorizer never sees it). That
+  // is why scripts/local sets result_ttl_seconds to 0 (no caching), mirroring the Terraform.
+  std::string key = auth.name;
+  for (const auto& v : *ids)
+    key += '\x1f' + v;
+  std::optional<AuthorizerDecision> decision;
+  const auto now = std::chrono::steady_clock::now();
+  if (auth.result_ttl.count() > 0) {
+    if (auto it = auth_cache_.find(key); it != auth_cache_.end()) {
+      if (it->second.expires > now) {
+        decision = it->second.decision;
+      } else {
+        auth_cache_.erase(it);
       }
     }
+  }
+  if (!decision) {
+    json::object event = build_authorizer_event(req, config_.api, match, *ids);
+    InvokeResult r = co_await pools_.at(auth.function)->invoke(json::serialize(event));
+    if (r.status != InvokeStatus::kOk) {
+      // Authorizer failure or timeout: API Gateway answers 500 (it never lets the request in).
+      entry["authorizerError"] = std::string(to_string(r.status));
+      co_return Response::message(500, "Internal Server Error");
+    }
+    decision = parse_simple_response(r.payload);
     if (!decision) {
-      json::object event = build_authorizer_event(req, config_.api, *match, *ids);
-      InvokeResult r = co_await pools_.at(auth.function)->invoke(json::serialize(event));
-      if (r.status != InvokeStatus::kOk) {
-        // Authorizer failure or timeout: API Gateway answers 500 (it never lets the request in).
-        entry["authorizerError"] = std::string(to_string(r.status));
-        co_return Response::message(500, "Internal Server Error");
-      }
-      decision = parse_simple_response(r.payload);
-      if (!decision) {
-        entry["authorizerError"] = "invalid authorizer response";
-        log_.error("invalid authorizer response", {{"authorizer", auth.name}});
-        co_return Response::message(500, "Internal Server Error");
-      }
-      if (auth.result_ttl.count() > 0) {
-        if (auth_cache_.size() > 10000)
-          auth_cache_.clear();  // bounded
-        auth_cache_[key] = CacheEntry{now + auth.result_ttl, *decision};
-      }
+      entry["authorizerError"] = "invalid authorizer response";
+      log_.error("invalid authorizer response", {{"authorizer", auth.name}});
+      co_return Response::message(500, "Internal Server Error");
     }
-    if (!decision->authorized)
-      co_return Response::message(403, "Forbidden");
-    authorizer_context = decision->context;
+    if (auth.result_ttl.count() > 0) {
+      if (auth_cache_.size() > 10000)
+        auth_cache_.clear();  // bounded
+      auth_cache_[key] = CacheEntry{now + auth.result_ttl, *decision};
+    }
   }
+  if (!decision->authorized)
+    co_return Response::message(403, "Forbidden");
+  context = decision->context;
+  co_return std::nullopt;
+}
 
-  json::object event = build_integration_event(req, config_.api, *match, authorizer_context);
-  InvokeResult r = co_await pools_.at(route.function)->invoke(json::serialize(event));
+asio::awaitable<Gateway::Response> Gateway::invoke_function(
+    const RouteMatch& match, const GatewayRequest& req, json::object& entry,
+    const std::optional<json::object>& context) {
+  json::object event = build_integration_event(req, config_.api, match, context);
+  InvokeResult r = co_await pools_.at(match.route->function)->invoke(json::serialize(event));
   switch (r.status) {
     case InvokeStatus::kOk:
       break;
@@ -493,6 +539,45 @@ asio::awaitable<Gateway::Response> Gateway::handle(GatewayRequest req, json::obj
     co_return Response::message(500, "Internal Server Error");
   }
   co_return Response{mapped->status, std::move(mapped->headers), std::move(mapped->body)};
+}
+
+asio::awaitable<Gateway::Response> Gateway::proxy_http(const RouteMatch& match,
+                                                       const GatewayRequest& req,
+                                                       json::object& entry,
+                                                       const std::optional<json::object>& context) {
+  const RouteConfig& route = *match.route;
+  // API Gateway's default (and largest) integration timeout for HTTP APIs is 30 s.
+  const auto timeout = route.timeout.value_or(std::chrono::milliseconds(30000));
+  ProxyResult r = co_await forward(build_proxy_request(req, match, *route.http, context), timeout,
+                                   config_.limits.max_body_bytes);
+  using Status = ProxyResult::Status;
+  if (r.status != Status::kOk) {
+    entry["integrationError"] = r.error;
+    log_.warn("http integration failed", {{"route", route.route_key}, {"error", r.error}});
+    // Guesses: 504 for a backend past the timeout (AWS's 504 troubleshooting page), 500 for one
+    // that cannot be reached or answers something that is not HTTP.
+    if (r.status == Status::kTimeout)
+      co_return Response::message(504, "Gateway Timeout");
+    co_return Response::message(500, "Internal Server Error");
+  }
+  co_return Response{r.code, std::move(r.headers), std::move(r.body)};
+}
+
+asio::awaitable<Gateway::Response> Gateway::handle(const GatewayRequest& req, json::object& entry) {
+  auto match = match_route(config_.routes, req.method, req.raw_path);
+  if (!match) {
+    entry["routeKey"] = "-";
+    co_return Response::message(404, "Not Found");
+  }
+  entry["routeKey"] = match->route->route_key;
+  std::optional<json::object> context;
+  if (match->route->authorizer) {
+    if (auto refused = co_await authorize(*match, req, entry, context))
+      co_return std::move(*refused);
+  }
+  if (match->route->http)
+    co_return co_await proxy_http(*match, req, entry, context);
+  co_return co_await invoke_function(*match, req, entry, context);
 }
 
 }  // namespace agm::local

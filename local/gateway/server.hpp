@@ -6,6 +6,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstdint>
 #include <fstream>
 #include <map>
@@ -34,8 +38,11 @@ class Gateway {
   void stop();
   [[nodiscard]] std::uint16_t port() const;
 
+  struct Response;  // an answer: status, headers, body
+
  private:
-  struct Response;
+  using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  struct Peer;
   struct CacheEntry {
     std::chrono::steady_clock::time_point expires;
     AuthorizerDecision decision;
@@ -43,7 +50,32 @@ class Gateway {
 
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
-  boost::asio::awaitable<Response> handle(GatewayRequest req, boost::json::object& log_entry);
+  // The handshake and the client certificate; nullopt: the connection is closed.
+  boost::asio::awaitable<std::optional<Peer>> handshake(Stream& stream, std::string ip);
+  // Reads one request into `parser`, or sets `early` to the answer given without routing it.
+  // false: nothing to answer (closed, timed out, cut short).
+  boost::asio::awaitable<bool> read_request(
+      Stream& stream, boost::beast::flat_buffer& buffer,
+      boost::beast::http::request_parser<boost::beast::http::string_body>& parser, bool refused,
+      std::optional<Response>& early);
+  boost::beast::http::response<boost::beast::http::string_body> http_response(
+      Response res, const std::string& request_id, bool keep_alive) const;
+  // Routes the request: authorizer, then the function or the HTTP backend.
+  boost::asio::awaitable<Response> handle(const GatewayRequest& req,
+                                          boost::json::object& log_entry);
+  // The authorizer's answer for an `mtls` route: nullopt (authorized; `context` set) or the
+  // refusal to send.
+  boost::asio::awaitable<std::optional<Response>> authorize(
+      const RouteMatch& match, const GatewayRequest& req, boost::json::object& log_entry,
+      std::optional<boost::json::object>& context);
+  boost::asio::awaitable<Response> invoke_function(
+      const RouteMatch& match, const GatewayRequest& req, boost::json::object& log_entry,
+      const std::optional<boost::json::object>& context);
+  boost::asio::awaitable<Response> proxy_http(const RouteMatch& match, const GatewayRequest& req,
+                                              boost::json::object& log_entry,
+                                              const std::optional<boost::json::object>& context);
+  void log_access(boost::json::object& entry, const GatewayRequest& req, const Peer& peer,
+                  int status, std::size_t length);
   void write_access_log(const boost::json::object& entry);
 
   boost::asio::io_context& io_;

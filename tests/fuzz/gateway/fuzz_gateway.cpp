@@ -1,21 +1,23 @@
 // The API Gateway emulator's request handling. Its session (local/gateway/server.cpp) is a
 // coroutine over a TLS stream, so this target replays its steps on raw bytes: Beast's
 // request_parser with the gateway's limits (10240 header bytes, the body limit), then what
-// Gateway::handle does with a parsed request: split_target, match_route over local/routes.json,
-// identity_source_values, build_authorizer_event, build_integration_event; the body is also fed to
+// Gateway::handle does with a request parsed once (parse_request): match_route over the built-in
+// routes and a team's http routes, identity_source_values, build_authorizer_event,
+// build_integration_event or build_proxy_request; the body is also fed to
 // parse_simple_response and map_integration_response (the function answers the gateway maps), and
 // to client_cert_info. Properties: nothing throws; a mapped status is within 100..599; a route
-// that needs the authorizer is never reached without its identity source (Authorization).
+// that needs the authorizer is never reached without its identity source (Authorization); a
+// client-sent x-mtls-* header never reaches an http backend.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "common/fuzz_support.hpp"
 #include "core/encoding.hpp"
 #include "local/gateway/config.hpp"
 #include "local/gateway/events.hpp"
+#include "local/gateway/http_proxy.hpp"
+#include "local/gateway/route_definition.hpp"
 
 namespace http = boost::beast::http;
 
@@ -29,10 +31,27 @@ const agm::local::GatewayConfig& config() {
       f.name = name;
       g.functions[name] = f;
     }
-    std::ifstream in(AGM_PROJECT_ROOT "/local/routes.json");
-    std::stringstream text;
-    text << in.rdbuf();
-    agm::local::parse_routes(text.str(), g);  // throws (and aborts the run) if the file is gone
+    // The built-in routes and authorizer as scripts/local writes them into the gateway config.
+    agm::local::parse_routes(R"({"routes": [
+        {"route_key": "POST /token", "function": "token"},
+        {"route_key": "GET /health", "function": "health", "authorizer": "mtls"}],
+      "authorizers": {"mtls": {"function": "authorizer",
+        "identity_sources": ["$request.header.Authorization"], "result_ttl_seconds": 0}}})",
+                             g);
+    // A team's routes: http backends (with path variables, greedy, $default) and a none route.
+    const std::pair<const char*, const char*> team[] = {
+        {"GET /orders/{id}", "http://127.0.0.1:9/v1/orders/{id}?src=gw"},
+        {"ANY /open/{proxy+}", "http://127.0.0.1:9/o/{proxy}"},
+        {"$default", "http://localhost:9/base/"}};
+    for (const auto& [key, url] : team) {
+      agm::local::RouteConfig r;
+      r.route_key = key;
+      agm::local::split_route_key(r);
+      r.http = agm::local::parse_http_url(url);
+      if (r.route_key == "GET /orders/{id}")
+        r.authorizer = "mtls";
+      g.routes.push_back(r);
+    }
     return g;
   }();
   return c;
@@ -67,22 +86,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;  // the gateway answers 400/413/431 or closes
 
   auto msg = parser.release();
-  agm::local::GatewayRequest req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
+  std::vector<std::pair<std::string, std::string>> headers;
+  for (const auto& f : msg)
+    headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  agm::local::GatewayRequest req = agm::local::parse_request(
+      std::string(msg.method_string()), std::string(msg.target()), std::move(headers), msg.body());
   req.protocol = msg.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
   req.source_ip = "127.0.0.1";
-  for (const auto& f : msg)
-    req.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  req.body = msg.body();
   req.client_cert = agm::local::ClientCertInfo{
       "-----BEGIN CERTIFICATE-----\n", "CN=fuzz", "CN=fuzz-ca", "01", "Jan  1 00:00:00 2027 GMT",
       "Jan  1 00:00:00 2028 GMT"};
   req.request_id = "fuzz";
   req.time = agm::fuzz::fixed_clock().now();
 
-  const auto [raw_path, query] = agm::local::split_target(req.target);
-  (void)query;
+  const std::string& raw_path = req.raw_path;
   if (const auto match = agm::local::match_route(cfg.routes, req.method, raw_path)) {
     std::optional<boost::json::object> context;
     if (match->route->authorizer) {
@@ -104,8 +121,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         context = boost::json::object{{"client_id", "fuzzclient"}};
       }
     }
-    (void)boost::json::serialize(
-        agm::local::build_integration_event(req, cfg.api, *match, context));
+    if (match->route->http) {
+      // Property: a client-sent identity header never reaches an http backend; only the
+      // authorizer's context sets one.
+      const auto out = agm::local::build_proxy_request(req, *match, *match->route->http, context);
+      for (const auto& f : out.message) {
+        const std::string name = agm::core::to_lower(f.name_string());
+        if (name.starts_with("x-mtls-") &&
+            (!context || name != "x-mtls-client-id" || f.value() != "fuzzclient")) {
+          std::abort();
+        }
+      }
+    } else {
+      (void)boost::json::serialize(
+          agm::local::build_integration_event(req, cfg.api, *match, context));
+    }
   }
   (void)agm::local::route_arn(cfg.api, req.method, raw_path);
 

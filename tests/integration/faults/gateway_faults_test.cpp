@@ -32,7 +32,6 @@ std::string write_config(const fs::path& d, const Pki& p, std::uint16_t listen_p
       {"routes", json::array{json::object{{"route_key", "POST /echo"}, {"function", "echo"}},
                              json::object{{"route_key", "GET /echo"}, {"function", "echo"}}}},
       {"authorizers", json::object{}}};
-  write_file(d / "routes.json", json::serialize(routes));
   json::object echo{{"command", json::array{bin("fixture_echo_function")}},
                     {"env", json::object{{"LOG_LEVEL", "info"}}},
                     {"timeout_seconds", 3},
@@ -42,7 +41,8 @@ std::string write_config(const fs::path& d, const Pki& p, std::uint16_t listen_p
       {"tls",
        json::object{{"cert", p.server_cert}, {"key", p.server_key}, {"truststore", p.truststore}}},
       {"functions", json::object{{"echo", echo}}},
-      {"routes_file", "routes.json"},
+      {"routes", routes["routes"]},
+      {"authorizers", routes["authorizers"]},
       {"access_log", "access.log"},
       {"limits", json::object{{"max_body_bytes", 65536}, {"max_header_bytes", 10240}}},
       {"timeouts", json::object{{"handshake_ms", 1500}, {"header_ms", 3000}}}};

@@ -7,6 +7,8 @@
 #include "gateway_harness.hpp"
 #include "local/gateway/config.hpp"
 #include "local/gateway/events.hpp"
+#include "local/gateway/http_proxy.hpp"
+#include "local/gateway/route_definition.hpp"
 
 namespace agm::local {
 namespace {
@@ -22,25 +24,6 @@ GatewayConfig with_functions(std::initializer_list<const char*> names) {
     c.functions[n] = f;
   }
   return c;
-}
-
-TEST(GatewayRoutes, CommittedRoutesFileMirrorsTheApi) {
-  GatewayConfig c = with_functions({"token", "health", "authorizer"});
-  parse_routes(test::gw::read_file(test::project_root() + "/local/routes.json"), c);
-  ASSERT_EQ(c.routes.size(), 2U);
-  auto token = match_route(c.routes, "POST", "/token");
-  ASSERT_TRUE(token);
-  EXPECT_EQ(token->route->function, "token");
-  EXPECT_FALSE(token->route->authorizer);
-  auto health = match_route(c.routes, "GET", "/health");
-  ASSERT_TRUE(health);
-  EXPECT_EQ(health->route->authorizer, "mtls");
-  const auto& auth = c.authorizers.at("mtls");
-  EXPECT_EQ(auth.function, "authorizer");
-  EXPECT_EQ(auth.identity_sources, std::vector<std::string>{"$request.header.Authorization"});
-  EXPECT_EQ(auth.result_ttl.count(), 0);  // no decision cache with mTLS (see server.cpp)
-  EXPECT_FALSE(match_route(c.routes, "GET", "/token"));
-  EXPECT_FALSE(match_route(c.routes, "GET", "/health/x"));
 }
 
 TEST(GatewayRoutes, RoutesNamingUnknownFunctionsAreRefused) {
@@ -130,37 +113,32 @@ TEST(GatewayEvents, SimpleAuthorizerResponses) {
 TEST(GatewayEvents, IdentitySourcesMissingOrEmptyAreNone) {
   AuthorizerConfig auth;
   auth.identity_sources = {"$request.header.Authorization", "$request.querystring.k"};
-  GatewayRequest req;
-  req.target = "/x?k=v%201";
-  req.headers = {{"AUTHORIZATION", "Bearer t"}};
-  auto ids = identity_source_values(auth, req);
+  auto req = [](const char* target, std::vector<std::pair<std::string, std::string>> headers) {
+    return parse_request("GET", target, std::move(headers));
+  };
+  auto ids = identity_source_values(auth, req("/x?k=v%201", {{"AUTHORIZATION", "Bearer t"}}));
   ASSERT_TRUE(ids);
   EXPECT_EQ(*ids, (std::vector<std::string>{"Bearer t", "v 1"}));
-  req.target = "/x";
-  EXPECT_FALSE(identity_source_values(auth, req));
-  req.target = "/x?k=1";
-  req.headers = {{"authorization", "  "}};
-  EXPECT_FALSE(identity_source_values(auth, req));
+  EXPECT_FALSE(identity_source_values(auth, req("/x", {{"AUTHORIZATION", "Bearer t"}})));
+  EXPECT_FALSE(identity_source_values(auth, req("/x?k=1", {{"authorization", "  "}})));
   // Repeated empty headers are still no identity source (they must not join to ",").
-  req.headers = {{"authorization", ""}, {"Authorization", " "}};
-  EXPECT_FALSE(identity_source_values(auth, req));
-  req.headers = {{"authorization", ""}, {"Authorization", "t"}};
-  ASSERT_TRUE(identity_source_values(auth, req));
-  EXPECT_EQ(identity_source_values(auth, req)->front(), "t");
-  req.target = "/x?k=&k=";
-  EXPECT_FALSE(identity_source_values(auth, req));
+  EXPECT_FALSE(
+      identity_source_values(auth, req("/x?k=1", {{"authorization", ""}, {"Authorization", " "}})));
+  auto one =
+      identity_source_values(auth, req("/x?k=1", {{"authorization", ""}, {"Authorization", "t"}}));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->front(), "t");
+  EXPECT_FALSE(identity_source_values(
+      auth, req("/x?k=&k=", {{"authorization", ""}, {"Authorization", "t"}})));
 }
 
 TEST(GatewayEvents, AuthorizerEventShape) {
   GatewayConfig c = with_functions({"f"});
   parse_routes(R"({"routes":[{"route_key":"GET /health","function":"f"}]})", c);
-  GatewayRequest req;
-  req.method = "GET";
-  req.target = "/health?a=b";
+  GatewayRequest req =
+      parse_request("GET", "/health?a=b", {{"Authorization", "Bearer x"}}, "ignored");
   req.protocol = "HTTP/1.1";
   req.source_ip = "127.0.0.1";
-  req.headers = {{"Authorization", "Bearer x"}};
-  req.body = "ignored";
   req.request_id = "rid";
   req.time = core::from_epoch_seconds(1700000000);
   auto m = match_route(c.routes, "GET", "/health");
@@ -183,6 +161,82 @@ TEST(GatewayEvents, CertificateTimesUseOpenSslForm) {
   EXPECT_EQ(format_cert_time(core::from_epoch_seconds(1559046602)), "May 28 12:30:02 2019 GMT");
   EXPECT_EQ(format_cert_time(core::from_epoch_seconds(1628156164)), "Aug  5 09:36:04 2021 GMT");
   EXPECT_FALSE(client_cert_info("not a certificate"));
+}
+
+TEST(GatewayProxy, HttpUrlsOfTheRouteDefinition) {
+  auto b = parse_http_url("http://127.0.0.1:9100/v1/orders/{id}?src=gw");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->host, "127.0.0.1");
+  EXPECT_EQ(b->port, "9100");
+  EXPECT_EQ(b->path, "/v1/orders/{id}");
+  EXPECT_EQ(b->query, "src=gw");
+  auto plain = parse_http_url("http://backend");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->port, "80");
+  EXPECT_EQ(plain->path, "/");
+  for (const char* bad : {"https://h/x", "ftp://h", "http://", "http://h:0/", "http://h:99999/",
+                          "http://u@h/", "http://h:x/", "h/x"}) {
+    EXPECT_FALSE(parse_http_url(bad)) << bad;
+  }
+}
+
+// The backend's target: path variables into the URL, the full request path for $default, the
+// URL's query then the client's.
+TEST(GatewayProxy, TargetsFollowTheIntegrationUrl) {
+  GatewayConfig c;
+  for (const char* key : {"GET /orders/{id}", "ANY /files/{proxy+}", "$default", "GET /plain"}) {
+    RouteConfig r;
+    r.route_key = key;
+    ASSERT_TRUE(split_route_key(r));
+    c.routes.push_back(r);
+  }
+  auto target = [&](const char* method, const char* path_and_query, const char* url) {
+    GatewayRequest req = parse_request(method, path_and_query, {});
+    auto m = match_route(c.routes, req.method, req.raw_path);
+    EXPECT_TRUE(m) << path_and_query;
+    return m ? proxy_target(req, *m, *parse_http_url(url)) : std::string();
+  };
+  EXPECT_EQ(target("GET", "/orders/42?x=1", "http://h/v1/orders/{id}?k=v"),
+            "/v1/orders/42?k=v&x=1");
+  EXPECT_EQ(target("PUT", "/files/a/b%20c", "http://h/store/{proxy}"), "/store/a/b%20c");
+  EXPECT_EQ(target("GET", "/store/checkout", "http://h"), "/store/checkout");
+  EXPECT_EQ(target("GET", "/store/checkout", "http://h/base/"), "/base/store/checkout");
+  EXPECT_EQ(target("GET", "/plain?q", "http://h/elsewhere"), "/elsewhere?q");
+}
+
+// Client-sent identity headers are removed whatever their case; the authorizer's context sets
+// them on an mtls route; a none route carries none; hop-by-hop headers do not cross.
+TEST(GatewayProxy, IdentityHeadersComeOnlyFromTheAuthorizer) {
+  GatewayConfig c;
+  RouteConfig r;
+  r.route_key = "GET /o";
+  split_route_key(r);
+  c.routes.push_back(r);
+  GatewayRequest req = parse_request("GET", "/o",
+                                     {{"X-MTLS-CLIENT-ID", "forged"},
+                                      {"x-mtls-scope", "forged"},
+                                      {"Connection", "close"},
+                                      {"X-Other", "kept"},
+                                      {"Host", "client"}});
+  req.source_ip = "10.0.0.1";
+  auto m = match_route(c.routes, "GET", "/o");
+  ASSERT_TRUE(m);
+  const auto backend = *parse_http_url("http://127.0.0.1:9100/o");
+  const json::object ctx{{"client_id", "c1"},
+                         {"cert_thumbprint", "ab"},
+                         {"scope", "mtls-api/s"},
+                         {"cert_not_after", "2030-01-01T00:00:00Z"}};
+  auto with = build_proxy_request(req, *m, backend, ctx).message;
+  EXPECT_EQ(with["x-mtls-client-id"], "c1");
+  EXPECT_EQ(with["x-mtls-cert-thumbprint"], "ab");
+  EXPECT_EQ(with["x-mtls-scope"], "mtls-api/s");
+  EXPECT_EQ(with["x-other"], "kept");
+  EXPECT_EQ(with["host"], "127.0.0.1:9100");
+  EXPECT_EQ(with.count("connection"), 0U);
+  EXPECT_EQ(with.count("x-mtls-client-id"), 1U);
+  auto without = build_proxy_request(req, *m, backend, std::nullopt).message;
+  for (const char* h : {"x-mtls-client-id", "x-mtls-cert-thumbprint", "x-mtls-scope"})
+    EXPECT_EQ(without.count(h), 0U) << h;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "core/encoding.hpp"
 #include "gateway_harness.hpp"
 #include "mtls/certificate.hpp"
+#include "support/loopback_server.hpp"
 
 // Requests are written with designated initializers, leaving the other fields at their defaults on
 // purpose.
@@ -38,8 +39,35 @@ json::object function(const std::string& binary, json::object extra = {}) {
   return f;
 }
 
+// A team's route definition (docs/contract.md section 9) beside the gateway's own routes: an http
+// backend behind the authorizer, one with authorization "none", a function backend.
+std::string route_definition(const std::string& backend_url) {
+  json::object file{
+      {"scopes", json::object{{"orders.read", "Read orders"}}},
+      {"routes",
+       json::object{
+           {"GET /orders/{id}",
+            json::object{{"integration",
+                          json::object{{"type", "http"}, {"url", backend_url + "/v1/orders/{id}"}}},
+                         {"scopes", json::array{"orders.read"}}}},
+           {"ANY /open/{proxy+}",
+            json::object{{"integration",
+                          json::object{{"type", "http"}, {"url", backend_url + "/o/{proxy}"}}},
+                         {"authorization", "none"}}},
+           {"GET /slow", json::object{{"integration", json::object{{"type", "http"},
+                                                                   {"url", backend_url + "/slow"},
+                                                                   {"timeout_ms", 500}}},
+                                      {"authorization", "none"}}},
+           {"GET /team-fn",
+            json::object{{"integration", json::object{{"type", "function"},
+                                                      {"binary", bin("fixture_echo_function")}}},
+                         {"scopes", json::array{"health.read"}}}}}}};
+  return json::serialize(file);
+}
+
 // Writes config + routes into `d`; returns the config path.
-std::string write_config(const fs::path& d, const Pki& p, std::uint16_t listen_port) {
+std::string write_config(const fs::path& d, const Pki& p, std::uint16_t listen_port,
+                         const std::string& backend_url) {
   json::object routes{
       {"routes",
        json::array{
@@ -66,7 +94,7 @@ std::string write_config(const fs::path& d, const Pki& p, std::uint16_t listen_p
                                    {"identity_sources", json::array{"$request.header.Authorization",
                                                                     "$request.header.X-Extra"}},
                                    {"result_ttl_seconds", 300}}}}}};
-  write_file(d / "routes.json", json::serialize(routes));
+  write_file(d / "routes.tfvars.json", route_definition(backend_url));
   json::object initerr = function("fixture_echo_function");
   initerr["env"] = json::object{{"FIXTURE_INIT_ERROR", "missing CERT_TABLE_NAME"}};
   json::object config{
@@ -88,7 +116,11 @@ std::string write_config(const fs::path& d, const Pki& p, std::uint16_t listen_p
            {"conc", function("fixture_echo_function", {{"max_concurrency", 2}, {"max_queue", 10}})},
            {"throttle",
             function("fixture_echo_function", {{"max_concurrency", 1}, {"max_queue", 1}})}}},
-      {"routes_file", "routes.json"},
+      {"routes", routes["routes"]},
+      {"authorizers", routes["authorizers"]},
+      {"route_definition", json::object{{"file", "routes.tfvars.json"},
+                                        {"authorizer", "fixture"},
+                                        {"functions", json::object{{"timeout_seconds", 2}}}}},
       {"access_log", "logs/access.log"},
       {"limits", json::object{{"max_body_bytes", 65536}, {"max_header_bytes", 10240}}},
       {"timeouts", json::object{{"handshake_ms", 1500}, {"header_ms", 3000}}}};
@@ -116,6 +148,7 @@ class GatewayTest : public ::testing::Test {
   static inline TempDir* dir = nullptr;
   static inline Pki* pki = nullptr;
   static inline ChildProcess* gateway = nullptr;
+  static inline LoopbackServer* backend = nullptr;
   static inline std::uint16_t port = 0;
 
   static void SetUpTestSuite() {
@@ -123,7 +156,20 @@ class GatewayTest : public ::testing::Test {
     dir = new TempDir();
     pki = new Pki(dir->path);
     port = free_port();
-    auto config = write_config(dir->path, *pki, port);
+    backend = new LoopbackServer([](const HttpRequest& r) {
+      // Answers with what it received, as JSON, so tests see what the gateway forwarded.
+      json::object headers;
+      for (const auto& [k, v] : r.headers)
+        headers[k] = v;
+      if (r.target.starts_with("/slow"))
+        return HttpResponse{.status = 200, .delay = std::chrono::seconds(5)};
+      return HttpResponse{
+          .status = 207,
+          .headers = {{"content-type", "application/json"}, {"x-backend", "yes"}},
+          .body = json::serialize(json::object{
+              {"method", r.method}, {"target", r.target}, {"headers", headers}, {"body", r.body}})};
+    });
+    auto config = write_config(dir->path, *pki, port, backend->url());
     gateway = new ChildProcess({bin("agm-gateway"), "--config", config}, {}, true,
                                (dir->path / "gateway.log").string());
     ASSERT_TRUE(wait_for_port(port, std::chrono::seconds(15)))
@@ -132,6 +178,8 @@ class GatewayTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete gateway;
     gateway = nullptr;
+    delete backend;
+    backend = nullptr;
     delete pki;
     delete dir;
   }
@@ -668,7 +716,7 @@ TEST(GatewayLifecycle, SigtermStopsCleanlyAndLeavesNoChild) {
   TempDir d;
   Pki p(d.path);
   auto listen = free_port();
-  auto config = write_config(d.path, p, listen);
+  auto config = write_config(d.path, p, listen, "http://127.0.0.1:9");
   ChildProcess gw({bin("agm-gateway"), "--config", config}, {}, true,
                   (d.path / "gateway.log").string());
   ASSERT_TRUE(wait_for_port(listen, std::chrono::seconds(15)));
@@ -714,6 +762,136 @@ TEST(GatewayLifecycle, BadConfigExitsNonZeroWithAMessage) {
   auto status2 = gw2.wait_for(std::chrono::seconds(10));
   ASSERT_TRUE(status2);
   EXPECT_TRUE(WIFEXITED(*status2) && WEXITSTATUS(*status2) == 1);
+}
+
+// The route definition file (docs/contract.md section 9): an http route behind the authorizer is
+// proxied with the route's path variable in the backend URL, the query string and the body as
+// sent, and the identity headers from the authorizer's context.
+TEST_F(GatewayTest, HttpRouteIsProxiedWithTheIdentityHeaders) {
+  Reply r = call({.method = "GET",
+                  .path = "/orders/42?x=1",
+                  .headers = {"Authorization: allow", "X-Custom: kept"}});
+  ASSERT_EQ(r.code, CURLE_OK) << r.error;
+  ASSERT_EQ(r.status, 207) << r.body;  // the backend's own status and headers come back
+  EXPECT_EQ(r.header("x-backend"), "yes");
+  auto seen = core::parse_json(r.body);
+  ASSERT_TRUE(seen) << r.body;
+  EXPECT_EQ(core::get_string(*seen, "target"), "/v1/orders/42?x=1");
+  EXPECT_EQ(core::get_string_path(*seen, {"headers", "x-custom"}), "kept");
+  EXPECT_EQ(core::get_string_path(*seen, {"headers", "x-mtls-client-id"}), "fixture-client");
+  EXPECT_EQ(core::get_string_path(*seen, {"headers", "host"}),
+            "127.0.0.1:" + std::to_string(backend->port()));
+  // The fixture authorizer's context has no thumbprint or scope: no such header is invented.
+  EXPECT_EQ(core::find_path(*seen, {"headers", "x-mtls-cert-thumbprint"}), nullptr);
+  // Without the authorizer's yes the backend is never called.
+  const auto before = backend->requests().size();
+  EXPECT_EQ(call({.path = "/orders/42", .headers = {"Authorization: deny"}}).status, 403);
+  EXPECT_EQ(call({.path = "/orders/42"}).status, 401);
+  EXPECT_EQ(backend->requests().size(), before);
+}
+
+TEST_F(GatewayTest, ClientSentIdentityHeadersNeverReachAnHttpBackend) {
+  Reply r = call({.path = "/orders/7",
+                  .headers = {"Authorization: allow", "X-Mtls-Client-Id: forged",
+                              "x-mtls-client-id: forged-again", "X-MTLS-Cert-Thumbprint: forged",
+                              "x-mtls-scope: mtls-api/admin"}});
+  ASSERT_EQ(r.status, 207) << r.body;
+  auto seen = core::parse_json(r.body);
+  ASSERT_TRUE(seen) << r.body;
+  EXPECT_EQ(core::get_string_path(*seen, {"headers", "x-mtls-client-id"}), "fixture-client");
+  EXPECT_EQ(core::find_path(*seen, {"headers", "x-mtls-cert-thumbprint"}), nullptr) << r.body;
+  EXPECT_EQ(core::find_path(*seen, {"headers", "x-mtls-scope"}), nullptr) << r.body;
+  for (const auto& req : backend->requests()) {
+    for (const auto& [k, v] : req.headers)
+      EXPECT_EQ(v.find("forged"), std::string::npos) << k << ": " << v;
+  }
+}
+
+TEST_F(GatewayTest, NoneRouteSkipsTheAuthorizerAndCarriesNoIdentity) {
+  Reply r = call({.method = "POST",
+                  .path = "/open/a/b%20c?q=1",
+                  .headers = {"Content-Type: text/plain", "x-mtls-client-id: forged"},
+                  .body = std::string("hello")});
+  ASSERT_EQ(r.status, 207) << r.body;
+  auto seen = core::parse_json(r.body);
+  ASSERT_TRUE(seen) << r.body;
+  EXPECT_EQ(core::get_string(*seen, "method"), "POST");
+  EXPECT_EQ(core::get_string(*seen, "target"), "/o/a/b%20c?q=1");
+  EXPECT_EQ(core::get_string(*seen, "body"), "hello");
+  EXPECT_EQ(core::find_path(*seen, {"headers", "x-mtls-client-id"}), nullptr) << r.body;
+  // Still behind mTLS: an untrusted certificate gets the gateway's 403, the backend nothing.
+  EXPECT_TRUE(call({.path = "/open/x", .client = &pki->other_ca}).forbidden_by_the_gateway());
+}
+
+TEST_F(GatewayTest, HttpBackendPastTheRouteTimeoutIs504) {
+  const auto start = std::chrono::steady_clock::now();
+  Reply r = call({.path = "/slow"});  // timeout_ms 500; the backend answers after 5 s
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_EQ(r.body, R"({"message":"Gateway Timeout"})");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST_F(GatewayTest, FunctionRouteOfTheDefinitionRunsThroughTheRuntimeApi) {
+  Reply r = call({.path = "/team-fn", .headers = {"Authorization: allow"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  json::value ev = event_of(r);
+  EXPECT_EQ(core::get_string(ev, "routeKey"), "GET /team-fn");
+  EXPECT_EQ(core::get_string_path(ev, {"requestContext", "authorizer", "lambda", "client_id"}),
+            "fixture-client");
+  EXPECT_EQ(call({.path = "/team-fn", .headers = {"Authorization: deny"}}).status, 403);
+}
+
+// A route definition the gateway cannot serve stops it before it listens: exit 1 and one line
+// naming the route and the field, never a crash.
+TEST(GatewayLifecycle, BadRouteDefinitionExits1NamingTheProblem) {
+  TempDir d;
+  const std::string http = R"({"type":"http","url":"http://127.0.0.1:9/x"})";
+  const std::pair<std::string, std::string> cases[] = {
+      {"{nope", "is not valid JSON"},
+      {R"({"routes":{"GET /x":{"integration":)" + http + R"(,"scopes":["orders.write"]}}})",
+       R"(routes["GET /x"].scopes: names scope "orders.write", which "scopes" does not define)"},
+      {R"({"routes":{"GET /x":{"integration":{"type":"grpc"},"scopes":["health.read"]}}})",
+       R"(unknown integration type "grpc")"},
+      {R"({"routes":{"GET /x":{"integration":{"type":"lambda","function_arn":"arn"}}}})",
+       R"(the local stack has no "lambda" integration)"},
+      {R"({"routes":{"GET /x":{"integration":{"type":"http","url":"https://h/x"},"scopes":["health.read"]}}})",
+       "must be an http:// URL"},
+      {R"({"routes":{"GET /x":{"integration":{"type":"function","binary":"no/such/program"},"scopes":["health.read"]}}})",
+       "no executable program at"},
+      {R"({"routes":{"POST /echo":{"integration":)" + http + R"(,"authorization":"none"}}})",
+       "is built in and cannot be redefined"},
+      {R"({"routes":{"GET x":{"integration":)" + http + R"(,"authorization":"none"}}})",
+       "the route key must be"},
+      {R"({"routes":{"GET /x/{p+}/y":{"integration":)" + http + R"(,"authorization":"none"}}})",
+       "the route key must be"},
+      {R"({"routes":{"GET /x":{"integration":)" + http + R"(}}})", "names at least one scope"},
+      {R"({"routes":{"GET /x":{"integration":)" + http +
+           R"(,"authorization":"open","scopes":[]}}})",
+       "must be \"mtls\" or \"none\""},
+      {R"({"scopes":{},"routes":{},"region":"x"})", "is not part of the route definition"},
+  };
+  int n = 0;
+  for (const auto& [file, message] : cases) {
+    const auto dir = d.path / std::to_string(++n);
+    fs::create_directories(dir);
+    write_file(dir / "routes.tfvars.json", file);
+    json::object config{
+        {"tls", json::object{{"cert", "c.pem"}, {"key", "k.pem"}, {"truststore", "t.pem"}}},
+        {"functions", json::object{{"echo", json::object{{"command", json::array{"/bin/true"}}}},
+                                   {"authz", json::object{{"command", json::array{"/bin/true"}}}}}},
+        {"routes", json::array{json::object{{"route_key", "POST /echo"}, {"function", "echo"}}}},
+        {"authorizers", json::object{{"mtls", json::object{{"function", "authz"}}}}},
+        {"route_definition", json::object{{"file", "routes.tfvars.json"}}}};
+    write_file(dir / "gateway.json", json::serialize(config));
+    ChildProcess gw({bin("agm-gateway"), "--config", (dir / "gateway.json").string()}, {}, true,
+                    (dir / "gateway.log").string());
+    auto status = gw.wait_for(std::chrono::seconds(10));
+    ASSERT_TRUE(status) << file;
+    const std::string log = read_file(dir / "gateway.log");
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << *status << " " << file;
+    EXPECT_NE(log.find("agm-gateway: bad configuration: "), std::string::npos) << log;
+    EXPECT_NE(log.find(message), std::string::npos) << file << "\n" << log;
+  }
 }
 
 }  // namespace
