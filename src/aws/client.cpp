@@ -46,7 +46,7 @@ bool transport_retryable(const net::TransportError& e) {
 
 // The variable to name when Credentials::from_env() found nothing usable.
 std::string creds_missing_variable() {
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");  // NOLINT(concurrency-mt-unsafe): startup only
+  const char* id = std::getenv("AWS_ACCESS_KEY_ID");  // startup only
   return id == nullptr || *id == '\0' ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
 }
 
@@ -69,7 +69,7 @@ ClientConfig ClientConfig::from_env(std::string_view service_env_suffix,
     throw core::ConfigError(creds_missing_variable(), "not set");
   }
   c.credentials = *creds;
-  const char* ca = std::getenv("AWS_CA_BUNDLE");  // NOLINT(concurrency-mt-unsafe): startup only
+  const char* ca = std::getenv("AWS_CA_BUNDLE");  // startup only
   if (ca != nullptr && *ca != '\0') {
     c.http.ca_file = ca;
   }

@@ -145,6 +145,44 @@ bool is_tls_error(const boost::system::error_code& ec) {
          ec.category() == ssl::error::get_stream_category();
 }
 
+// The Beast request for `request`: method, target, the caller's headers (refused where one could
+// smuggle another), Host, and the framing, which is ours to set from the body.
+http::request<http::string_body> build_request(const HttpRequest& request, const Target& target,
+                                               const std::string& where) {
+  http::request<http::string_body> req;
+  const http::verb verb = http::string_to_verb(request.method);
+  if (verb == http::verb::unknown) {
+    req.method_string(request.method);
+  } else {
+    req.method(verb);
+  }
+  req.target(target.target);
+  req.version(11);
+  bool has_host = false;
+  for (const auto& hdr : request.headers) {
+    // A CR or LF would let a value smuggle extra headers: refuse rather than send.
+    if (hdr.name.empty() || has_crlf(hdr.name) || has_crlf(hdr.value) ||
+        hdr.name.find(':') != std::string::npos || has_space_or_control(hdr.name)) {
+      throw TransportError("InvalidRequest", "invalid header '" + hdr.name + "' for " + where);
+    }
+    const std::string lower = core::to_lower(hdr.name);
+    if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
+      continue;  // framing is ours to set, from the body
+    }
+    has_host = has_host || lower == "host";
+    req.insert(hdr.name, hdr.value);
+  }
+  if (!has_host) {
+    req.set(http::field::host, target.host_header);
+  }
+  if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put) {
+    req.body() = request.body;
+    req.content_length(request.body.size());
+  }
+  req.keep_alive(true);
+  return req;
+}
+
 }  // namespace
 
 std::optional<std::string> HttpResponse::header(std::string_view lower_name) const {
@@ -273,6 +311,58 @@ struct HttpClient::Impl {
     return run(
         [&](auto handler) { http::async_read(*secure, buffer, parser, std::move(handler)); });
   }
+  // Reads one answer, skipping 1xx interim ones. Nothing when `may_retry` and the peer closed the
+  // kept-alive connection before any byte of the answer: the caller then sends again.
+  std::optional<HttpResponse> read_response(bool head, bool may_retry, const std::string& where) {
+    for (;;) {
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(options.max_response_bytes);
+      parser.header_limit(kMaxHeaderBytes);
+      parser.skip(head);
+      boost::system::error_code ec = read(parser);
+      if (ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
+        // A TLS peer that closes without close_notify ends a body delimited by the close.
+        boost::system::error_code eof_ec;
+        parser.put_eof(eof_ec);
+        ec = eof_ec;
+      }
+      if (ec == beast::error::timeout) {
+        fail("Timeout", where + ": timed out waiting for the response");
+      }
+      if (ec == http::error::body_limit || ec == http::error::header_limit ||
+          ec == http::error::buffer_overflow) {
+        fail("ResponseTooLarge", where + ": response larger than " +
+                                     std::to_string(options.max_response_bytes) + " bytes");
+      }
+      if (ec) {
+        const bool nothing_received =
+            !parser.got_some() &&
+            (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+             ec == asio::error::eof || ec == ssl::error::stream_truncated);
+        if (may_retry && nothing_received) {
+          return std::nullopt;
+        }
+        fail(is_tls_error(ec) ? "TlsError" : "TransportError",
+             where + ": reading the response failed: " + ec.message());
+      }
+      const auto& msg = parser.get();
+      const unsigned status = msg.result_int();
+      if (status >= 100 && status < 200 && status != 101) {
+        continue;
+      }
+      HttpResponse response;
+      response.status = static_cast<long>(status);
+      for (const auto& field : msg) {
+        response.headers.push_back(
+            {core::to_lower(field.name_string()), std::string(core::trim(field.value()))});
+      }
+      if (!msg.keep_alive() || buffer.size() != 0) {
+        drop();  // the peer closes, or sent more than one answer: never reuse
+      }
+      response.body = std::move(parser.release().body());
+      return response;
+    }
+  }
 };
 
 HttpClient::HttpClient(HttpOptions options) : impl_(std::make_unique<Impl>()) {
@@ -305,39 +395,8 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseco
   }
   timeout = std::max(timeout, std::chrono::milliseconds(1));
   const auto deadline = Clock::now() + timeout;
-
-  http::request<http::string_body> req;
-  const http::verb verb = http::string_to_verb(request.method);
-  if (verb == http::verb::unknown) {
-    req.method_string(request.method);
-  } else {
-    req.method(verb);
-  }
-  req.target(target->target);
-  req.version(11);
-  bool has_host = false;
-  for (const auto& hdr : request.headers) {
-    // A CR or LF would let a value smuggle extra headers: refuse rather than send.
-    if (hdr.name.empty() || has_crlf(hdr.name) || has_crlf(hdr.value) ||
-        hdr.name.find(':') != std::string::npos || has_space_or_control(hdr.name)) {
-      throw TransportError("InvalidRequest", "invalid header '" + hdr.name + "' for " + where);
-    }
-    const std::string lower = core::to_lower(hdr.name);
-    if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
-      continue;  // framing is ours to set, from the body
-    }
-    has_host = has_host || lower == "host";
-    req.insert(hdr.name, hdr.value);
-  }
-  if (!has_host) {
-    req.set(http::field::host, target->host_header);
-  }
-  const bool head = verb == http::verb::head;
-  if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put) {
-    req.body() = request.body;
-    req.content_length(request.body.size());
-  }
-  req.keep_alive(true);
+  auto req = build_request(request, *target, where);
+  const bool head = req.method() == http::verb::head;
 
   Impl& c = *impl_;
   // A kept-alive connection may have been closed by the peer while idle; that shows as a failure
@@ -349,7 +408,7 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseco
       c.connect(*target, deadline, where);
     }
     c.lowest().expires_at(deadline);
-    boost::system::error_code ec = c.write(req);
+    const boost::system::error_code ec = c.write(req);
     if (ec == beast::error::timeout) {
       c.fail("Timeout", where + ": timed out sending the request");
     }
@@ -361,56 +420,10 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseco
       c.fail(is_tls_error(ec) ? "TlsError" : "TransportError",
              where + ": sending the request failed: " + ec.message());
     }
-
-    HttpResponse response;
-    for (;;) {  // 1xx interim answers are skipped
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(c.options.max_response_bytes);
-      parser.header_limit(kMaxHeaderBytes);
-      parser.skip(head);
-      ec = c.read(parser);
-      if (ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
-        // A TLS peer that closes without close_notify ends a body delimited by the close.
-        boost::system::error_code eof_ec;
-        parser.put_eof(eof_ec);
-        ec = eof_ec;
-      }
-      if (ec == beast::error::timeout) {
-        c.fail("Timeout", where + ": timed out waiting for the response");
-      }
-      if (ec == http::error::body_limit || ec == http::error::header_limit ||
-          ec == http::error::buffer_overflow) {
-        c.fail("ResponseTooLarge", where + ": response larger than " +
-                                       std::to_string(c.options.max_response_bytes) + " bytes");
-      }
-      if (ec) {
-        const bool nothing_received =
-            !parser.got_some() &&
-            (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-             ec == asio::error::eof || ec == ssl::error::stream_truncated);
-        if (reused && attempt == 0 && nothing_received) {
-          break;  // retried below on a new connection
-        }
-        c.fail(is_tls_error(ec) ? "TlsError" : "TransportError",
-               where + ": reading the response failed: " + ec.message());
-      }
-      const auto& msg = parser.get();
-      const unsigned status = msg.result_int();
-      if (status >= 100 && status < 200 && status != 101) {
-        continue;
-      }
-      response.status = static_cast<long>(status);
-      for (const auto& field : msg) {
-        response.headers.push_back(
-            {core::to_lower(field.name_string()), std::string(core::trim(field.value()))});
-      }
-      if (!msg.keep_alive() || c.buffer.size() != 0) {
-        c.drop();  // the peer closes, or sent more than one answer: never reuse
-      }
-      response.body = std::move(parser.release().body());
-      return response;
+    if (auto response = c.read_response(head, reused && attempt == 0, where)) {
+      return std::move(*response);
     }
-    c.drop();
+    c.drop();  // retried on a new connection
   }
 }
 
