@@ -10,6 +10,7 @@
 #include "core/encoding.hpp"
 #include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
+#include "support/dynamodb_tables.hpp"
 
 namespace agm::test {
 
@@ -46,19 +47,7 @@ FunctionStack::FunctionStack()
     return r;
   });
   aws::DynamoDb db(dynalite_config(dynalite));
-  db.create_table(mtls::DynamoRegistry::create_table_request(kTable),
-                  std::chrono::steady_clock::now() + std::chrono::seconds(10));
-  // dynalite creates tables asynchronously (CREATING, then ACTIVE), like DynamoDB: wait for it.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (true) {
-    const auto d =
-        db.describe_table(kTable, std::chrono::steady_clock::now() + std::chrono::seconds(5));
-    if (d && core::get_string(core::json::value(*d), "TableStatus") == "ACTIVE")
-      break;
-    if (std::chrono::steady_clock::now() > give_up)
-      throw std::runtime_error("registry table never became ACTIVE");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  test::create_table_and_wait(db, mtls::DynamoRegistry::create_table_request(kTable));
 }
 
 void FunctionStack::register_cert(const std::string& cert_pem, const std::string& client_id,
