@@ -41,7 +41,8 @@ std::string shorten(std::string_view text, std::size_t max) {
 bool transport_retryable(const net::TransportError& e) {
   // Configuration problems (bad URL, TLS verification) and oversized answers do not get better by
   // trying again; connection failures, resets and timeouts may.
-  return e.code() == "ConnectError" || e.code() == "Timeout" || e.code() == "TransportError";
+  return e.errc() == net::TransportErrc::kConnect || e.errc() == net::TransportErrc::kTimeout ||
+         e.errc() == net::TransportErrc::kOther;
 }
 
 // The variable to name when Credentials::from_env() found nothing usable.
@@ -199,7 +200,8 @@ void run_with_retries(const RetryPolicy& policy, Deadline deadline,
   if (last) {
     std::rethrow_exception(last);
   }
-  throw net::TransportError("DeadlineExceeded", "deadline passed before the request could be sent");
+  throw net::TransportError(net::TransportErrc::kDeadlineExceeded,
+                            "deadline passed before the request could be sent");
 }
 
 JsonClient::JsonClient(ClientConfig config, std::string signing_service, std::string target_prefix,

@@ -130,8 +130,8 @@ std::shared_ptr<ssl::context> tls_context(const HttpOptions& options, const std:
     }
     if (ec) {
       // Not cached: the file may appear later, and every request must keep failing until then.
-      throw TransportError("TlsError", where + ": cannot load CA certificates '" + options.ca_file +
-                                           "': " + ec.message());
+      throw TransportError(TransportErrc::kTls, where + ": cannot load CA certificates '" +
+                                                    options.ca_file + "': " + ec.message());
     }
   } else {
     ctx->set_verify_mode(ssl::verify_none, ec);
@@ -163,7 +163,8 @@ http::request<http::string_body> build_request(const HttpRequest& request, const
     // A CR or LF would let a value smuggle extra headers: refuse rather than send.
     if (hdr.name.empty() || has_crlf(hdr.name) || has_crlf(hdr.value) ||
         hdr.name.find(':') != std::string::npos || has_space_or_control(hdr.name)) {
-      throw TransportError("InvalidRequest", "invalid header '" + hdr.name + "' for " + where);
+      throw TransportError(TransportErrc::kInvalidRequest,
+                           "invalid header '" + hdr.name + "' for " + where);
     }
     const std::string lower = core::to_lower(hdr.name);
     if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
@@ -184,6 +185,26 @@ http::request<http::string_body> build_request(const HttpRequest& request, const
 }
 
 }  // namespace
+
+std::string_view to_string(TransportErrc errc) {
+  switch (errc) {
+    case TransportErrc::kConnect:
+      return "ConnectError";
+    case TransportErrc::kTimeout:
+      return "Timeout";
+    case TransportErrc::kTls:
+      return "TlsError";
+    case TransportErrc::kResponseTooLarge:
+      return "ResponseTooLarge";
+    case TransportErrc::kInvalidRequest:
+      return "InvalidRequest";
+    case TransportErrc::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case TransportErrc::kOther:
+      break;
+  }
+  return "TransportError";
+}
 
 std::optional<std::string> HttpResponse::header(std::string_view lower_name) const {
   for (const auto& h : headers) {
@@ -231,9 +252,9 @@ struct HttpClient::Impl {
     return result;
   }
 
-  [[noreturn]] void fail(const std::string& code, const std::string& message) {
+  [[noreturn]] void fail(TransportErrc errc, const std::string& message) {
     drop();
-    throw TransportError(code, message);
+    throw TransportError(errc, message);
   }
 
   void connect(const Target& t, Clock::time_point deadline, const std::string& where) {
@@ -242,16 +263,17 @@ struct HttpClient::Impl {
     tcp::resolver resolver(io);
     const auto endpoints = resolver.resolve(t.host, t.port, ec);
     if (ec) {
-      fail("ConnectError", where + ": cannot resolve " + t.host + ": " + ec.message());
+      fail(TransportErrc::kConnect, where + ": cannot resolve " + t.host + ": " + ec.message());
     }
     auto stream = std::make_unique<beast::tcp_stream>(io);
     stream->expires_at(std::min(deadline, Clock::now() + options.connect_timeout));
     ec = run([&](auto handler) { stream->async_connect(endpoints, std::move(handler)); });
     if (ec == beast::error::timeout) {
-      fail("Timeout", where + ": connecting to " + t.host + ":" + t.port + " timed out");
+      fail(TransportErrc::kTimeout,
+           where + ": connecting to " + t.host + ":" + t.port + " timed out");
     }
     if (ec) {
-      fail("ConnectError",
+      fail(TransportErrc::kConnect,
            where + ": cannot connect to " + t.host + ":" + t.port + ": " + ec.message());
     }
     stream->socket().set_option(tcp::no_delay(true), ec);
@@ -267,7 +289,7 @@ struct HttpClient::Impl {
     // SSL_set_tlsext_host_name, without the macro's C cast.
     if (!ip && SSL_ctrl(ssl_handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                         const_cast<char*>(t.host.c_str())) != 1) {
-      fail("TlsError", where + ": cannot set SNI");
+      fail(TransportErrc::kTls, where + ": cannot set SNI");
     }
     if (options.verify_tls) {
       // The certificate must name the host we asked for (RFC 6125), not merely chain to a CA.
@@ -275,7 +297,7 @@ struct HttpClient::Impl {
       const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, t.host.c_str())
                          : X509_VERIFY_PARAM_set1_host(param, t.host.c_str(), t.host.size());
       if (set != 1) {
-        fail("TlsError", where + ": cannot set the expected host name");
+        fail(TransportErrc::kTls, where + ": cannot set the expected host name");
       }
     }
     secure->next_layer().expires_at(deadline);
@@ -283,7 +305,7 @@ struct HttpClient::Impl {
       secure->async_handshake(ssl::stream_base::client, std::move(handler));
     });
     if (ec == beast::error::timeout) {
-      fail("Timeout", where + ": TLS handshake timed out");
+      fail(TransportErrc::kTimeout, where + ": TLS handshake timed out");
     }
     if (ec) {
       std::string detail = ec.message();
@@ -291,7 +313,7 @@ struct HttpClient::Impl {
       if (verify != X509_V_OK) {
         detail += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
       }
-      fail("TlsError", where + ": TLS handshake failed: " + detail);
+      fail(TransportErrc::kTls, where + ": TLS handshake failed: " + detail);
     }
     origin = t.origin();
   }
@@ -327,12 +349,13 @@ struct HttpClient::Impl {
         ec = eof_ec;
       }
       if (ec == beast::error::timeout) {
-        fail("Timeout", where + ": timed out waiting for the response");
+        fail(TransportErrc::kTimeout, where + ": timed out waiting for the response");
       }
       if (ec == http::error::body_limit || ec == http::error::header_limit ||
           ec == http::error::buffer_overflow) {
-        fail("ResponseTooLarge", where + ": response larger than " +
-                                     std::to_string(options.max_response_bytes) + " bytes");
+        fail(TransportErrc::kResponseTooLarge, where + ": response larger than " +
+                                                   std::to_string(options.max_response_bytes) +
+                                                   " bytes");
       }
       if (ec) {
         const bool nothing_received =
@@ -342,7 +365,7 @@ struct HttpClient::Impl {
         if (may_retry && nothing_received) {
           return std::nullopt;
         }
-        fail(is_tls_error(ec) ? "TlsError" : "TransportError",
+        fail(is_tls_error(ec) ? TransportErrc::kTls : TransportErrc::kOther,
              where + ": reading the response failed: " + ec.message());
       }
       const auto& msg = parser.get();
@@ -384,14 +407,14 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
 HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseconds timeout) {
   const std::string where = request.method + " " + without_query(request.url);
   if (!impl_) {
-    throw TransportError("InvalidRequest", "HttpClient used after move: " + where);
+    throw TransportError(TransportErrc::kInvalidRequest, "HttpClient used after move: " + where);
   }
   if (request.url.empty() || request.method.empty() || has_space_or_control(request.method)) {
-    throw TransportError("InvalidRequest", "invalid request: " + where);
+    throw TransportError(TransportErrc::kInvalidRequest, "invalid request: " + where);
   }
   const auto target = parse_target(request.url);
   if (!target) {
-    throw TransportError("InvalidRequest", "invalid or unsupported URL: " + where);
+    throw TransportError(TransportErrc::kInvalidRequest, "invalid or unsupported URL: " + where);
   }
   timeout = std::max(timeout, std::chrono::milliseconds(1));
   const auto deadline = Clock::now() + timeout;
@@ -410,14 +433,14 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseco
     c.lowest().expires_at(deadline);
     const boost::system::error_code ec = c.write(req);
     if (ec == beast::error::timeout) {
-      c.fail("Timeout", where + ": timed out sending the request");
+      c.fail(TransportErrc::kTimeout, where + ": timed out sending the request");
     }
     if (ec) {
       if (reused && attempt == 0) {
         c.drop();
         continue;
       }
-      c.fail(is_tls_error(ec) ? "TlsError" : "TransportError",
+      c.fail(is_tls_error(ec) ? TransportErrc::kTls : TransportErrc::kOther,
              where + ": sending the request failed: " + ec.message());
     }
     if (auto response = c.read_response(head, reused && attempt == 0, where)) {
