@@ -70,6 +70,81 @@ std::string trace_id() {
          ";Parent=" + core::hex_encode(core::random_bytes(8)) + ";Sampled=0";
 }
 
+// The environment Lambda sets for a custom runtime (provided.al2023), plus the function's own
+// variables; `log_stream` numbers the process, `port` is its Runtime API.
+std::map<std::string, std::string> lambda_environment(const FunctionConfig& config,
+                                                      std::size_t log_stream, std::uint16_t port) {
+  std::map<std::string, std::string> env;
+  for (const char* name : kInherited) {
+    if (const char* v = std::getenv(name))
+      env[name] = v;
+  }
+  std::filesystem::path exe(config.command.front());
+  env["AWS_LAMBDA_FUNCTION_NAME"] = config.name;
+  env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
+  env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(config.memory_mb);
+  env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + config.name;
+  env["AWS_LAMBDA_LOG_STREAM_NAME"] = "local/" + std::to_string(log_stream);
+  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+  env["AWS_REGION"] = config.region;
+  env["AWS_DEFAULT_REGION"] = config.region;
+  env["LAMBDA_TASK_ROOT"] = exe.has_parent_path() ? exe.parent_path().string() : ".";
+  env["_HANDLER"] = exe.filename().string();
+  for (const auto& [k, v] : config.env)
+    env[k] = v;
+  env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(port);
+  return env;
+}
+
+// A null-terminated char* array over strings it owns (argv, envp), built before fork: after fork
+// the child makes only async-signal-safe calls.
+class ExecVector {
+ public:
+  explicit ExecVector(std::vector<std::string> strings) : strings_(std::move(strings)) {
+    pointers_.reserve(strings_.size() + 1);
+    for (auto& s : strings_)
+      pointers_.push_back(s.data());
+    pointers_.push_back(nullptr);
+  }
+  ExecVector(const ExecVector&) = delete;
+  ExecVector& operator=(const ExecVector&) = delete;
+  char** data() { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> strings_;
+  std::vector<char*> pointers_;
+};
+
+ExecVector environment_block(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> entries;
+  entries.reserve(env.size());
+  for (const auto& [k, v] : env) {
+    std::string entry = k;
+    entry += '=';
+    entry += v;
+    entries.push_back(std::move(entry));
+  }
+  return ExecVector(std::move(entries));
+}
+
+// The child's side of fork: its own process group, stdin from /dev/null, stdout and stderr to
+// the pipes, no other descriptor of the gateway, then exec. Async-signal-safe calls only.
+[[noreturn]] void exec_child(char** argv, char** envp, int out_fd, int err_fd) {
+  ::setpgid(0, 0);
+  int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0)
+    ::dup2(devnull, 0);
+  ::dup2(out_fd, 1);
+  ::dup2(err_fd, 2);
+  // No descriptor of the gateway (listening sockets, client connections) leaks into a function.
+  ::close_range(3, UINT_MAX, 0);
+  ::signal(SIGPIPE, SIG_DFL);
+  ::execve(argv[0], argv, envp);
+  static constexpr char kMsg[] = "exec failed\n";
+  (void)!::write(2, kMsg, sizeof kMsg - 1);
+  ::_exit(127);
+}
+
 std::string error_message_of(std::string_view body) {
   if (auto v = core::parse_json(body)) {
     if (auto m = core::get_string(*v, "errorMessage"))
@@ -282,6 +357,33 @@ void FunctionPool::kill_process(const std::shared_ptr<Process>& proc) {
   ::kill(-proc->pid, SIGKILL);
 }
 
+namespace {
+
+constexpr std::string_view kAccepted = R"({"status":"OK"})";
+constexpr std::string_view kUnknownPath =
+    R"({"errorMessage":"unknown path","errorType":"NotFound"})";
+
+void answer(http::response<http::string_body>& res, http::status status, std::string_view body) {
+  res.result(status);
+  res.body() = std::string(body);
+}
+
+// The answer to GET .../invocation/next: the event and the headers Lambda sends with it.
+void hand_out(http::response<http::string_body>& res, const FunctionPool::Invocation& inv,
+              const std::string& function_arn) {
+  res.result(http::status::ok);
+  res.set("Lambda-Runtime-Aws-Request-Id", inv.id);
+  res.set("Lambda-Runtime-Deadline-Ms",
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             inv.deadline_wall.time_since_epoch())
+                             .count()));
+  res.set("Lambda-Runtime-Invoked-Function-Arn", function_arn);
+  res.set("Lambda-Runtime-Trace-Id", trace_id());
+  res.body() = inv.event;
+}
+
+}  // namespace
+
 std::shared_ptr<FunctionPool::Process> FunctionPool::spawn() {
   if (config_.command.empty())
     return nullptr;
@@ -298,48 +400,8 @@ std::shared_ptr<FunctionPool::Process> FunctionPool::spawn() {
   }
   p->port = p->acceptor.local_endpoint().port();
 
-  // Environment as Lambda sets it for a custom runtime (provided.al2023), plus config env.
-  std::map<std::string, std::string> env;
-  for (const char* name : kInherited) {
-    if (const char* v = std::getenv(name))
-      env[name] = v;
-  }
-  std::filesystem::path exe(config_.command.front());
-  env["AWS_LAMBDA_FUNCTION_NAME"] = config_.name;
-  env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
-  env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(config_.memory_mb);
-  env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + config_.name;
-  env["AWS_LAMBDA_LOG_STREAM_NAME"] = "local/" + std::to_string(started_ + 1);
-  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
-  env["AWS_REGION"] = config_.region;
-  env["AWS_DEFAULT_REGION"] = config_.region;
-  env["LAMBDA_TASK_ROOT"] = exe.has_parent_path() ? exe.parent_path().string() : ".";
-  env["_HANDLER"] = exe.filename().string();
-  for (const auto& [k, v] : config_.env)
-    env[k] = v;
-  env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(p->port);
-
-  // Everything the child needs is prepared before fork: after fork only async-signal-safe calls.
-  std::vector<std::string> env_strings;
-  env_strings.reserve(env.size());
-  for (const auto& [k, v] : env) {
-    std::string entry = k;
-    entry += '=';
-    entry += v;
-    env_strings.push_back(std::move(entry));
-  }
-  std::vector<char*> envp;
-  envp.reserve(env_strings.size() + 1);
-  for (auto& s : env_strings)
-    envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = config_.command;
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-
+  ExecVector envp = environment_block(lambda_environment(config_, started_ + 1, p->port));
+  ExecVector argv(config_.command);
   int out_pipe[2];
   int err_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0)
@@ -356,21 +418,8 @@ std::shared_ptr<FunctionPool::Process> FunctionPool::spawn() {
     log_.error("fork failed", {{"function", config_.name}});
     return nullptr;
   }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0)
-      ::dup2(devnull, 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    // No descriptor of the gateway (listening sockets, client connections) leaks into a function.
-    ::close_range(3, UINT_MAX, 0);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::execve(argv[0], argv.data(), envp.data());
-    static constexpr char kMsg[] = "exec failed\n";
-    (void)!::write(2, kMsg, sizeof kMsg - 1);
-    ::_exit(127);
-  }
+  if (pid == 0)
+    exec_child(argv.data(), envp.data(), out_pipe[1], err_pipe[1]);
   ::setpgid(pid, pid);  // also from the parent, so a kill right after fork finds the group
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -518,6 +567,48 @@ asio::awaitable<void> FunctionPool::serve_runtime_api(std::shared_ptr<Process> p
   }
 }
 
+void FunctionPool::on_response_too_large(const std::shared_ptr<Process>& proc) {
+  if (!proc->current || !proc->current->delivered)
+    return;
+  log_.error("function response too large", {{"function", config_.name}});
+  complete(
+      proc->current, InvokeStatus::kFunctionError,
+      R"({"errorMessage":"Response payload size exceeded maximum allowed payload size","errorType":"Function.ResponseSizeTooLarge"})");
+  on_free(proc);
+}
+
+void FunctionPool::on_init_error(const std::shared_ptr<Process>& proc, std::string_view error_type,
+                                 const std::string& body) {
+  proc->init_error = body.empty() ? std::string(R"({"errorMessage":"init error"})") : body;
+  log_.error("function init error", {{"function", config_.name},
+                                     {"pid", proc->pid},
+                                     {"errorType", std::string(error_type)},
+                                     {"errorMessage", error_message_of(body)}});
+  if (proc->current)
+    complete(proc->current, InvokeStatus::kInitError, proc->init_error);
+}
+
+bool FunctionPool::on_result(const std::shared_ptr<Process>& proc, std::string_view id,
+                             bool is_error, std::string_view error_type, const std::string& body) {
+  auto inv = proc->current;
+  if (!inv || !inv->delivered || inv->id != id)
+    return false;
+  if (is_error) {
+    log_.warn("function error", {{"function", config_.name},
+                                 {"requestId", inv->id},
+                                 {"errorType", std::string(error_type)},
+                                 {"errorMessage", error_message_of(body)}});
+  }
+  complete(inv, is_error ? InvokeStatus::kFunctionError : InvokeStatus::kOk, body);
+  on_free(proc);
+  return true;
+}
+
+std::string FunctionPool::function_arn() const {
+  return "arn:aws:lambda:" + config_.region + ":" + config_.account_id +
+         ":function:" + config_.name;
+}
+
 asio::awaitable<void> FunctionPool::serve_connection(std::shared_ptr<Process> proc,
                                                      tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
@@ -534,16 +625,10 @@ asio::awaitable<void> FunctionPool::serve_connection(std::shared_ptr<Process> pr
     res.set(http::field::content_type, "application/json");
     bool close_after = false;
     if (ec == http::error::body_limit) {
-      res.result(http::status::payload_too_large);
-      res.body() =
-          R"({"errorMessage":"response payload too large","errorType":"RequestEntityTooLarge"})";
-      if (proc->current && proc->current->delivered) {
-        log_.error("function response too large", {{"function", config_.name}});
-        complete(
-            proc->current, InvokeStatus::kFunctionError,
-            R"({"errorMessage":"Response payload size exceeded maximum allowed payload size","errorType":"Function.ResponseSizeTooLarge"})");
-        on_free(proc);
-      }
+      answer(
+          res, http::status::payload_too_large,
+          R"({"errorMessage":"response payload too large","errorType":"RequestEntityTooLarge"})");
+      on_response_too_large(proc);
       close_after = true;
     } else if (ec) {
       co_return;
@@ -552,8 +637,7 @@ asio::awaitable<void> FunctionPool::serve_connection(std::shared_ptr<Process> pr
       std::string_view target = req.target();
       target = target.substr(0, target.find('?'));
       if (!target.starts_with(kPrefix)) {
-        res.result(http::status::not_found);
-        res.body() = R"({"errorMessage":"unknown path","errorType":"NotFound"})";
+        answer(res, http::status::not_found, kUnknownPath);
       } else {
         std::string_view rest = target.substr(kPrefix.size());
         if (req.method() == http::verb::get && rest == "invocation/next") {
@@ -564,57 +648,25 @@ asio::awaitable<void> FunctionPool::serve_connection(std::shared_ptr<Process> pr
           }
           if (!proc->alive || shut_down_)
             co_return;
-          auto inv = proc->current;
-          inv->delivered = true;
-          res.result(http::status::ok);
-          res.set("Lambda-Runtime-Aws-Request-Id", inv->id);
-          res.set("Lambda-Runtime-Deadline-Ms",
-                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     inv->deadline_wall.time_since_epoch())
-                                     .count()));
-          res.set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:" + config_.region + ":" +
-                                                             config_.account_id +
-                                                             ":function:" + config_.name);
-          res.set("Lambda-Runtime-Trace-Id", trace_id());
-          res.body() = inv->event;
+          proc->current->delivered = true;
+          hand_out(res, *proc->current, function_arn());
         } else if (req.method() == http::verb::post && rest == "init/error") {
-          proc->init_error =
-              req.body().empty() ? std::string(R"({"errorMessage":"init error"})") : req.body();
-          std::string type(req["Lambda-Runtime-Function-Error-Type"]);
-          log_.error("function init error", {{"function", config_.name},
-                                             {"pid", proc->pid},
-                                             {"errorType", type},
-                                             {"errorMessage", error_message_of(req.body())}});
-          res.result(http::status::accepted);
-          res.body() = R"({"status":"OK"})";
-          if (proc->current)
-            complete(proc->current, InvokeStatus::kInitError, proc->init_error);
+          on_init_error(proc, req["Lambda-Runtime-Function-Error-Type"], req.body());
+          answer(res, http::status::accepted, kAccepted);
           close_after = true;
         } else if (req.method() == http::verb::post && rest.starts_with("invocation/") &&
                    (rest.ends_with("/response") || rest.ends_with("/error"))) {
-          bool is_error = rest.ends_with("/error");
           std::string_view id = rest.substr(std::string_view("invocation/").size());
           id = id.substr(0, id.rfind('/'));
-          auto inv = proc->current;
-          if (inv && inv->delivered && inv->id == id) {
-            if (is_error) {
-              log_.warn("function error",
-                        {{"function", config_.name},
-                         {"requestId", inv->id},
-                         {"errorType", std::string(req["Lambda-Runtime-Function-Error-Type"])},
-                         {"errorMessage", error_message_of(req.body())}});
-            }
-            complete(inv, is_error ? InvokeStatus::kFunctionError : InvokeStatus::kOk, req.body());
-            res.result(http::status::accepted);
-            res.body() = R"({"status":"OK"})";
-            on_free(proc);
+          if (on_result(proc, id, rest.ends_with("/error"),
+                        req["Lambda-Runtime-Function-Error-Type"], req.body())) {
+            answer(res, http::status::accepted, kAccepted);
           } else {
-            res.result(http::status::bad_request);
-            res.body() = R"({"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"})";
+            answer(res, http::status::bad_request,
+                   R"({"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"})");
           }
         } else {
-          res.result(http::status::not_found);
-          res.body() = R"({"errorMessage":"unknown path","errorType":"NotFound"})";
+          answer(res, http::status::not_found, kUnknownPath);
         }
         close_after = close_after || !req.keep_alive();
       }

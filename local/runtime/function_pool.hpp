@@ -100,6 +100,14 @@ class FunctionPool {
   boost::asio::awaitable<void> serve_runtime_api(std::shared_ptr<Process> proc);
   boost::asio::awaitable<void> serve_connection(std::shared_ptr<Process> proc,
                                                 boost::asio::ip::tcp::socket socket);
+  // What serve_connection does with each Runtime API call (the HTTP side stays there).
+  void on_response_too_large(const std::shared_ptr<Process>& proc);
+  void on_init_error(const std::shared_ptr<Process>& proc, std::string_view error_type,
+                     const std::string& body);
+  // False when `id` is not the invocation the process was handed.
+  bool on_result(const std::shared_ptr<Process>& proc, std::string_view id, bool is_error,
+                 std::string_view error_type, const std::string& body);
+  [[nodiscard]] std::string function_arn() const;
   boost::asio::awaitable<void> pump_output(std::shared_ptr<Process> proc, int which);
   void watch_exit(const std::shared_ptr<Process>& proc);
 

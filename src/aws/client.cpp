@@ -41,12 +41,13 @@ std::string shorten(std::string_view text, std::size_t max) {
 bool transport_retryable(const net::TransportError& e) {
   // Configuration problems (bad URL, TLS verification) and oversized answers do not get better by
   // trying again; connection failures, resets and timeouts may.
-  return e.code() == "ConnectError" || e.code() == "Timeout" || e.code() == "TransportError";
+  return e.errc() == net::TransportErrc::kConnect || e.errc() == net::TransportErrc::kTimeout ||
+         e.errc() == net::TransportErrc::kOther;
 }
 
 // The variable to name when Credentials::from_env() found nothing usable.
 std::string creds_missing_variable() {
-  const char* id = std::getenv("AWS_ACCESS_KEY_ID");  // NOLINT(concurrency-mt-unsafe): startup only
+  const char* id = std::getenv("AWS_ACCESS_KEY_ID");  // startup only
   return id == nullptr || *id == '\0' ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
 }
 
@@ -69,7 +70,7 @@ ClientConfig ClientConfig::from_env(std::string_view service_env_suffix,
     throw core::ConfigError(creds_missing_variable(), "not set");
   }
   c.credentials = *creds;
-  const char* ca = std::getenv("AWS_CA_BUNDLE");  // NOLINT(concurrency-mt-unsafe): startup only
+  const char* ca = std::getenv("AWS_CA_BUNDLE");  // startup only
   if (ca != nullptr && *ca != '\0') {
     c.http.ca_file = ca;
   }
@@ -199,7 +200,8 @@ void run_with_retries(const RetryPolicy& policy, Deadline deadline,
   if (last) {
     std::rethrow_exception(last);
   }
-  throw net::TransportError("DeadlineExceeded", "deadline passed before the request could be sent");
+  throw net::TransportError(net::TransportErrc::kDeadlineExceeded,
+                            "deadline passed before the request could be sent");
 }
 
 JsonClient::JsonClient(ClientConfig config, std::string signing_service, std::string target_prefix,

@@ -6,7 +6,7 @@ namespace agm::aws {
 
 namespace {
 std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read at startup only
+  const char* v = std::getenv(name);  // read at startup only
   return v == nullptr ? std::string() : std::string(v);
 }
 }  // namespace

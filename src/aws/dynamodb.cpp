@@ -133,26 +133,4 @@ void DynamoDb::delete_item(const std::string& table, const Item& key, Deadline d
   client_.call("DeleteItem", json::object{{"TableName", table}, {"Key", key}}, deadline);
 }
 
-void DynamoDb::create_table(const boost::json::object& request, Deadline deadline) {
-  client_.call("CreateTable", request, deadline);
-}
-
-std::optional<boost::json::object> DynamoDb::describe_table(const std::string& table,
-                                                            Deadline deadline) {
-  json::value answer;
-  try {
-    answer = client_.call("DescribeTable", json::object{{"TableName", table}}, deadline);
-  } catch (const AwsError& e) {
-    if (e.code() == "ResourceNotFoundException") {
-      return std::nullopt;
-    }
-    throw;
-  }
-  const auto* description = as_object(answer, "DescribeTable").if_contains("Table");
-  if (description == nullptr || !description->is_object()) {
-    bad_answer("DescribeTable", "no Table in the answer");
-  }
-  return description->get_object();
-}
-
 }  // namespace agm::aws

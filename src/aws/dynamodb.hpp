@@ -37,10 +37,6 @@ class DynamoDb {
                           const Expression& key_condition, Deadline deadline);
   std::vector<Item> scan(const std::string& table, Deadline deadline);  // follows LastEvaluatedKey
   void delete_item(const std::string& table, const Item& key, Deadline deadline);
-  // `request` as the CreateTable API takes it.
-  void create_table(const boost::json::object& request, Deadline deadline);
-  // The "Table" description; nullopt on ResourceNotFoundException.
-  std::optional<boost::json::object> describe_table(const std::string& table, Deadline deadline);
 
   JsonClient& client();
 

@@ -6,7 +6,7 @@ namespace agm::aws {
 
 namespace {
 std::string env_or_empty(const std::string& name) {
-  const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): startup only
+  const char* v = std::getenv(name.c_str());  // startup only
   return v == nullptr ? std::string() : std::string(v);
 }
 std::string strip_trailing_slash(std::string url) {

@@ -130,8 +130,8 @@ std::shared_ptr<ssl::context> tls_context(const HttpOptions& options, const std:
     }
     if (ec) {
       // Not cached: the file may appear later, and every request must keep failing until then.
-      throw TransportError("TlsError", where + ": cannot load CA certificates '" + options.ca_file +
-                                           "': " + ec.message());
+      throw TransportError(TransportErrc::kTls, where + ": cannot load CA certificates '" +
+                                                    options.ca_file + "': " + ec.message());
     }
   } else {
     ctx->set_verify_mode(ssl::verify_none, ec);
@@ -145,7 +145,66 @@ bool is_tls_error(const boost::system::error_code& ec) {
          ec.category() == ssl::error::get_stream_category();
 }
 
+// The Beast request for `request`: method, target, the caller's headers (refused where one could
+// smuggle another), Host, and the framing, which is ours to set from the body.
+http::request<http::string_body> build_request(const HttpRequest& request, const Target& target,
+                                               const std::string& where) {
+  http::request<http::string_body> req;
+  const http::verb verb = http::string_to_verb(request.method);
+  if (verb == http::verb::unknown) {
+    req.method_string(request.method);
+  } else {
+    req.method(verb);
+  }
+  req.target(target.target);
+  req.version(11);
+  bool has_host = false;
+  for (const auto& hdr : request.headers) {
+    // A CR or LF would let a value smuggle extra headers: refuse rather than send.
+    if (hdr.name.empty() || has_crlf(hdr.name) || has_crlf(hdr.value) ||
+        hdr.name.find(':') != std::string::npos || has_space_or_control(hdr.name)) {
+      throw TransportError(TransportErrc::kInvalidRequest,
+                           "invalid header '" + hdr.name + "' for " + where);
+    }
+    const std::string lower = core::to_lower(hdr.name);
+    if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
+      continue;  // framing is ours to set, from the body
+    }
+    has_host = has_host || lower == "host";
+    req.insert(hdr.name, hdr.value);
+  }
+  if (!has_host) {
+    req.set(http::field::host, target.host_header);
+  }
+  if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put) {
+    req.body() = request.body;
+    req.content_length(request.body.size());
+  }
+  req.keep_alive(true);
+  return req;
+}
+
 }  // namespace
+
+std::string_view to_string(TransportErrc errc) {
+  switch (errc) {
+    case TransportErrc::kConnect:
+      return "ConnectError";
+    case TransportErrc::kTimeout:
+      return "Timeout";
+    case TransportErrc::kTls:
+      return "TlsError";
+    case TransportErrc::kResponseTooLarge:
+      return "ResponseTooLarge";
+    case TransportErrc::kInvalidRequest:
+      return "InvalidRequest";
+    case TransportErrc::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case TransportErrc::kOther:
+      break;
+  }
+  return "TransportError";
+}
 
 std::optional<std::string> HttpResponse::header(std::string_view lower_name) const {
   for (const auto& h : headers) {
@@ -193,9 +252,9 @@ struct HttpClient::Impl {
     return result;
   }
 
-  [[noreturn]] void fail(const std::string& code, const std::string& message) {
+  [[noreturn]] void fail(TransportErrc errc, const std::string& message) {
     drop();
-    throw TransportError(code, message);
+    throw TransportError(errc, message);
   }
 
   void connect(const Target& t, Clock::time_point deadline, const std::string& where) {
@@ -204,16 +263,17 @@ struct HttpClient::Impl {
     tcp::resolver resolver(io);
     const auto endpoints = resolver.resolve(t.host, t.port, ec);
     if (ec) {
-      fail("ConnectError", where + ": cannot resolve " + t.host + ": " + ec.message());
+      fail(TransportErrc::kConnect, where + ": cannot resolve " + t.host + ": " + ec.message());
     }
     auto stream = std::make_unique<beast::tcp_stream>(io);
     stream->expires_at(std::min(deadline, Clock::now() + options.connect_timeout));
     ec = run([&](auto handler) { stream->async_connect(endpoints, std::move(handler)); });
     if (ec == beast::error::timeout) {
-      fail("Timeout", where + ": connecting to " + t.host + ":" + t.port + " timed out");
+      fail(TransportErrc::kTimeout,
+           where + ": connecting to " + t.host + ":" + t.port + " timed out");
     }
     if (ec) {
-      fail("ConnectError",
+      fail(TransportErrc::kConnect,
            where + ": cannot connect to " + t.host + ":" + t.port + ": " + ec.message());
     }
     stream->socket().set_option(tcp::no_delay(true), ec);
@@ -229,7 +289,7 @@ struct HttpClient::Impl {
     // SSL_set_tlsext_host_name, without the macro's C cast.
     if (!ip && SSL_ctrl(ssl_handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                         const_cast<char*>(t.host.c_str())) != 1) {
-      fail("TlsError", where + ": cannot set SNI");
+      fail(TransportErrc::kTls, where + ": cannot set SNI");
     }
     if (options.verify_tls) {
       // The certificate must name the host we asked for (RFC 6125), not merely chain to a CA.
@@ -237,7 +297,7 @@ struct HttpClient::Impl {
       const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, t.host.c_str())
                          : X509_VERIFY_PARAM_set1_host(param, t.host.c_str(), t.host.size());
       if (set != 1) {
-        fail("TlsError", where + ": cannot set the expected host name");
+        fail(TransportErrc::kTls, where + ": cannot set the expected host name");
       }
     }
     secure->next_layer().expires_at(deadline);
@@ -245,7 +305,7 @@ struct HttpClient::Impl {
       secure->async_handshake(ssl::stream_base::client, std::move(handler));
     });
     if (ec == beast::error::timeout) {
-      fail("Timeout", where + ": TLS handshake timed out");
+      fail(TransportErrc::kTimeout, where + ": TLS handshake timed out");
     }
     if (ec) {
       std::string detail = ec.message();
@@ -253,7 +313,7 @@ struct HttpClient::Impl {
       if (verify != X509_V_OK) {
         detail += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
       }
-      fail("TlsError", where + ": TLS handshake failed: " + detail);
+      fail(TransportErrc::kTls, where + ": TLS handshake failed: " + detail);
     }
     origin = t.origin();
   }
@@ -272,6 +332,59 @@ struct HttpClient::Impl {
     }
     return run(
         [&](auto handler) { http::async_read(*secure, buffer, parser, std::move(handler)); });
+  }
+  // Reads one answer, skipping 1xx interim ones. Nothing when `may_retry` and the peer closed the
+  // kept-alive connection before any byte of the answer: the caller then sends again.
+  std::optional<HttpResponse> read_response(bool head, bool may_retry, const std::string& where) {
+    for (;;) {
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(options.max_response_bytes);
+      parser.header_limit(kMaxHeaderBytes);
+      parser.skip(head);
+      boost::system::error_code ec = read(parser);
+      if (ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
+        // A TLS peer that closes without close_notify ends a body delimited by the close.
+        boost::system::error_code eof_ec;
+        parser.put_eof(eof_ec);
+        ec = eof_ec;
+      }
+      if (ec == beast::error::timeout) {
+        fail(TransportErrc::kTimeout, where + ": timed out waiting for the response");
+      }
+      if (ec == http::error::body_limit || ec == http::error::header_limit ||
+          ec == http::error::buffer_overflow) {
+        fail(TransportErrc::kResponseTooLarge, where + ": response larger than " +
+                                                   std::to_string(options.max_response_bytes) +
+                                                   " bytes");
+      }
+      if (ec) {
+        const bool nothing_received =
+            !parser.got_some() &&
+            (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+             ec == asio::error::eof || ec == ssl::error::stream_truncated);
+        if (may_retry && nothing_received) {
+          return std::nullopt;
+        }
+        fail(is_tls_error(ec) ? TransportErrc::kTls : TransportErrc::kOther,
+             where + ": reading the response failed: " + ec.message());
+      }
+      const auto& msg = parser.get();
+      const unsigned status = msg.result_int();
+      if (status >= 100 && status < 200 && status != 101) {
+        continue;
+      }
+      HttpResponse response;
+      response.status = static_cast<long>(status);
+      for (const auto& field : msg) {
+        response.headers.push_back(
+            {core::to_lower(field.name_string()), std::string(core::trim(field.value()))});
+      }
+      if (!msg.keep_alive() || buffer.size() != 0) {
+        drop();  // the peer closes, or sent more than one answer: never reuse
+      }
+      response.body = std::move(parser.release().body());
+      return response;
+    }
   }
 };
 
@@ -294,50 +407,19 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
 HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseconds timeout) {
   const std::string where = request.method + " " + without_query(request.url);
   if (!impl_) {
-    throw TransportError("InvalidRequest", "HttpClient used after move: " + where);
+    throw TransportError(TransportErrc::kInvalidRequest, "HttpClient used after move: " + where);
   }
   if (request.url.empty() || request.method.empty() || has_space_or_control(request.method)) {
-    throw TransportError("InvalidRequest", "invalid request: " + where);
+    throw TransportError(TransportErrc::kInvalidRequest, "invalid request: " + where);
   }
   const auto target = parse_target(request.url);
   if (!target) {
-    throw TransportError("InvalidRequest", "invalid or unsupported URL: " + where);
+    throw TransportError(TransportErrc::kInvalidRequest, "invalid or unsupported URL: " + where);
   }
   timeout = std::max(timeout, std::chrono::milliseconds(1));
   const auto deadline = Clock::now() + timeout;
-
-  http::request<http::string_body> req;
-  const http::verb verb = http::string_to_verb(request.method);
-  if (verb == http::verb::unknown) {
-    req.method_string(request.method);
-  } else {
-    req.method(verb);
-  }
-  req.target(target->target);
-  req.version(11);
-  bool has_host = false;
-  for (const auto& hdr : request.headers) {
-    // A CR or LF would let a value smuggle extra headers: refuse rather than send.
-    if (hdr.name.empty() || has_crlf(hdr.name) || has_crlf(hdr.value) ||
-        hdr.name.find(':') != std::string::npos || has_space_or_control(hdr.name)) {
-      throw TransportError("InvalidRequest", "invalid header '" + hdr.name + "' for " + where);
-    }
-    const std::string lower = core::to_lower(hdr.name);
-    if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") {
-      continue;  // framing is ours to set, from the body
-    }
-    has_host = has_host || lower == "host";
-    req.insert(hdr.name, hdr.value);
-  }
-  if (!has_host) {
-    req.set(http::field::host, target->host_header);
-  }
-  const bool head = verb == http::verb::head;
-  if (!request.body.empty() || verb == http::verb::post || verb == http::verb::put) {
-    req.body() = request.body;
-    req.content_length(request.body.size());
-  }
-  req.keep_alive(true);
+  auto req = build_request(request, *target, where);
+  const bool head = req.method() == http::verb::head;
 
   Impl& c = *impl_;
   // A kept-alive connection may have been closed by the peer while idle; that shows as a failure
@@ -349,68 +431,22 @@ HttpResponse HttpClient::send(const HttpRequest& request, std::chrono::milliseco
       c.connect(*target, deadline, where);
     }
     c.lowest().expires_at(deadline);
-    boost::system::error_code ec = c.write(req);
+    const boost::system::error_code ec = c.write(req);
     if (ec == beast::error::timeout) {
-      c.fail("Timeout", where + ": timed out sending the request");
+      c.fail(TransportErrc::kTimeout, where + ": timed out sending the request");
     }
     if (ec) {
       if (reused && attempt == 0) {
         c.drop();
         continue;
       }
-      c.fail(is_tls_error(ec) ? "TlsError" : "TransportError",
+      c.fail(is_tls_error(ec) ? TransportErrc::kTls : TransportErrc::kOther,
              where + ": sending the request failed: " + ec.message());
     }
-
-    HttpResponse response;
-    for (;;) {  // 1xx interim answers are skipped
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(c.options.max_response_bytes);
-      parser.header_limit(kMaxHeaderBytes);
-      parser.skip(head);
-      ec = c.read(parser);
-      if (ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
-        // A TLS peer that closes without close_notify ends a body delimited by the close.
-        boost::system::error_code eof_ec;
-        parser.put_eof(eof_ec);
-        ec = eof_ec;
-      }
-      if (ec == beast::error::timeout) {
-        c.fail("Timeout", where + ": timed out waiting for the response");
-      }
-      if (ec == http::error::body_limit || ec == http::error::header_limit ||
-          ec == http::error::buffer_overflow) {
-        c.fail("ResponseTooLarge", where + ": response larger than " +
-                                       std::to_string(c.options.max_response_bytes) + " bytes");
-      }
-      if (ec) {
-        const bool nothing_received =
-            !parser.got_some() &&
-            (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
-             ec == asio::error::eof || ec == ssl::error::stream_truncated);
-        if (reused && attempt == 0 && nothing_received) {
-          break;  // retried below on a new connection
-        }
-        c.fail(is_tls_error(ec) ? "TlsError" : "TransportError",
-               where + ": reading the response failed: " + ec.message());
-      }
-      const auto& msg = parser.get();
-      const unsigned status = msg.result_int();
-      if (status >= 100 && status < 200 && status != 101) {
-        continue;
-      }
-      response.status = static_cast<long>(status);
-      for (const auto& field : msg) {
-        response.headers.push_back(
-            {core::to_lower(field.name_string()), std::string(core::trim(field.value()))});
-      }
-      if (!msg.keep_alive() || c.buffer.size() != 0) {
-        c.drop();  // the peer closes, or sent more than one answer: never reuse
-      }
-      response.body = std::move(parser.release().body());
-      return response;
+    if (auto response = c.read_response(head, reused && attempt == 0, where)) {
+      return std::move(*response);
     }
-    c.drop();
+    c.drop();  // retried on a new connection
   }
 }
 

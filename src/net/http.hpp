@@ -43,11 +43,28 @@ struct HttpOptions {
   std::size_t max_response_bytes = std::size_t{4} * 1024 * 1024;
 };
 
-// code(): "ConnectError", "Timeout", "TlsError", "ResponseTooLarge", "InvalidRequest",
+// Why a request failed below HTTP. Callers decide on the kind (retry or not); code() is its name
+// for logs: "ConnectError", "Timeout", "TlsError", "ResponseTooLarge", "InvalidRequest",
 // "DeadlineExceeded", "TransportError" (anything else: reset, truncated answer, ...).
+enum class TransportErrc {
+  kConnect,
+  kTimeout,
+  kTls,
+  kResponseTooLarge,
+  kInvalidRequest,
+  kDeadlineExceeded,
+  kOther,
+};
+std::string_view to_string(TransportErrc errc);
+
 class TransportError : public core::Error {
  public:
-  using core::Error::Error;
+  TransportError(TransportErrc errc, const std::string& message)
+      : core::Error(std::string(to_string(errc)), message), errc_(errc) {}
+  [[nodiscard]] TransportErrc errc() const noexcept { return errc_; }
+
+ private:
+  TransportErrc errc_;
 };
 
 class HttpClient {

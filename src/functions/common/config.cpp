@@ -13,7 +13,7 @@ namespace agm::functions {
 EnvLookup process_env() {
   return [](std::string_view name) -> std::optional<std::string> {
     const std::string key(name);
-    const char* v = std::getenv(key.c_str());  // NOLINT(concurrency-mt-unsafe): read at init only
+    const char* v = std::getenv(key.c_str());  // read at init only
     if (v == nullptr)
       return std::nullopt;
     return std::string(v);

@@ -21,7 +21,7 @@
 #include "unit/metrics/emf_validator.hpp"
 
 namespace json = boost::json;
-using namespace agm::test::e2e;  // NOLINT(google-build-using-namespace): the e2e helpers
+using namespace agm::test::e2e;
 using namespace std::chrono_literals;
 
 namespace {

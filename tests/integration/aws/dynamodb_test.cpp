@@ -11,6 +11,7 @@
 #include "aws/dynamodb.hpp"
 #include "core/json.hpp"
 #include "support/dynalite.hpp"
+#include "support/dynamodb_tables.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 
@@ -75,18 +76,7 @@ class DynamoDbAgainstDynalite : public ::testing::Test {
   static void SetUpTestSuite() {
     dynalite_ = std::make_unique<agm::test::Dynalite>();
     DynamoDb db(config_for(dynalite_->endpoint()));
-    db.create_table(registry_table_request(), soon());
-    // dynalite creates tables asynchronously (CREATING, then ACTIVE), like DynamoDB.
-    const auto give_up = Clock::now() + std::chrono::seconds(15);
-    for (;;) {
-      auto d = db.describe_table(kTable, soon());
-      ASSERT_TRUE(d.has_value());
-      if (core::get_string(*d, "TableStatus") == "ACTIVE") {
-        break;
-      }
-      ASSERT_LT(Clock::now(), give_up) << "table never became ACTIVE";
-      std::this_thread::sleep_for(milliseconds(50));
-    }
+    ASSERT_NO_THROW(test::create_table_and_wait(db, registry_table_request()));
   }
   static void TearDownTestSuite() { dynalite_.reset(); }
 
@@ -97,7 +87,7 @@ class DynamoDbAgainstDynalite : public ::testing::Test {
 std::unique_ptr<agm::test::Dynalite> DynamoDbAgainstDynalite::dynalite_;
 
 TEST_F(DynamoDbAgainstDynalite, DescribeTableShowsKeyAndIndex) {
-  auto d = db_.describe_table(kTable, soon());
+  auto d = test::describe_table(db_, kTable);
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(core::get_string(*d, "TableName"), kTable);
   const auto* gsis = d->if_contains("GlobalSecondaryIndexes");
@@ -105,7 +95,7 @@ TEST_F(DynamoDbAgainstDynalite, DescribeTableShowsKeyAndIndex) {
   ASSERT_TRUE(gsis->is_array());
   ASSERT_EQ(gsis->get_array().size(), 1U);
   EXPECT_EQ(core::get_string(gsis->get_array()[0], "IndexName"), "client_id-index");
-  EXPECT_FALSE(db_.describe_table("no-such-table", soon()).has_value());
+  EXPECT_FALSE(test::describe_table(db_, "no-such-table").has_value());
 }
 
 TEST_F(DynamoDbAgainstDynalite, PutGetUpdateQueryRoundTrip) {

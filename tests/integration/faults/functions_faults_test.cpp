@@ -34,7 +34,7 @@ namespace agm::faults {
 namespace {
 
 namespace json = boost::json;
-using namespace agm::test;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 

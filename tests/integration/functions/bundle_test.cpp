@@ -37,7 +37,7 @@ class BundleIT : public ::testing::Test {
   static void SetUpTestSuite() {
     char tmpl[] = "/tmp/agm-bundle-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    work = new std::string(tmpl);  // NOLINT(cppcoreguidelines-owning-memory)
+    work = new std::string(tmpl);
     const std::string log = *work + "/package.log";
     test::ChildProcess package({test::project_root() + "/scripts/package", "--build-dir",
                                 test::binary_dir(), "--out", *work + "/dist"},
@@ -46,17 +46,17 @@ class BundleIT : public ::testing::Test {
     ASSERT_TRUE(status.has_value()) << "scripts/package hung";
     ASSERT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << read_file(log);
     std::printf("%s", read_file(log).c_str());
-    stack = new FunctionStack();  // NOLINT(cppcoreguidelines-owning-memory)
+    stack = new FunctionStack();
     stack->register_cert(stack->cert_a.cert_pem, "client-a");
   }
   static void TearDownTestSuite() {
-    delete stack;  // NOLINT(cppcoreguidelines-owning-memory)
+    delete stack;
     stack = nullptr;
     if (work != nullptr) {
       std::error_code ec;
       fs::remove_all(*work, ec);
     }
-    delete work;  // NOLINT(cppcoreguidelines-owning-memory)
+    delete work;
     work = nullptr;
   }
 

@@ -31,11 +31,11 @@ std::string bin(const std::string& name) {
 class FunctionsIT : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    stack = new FunctionStack();  // NOLINT(cppcoreguidelines-owning-memory): one per suite
+    stack = new FunctionStack();  // one per suite
     stack->register_cert(stack->cert_a.cert_pem, "client-a");
   }
   static void TearDownTestSuite() {
-    delete stack;  // NOLINT(cppcoreguidelines-owning-memory)
+    delete stack;
     stack = nullptr;
   }
   static FunctionStack* stack;

@@ -10,109 +10,9 @@
 #include "core/encoding.hpp"
 #include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
+#include "support/dynamodb_tables.hpp"
 
 namespace agm::test {
-
-FakeRuntimeApi::FakeRuntimeApi(std::chrono::milliseconds hold)
-    : hold_(hold),
-      server_(std::make_unique<test::LoopbackServer>(
-          [this](const test::HttpRequest& r) { return handle(r); })) {}
-
-FakeRuntimeApi::~FakeRuntimeApi() {
-  {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  server_.reset();
-}
-
-std::string FakeRuntimeApi::endpoint() const {
-  return "127.0.0.1:" + std::to_string(server_->port());
-}
-
-void FakeRuntimeApi::push(const std::string& event) {
-  {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    queue_.emplace_back("req-" + std::to_string(++next_id_), event);
-  }
-  cv_.notify_all();
-}
-
-std::size_t FakeRuntimeApi::pending() const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return queue_.size();
-}
-
-std::vector<FakeRuntimeApi::Result> FakeRuntimeApi::wait_results(
-    std::size_t count, std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait_for(lock, timeout, [&] { return results_.size() >= count; });
-  return results_;
-}
-
-std::optional<std::string> FakeRuntimeApi::wait_init_error(std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait_for(lock, timeout, [&] { return !init_errors_.empty(); });
-  if (init_errors_.empty())
-    return std::nullopt;
-  return init_errors_.front();
-}
-
-test::HttpResponse FakeRuntimeApi::handle(const test::HttpRequest& request) {
-  const std::string prefix = "/2018-06-01/runtime/";
-  test::HttpResponse response;
-  if (request.target.rfind(prefix, 0) != 0) {
-    response.status = 404;
-    return response;
-  }
-  const std::string path = request.target.substr(prefix.size());
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (request.method == "GET" && path == "invocation/next") {
-    cv_.wait_for(lock, hold_, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) {
-      response.close_connection = true;  // "the Runtime API went away": the runtime exits
-      return response;
-    }
-    auto [id, event] = queue_.front();
-    queue_.pop_front();
-    const auto deadline =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch() + std::chrono::seconds(30))
-            .count();
-    response.headers = {{"Lambda-Runtime-Aws-Request-Id", id},
-                        {"Lambda-Runtime-Deadline-Ms", std::to_string(deadline)},
-                        {"Lambda-Runtime-Invoked-Function-Arn",
-                         "arn:aws:lambda:eu-west-1:123456789012:function:test"},
-                        {"Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000"},
-                        {"Content-Type", "application/json"}};
-    response.body = event;
-    return response;
-  }
-  if (request.method == "POST" && path == "init/error") {
-    init_errors_.push_back(request.body);
-    cv_.notify_all();
-    response.status = 202;
-    response.body = R"({"status":"OK"})";
-    return response;
-  }
-  const std::string inv = "invocation/";
-  if (request.method == "POST" && path.rfind(inv, 0) == 0) {
-    const auto slash = path.find('/', inv.size());
-    if (slash != std::string::npos) {
-      const std::string kind = path.substr(slash + 1);
-      if (kind == "response" || kind == "error") {
-        results_.push_back({path.substr(inv.size(), slash - inv.size()), kind, request.body});
-        cv_.notify_all();
-        response.status = 202;
-        response.body = R"({"status":"OK"})";
-        return response;
-      }
-    }
-  }
-  response.status = 404;
-  return response;
-}
 
 namespace {
 
@@ -147,19 +47,7 @@ FunctionStack::FunctionStack()
     return r;
   });
   aws::DynamoDb db(dynalite_config(dynalite));
-  db.create_table(mtls::DynamoRegistry::create_table_request(kTable),
-                  std::chrono::steady_clock::now() + std::chrono::seconds(10));
-  // dynalite creates tables asynchronously (CREATING, then ACTIVE), like DynamoDB: wait for it.
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (true) {
-    const auto d =
-        db.describe_table(kTable, std::chrono::steady_clock::now() + std::chrono::seconds(5));
-    if (d && core::get_string(core::json::value(*d), "TableStatus") == "ACTIVE")
-      break;
-    if (std::chrono::steady_clock::now() > give_up)
-      throw std::runtime_error("registry table never became ACTIVE");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  test::create_table_and_wait(db, mtls::DynamoRegistry::create_table_request(kTable));
 }
 
 void FunctionStack::register_cert(const std::string& cert_pem, const std::string& client_id,

@@ -1,6 +1,6 @@
 #pragma once
-// What the functions' integration tests run the real binaries against: a fake Lambda Runtime API
-// (LoopbackServer), dynalite holding the cert registry, a JWKS endpoint and a token endpoint
+// What the functions' integration tests run the real binaries against: the fake Lambda Runtime
+// API of tests/support, dynalite holding the cert registry, a JWKS endpoint and a token endpoint
 // (LoopbackServers), and keys and certificates made in the test.
 #include <condition_variable>
 #include <deque>
@@ -15,45 +15,9 @@
 #include "support/fixtures.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
+#include "support/runtime_api.hpp"
 
 namespace agm::test {
-
-// The Runtime API (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html): GET
-// .../invocation/next hands out queued events (waiting up to `hold` for one, then dropping the
-// connection, which makes the runtime give up and exit); POSTs of .../response, .../error and
-// init/error are recorded.
-class FakeRuntimeApi {
- public:
-  struct Result {
-    std::string request_id;
-    std::string kind;  // "response" or "error"
-    std::string body;
-  };
-  explicit FakeRuntimeApi(std::chrono::milliseconds hold = std::chrono::milliseconds(2000));
-  ~FakeRuntimeApi();
-  FakeRuntimeApi(const FakeRuntimeApi&) = delete;
-  FakeRuntimeApi& operator=(const FakeRuntimeApi&) = delete;
-
-  [[nodiscard]] std::string endpoint() const;  // "127.0.0.1:PORT" for AWS_LAMBDA_RUNTIME_API
-  void push(const std::string& event);         // request ids are "req-1", "req-2", ...
-  // Waits until `count` results arrived; returns them all (fewer after `timeout`).
-  std::vector<Result> wait_results(std::size_t count, std::chrono::milliseconds timeout);
-  std::optional<std::string> wait_init_error(std::chrono::milliseconds timeout);
-  [[nodiscard]] std::size_t pending() const;
-
- private:
-  test::HttpResponse handle(const test::HttpRequest& request);
-
-  std::chrono::milliseconds hold_;
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::size_t next_id_ = 0;
-  std::deque<std::pair<std::string, std::string>> queue_;
-  std::vector<Result> results_;
-  std::vector<std::string> init_errors_;
-  std::unique_ptr<test::LoopbackServer> server_;  // last: stopped first
-};
 
 // dynalite with the registry table, a JWKS endpoint, a token endpoint; env for each function.
 class FunctionStack {

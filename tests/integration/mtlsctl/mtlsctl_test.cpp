@@ -32,6 +32,7 @@
 #include "mtls/registry.hpp"
 #include "pki/pki.hpp"
 #include "support/dynalite.hpp"
+#include "support/dynamodb_tables.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 
@@ -592,19 +593,8 @@ class MtlsctlRegistry : public ::testing::Test {
   static void SetUpTestSuite() {
     dynalite_ = std::make_unique<test::Dynalite>();
     aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
-    const auto soon = [] { return std::chrono::steady_clock::now() + seconds(10); };
-    db.create_table(mtls::DynamoRegistry::create_table_request(kTable), soon());
-    // dynalite creates tables asynchronously (CREATING, then ACTIVE), like DynamoDB.
-    const auto give_up = std::chrono::steady_clock::now() + seconds(20);
-    for (;;) {
-      const auto d = db.describe_table(kTable, soon());
-      // describe_table answers the Table description itself.
-      if (d && core::get_string(json::value(*d), "TableStatus") == "ACTIVE") {
-        break;
-      }
-      ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "table never became ACTIVE";
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    ASSERT_NO_THROW(
+        test::create_table_and_wait(db, mtls::DynamoRegistry::create_table_request(kTable)));
   }
   static void TearDownTestSuite() { dynalite_.reset(); }
 

@@ -53,11 +53,11 @@ std::string v3_event(const std::string& client_id, const std::string& thumbprint
 class PreTokenIT : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    stack = new FunctionStack();  // NOLINT(cppcoreguidelines-owning-memory): one per suite
+    stack = new FunctionStack();  // one per suite
     stack->register_cert(stack->cert_a.cert_pem, "client-a");
   }
   static void TearDownTestSuite() {
-    delete stack;  // NOLINT(cppcoreguidelines-owning-memory)
+    delete stack;
     stack = nullptr;
   }
   static aws::ClientConfig dynalite() {

@@ -15,6 +15,7 @@
 #include "mtls/registry.hpp"
 #include "support/admitted.hpp"
 #include "support/dynalite.hpp"
+#include "support/dynamodb_tables.hpp"
 #include "support/process.hpp"
 #include "support/test_pki.hpp"
 
@@ -56,17 +57,7 @@ class RegistryAgainstDynalite : public ::testing::Test {
   static void SetUpTestSuite() {
     dynalite_ = std::make_unique<agm::test::Dynalite>();
     aws::DynamoDb db(config_for(dynalite_->endpoint()));
-    db.create_table(DynamoRegistry::create_table_request(kTable), SteadyClock::now() + seconds(10));
-    // dynalite creates tables asynchronously (CREATING, then ACTIVE), like DynamoDB.
-    const auto give_up = SteadyClock::now() + seconds(15);
-    for (;;) {
-      const auto d = db.describe_table(kTable, SteadyClock::now() + seconds(5));
-      ASSERT_TRUE(d.has_value());
-      if (core::get_string(*d, "TableStatus") == "ACTIVE")
-        break;
-      ASSERT_LT(SteadyClock::now(), give_up) << "table never became ACTIVE";
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    ASSERT_NO_THROW(test::create_table_and_wait(db, DynamoRegistry::create_table_request(kTable)));
   }
   static void TearDownTestSuite() { dynalite_.reset(); }
 
@@ -78,7 +69,7 @@ class RegistryAgainstDynalite : public ::testing::Test {
 std::unique_ptr<agm::test::Dynalite> RegistryAgainstDynalite::dynalite_;
 
 TEST_F(RegistryAgainstDynalite, CreateTableRequestHasKeyAndIndex) {
-  const auto d = db_.describe_table(kTable, SteadyClock::now() + seconds(5));
+  const auto d = test::describe_table(db_, kTable);
   ASSERT_TRUE(d.has_value());
   const auto& key = d->at("KeySchema").as_array();
   ASSERT_EQ(key.size(), 1U);

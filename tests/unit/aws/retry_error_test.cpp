@@ -125,7 +125,7 @@ TEST(Retries, SucceedsAfterTransientFailures) {
       p, Clock::now() + std::chrono::seconds(10), [](milliseconds) {},
       [&](milliseconds) {
         if (++calls < 3) {
-          throw net::TransportError("ConnectError", "refused");
+          throw net::TransportError(net::TransportErrc::kConnect, "refused");
         }
       });
   EXPECT_EQ(calls, 3);
@@ -151,7 +151,7 @@ TEST(Retries, NonRetryableErrorsAreThrownAtOnce) {
                    p, Clock::now() + std::chrono::seconds(10), [](milliseconds) {},
                    [&](milliseconds) {
                      ++calls;
-                     throw net::TransportError("TlsError", "bad certificate");
+                     throw net::TransportError(net::TransportErrc::kTls, "bad certificate");
                    }),
                net::TransportError);
   EXPECT_EQ(calls, 1);
@@ -170,7 +170,7 @@ TEST(Retries, DeadlineIsRespectedWithRealSleeps) {
         [&](milliseconds remaining) {
           remaining_seen.push_back(remaining);
           std::this_thread::sleep_for(milliseconds(20));
-          throw net::TransportError("Timeout", "slow");
+          throw net::TransportError(net::TransportErrc::kTimeout, "slow");
         });
     FAIL();
   } catch (const net::TransportError& e) {

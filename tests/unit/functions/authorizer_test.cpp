@@ -19,7 +19,7 @@ namespace agm::functions::authorizer {
 namespace {
 
 namespace json = core::json;
-using namespace agm::test;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;
 
 Verdict verdict(const Handler& h, const json::value& event) {
   return verdict_of(h.decide(AuthorizerRequest::from_json(event)));

@@ -10,7 +10,7 @@ namespace agm::functions::health {
 namespace {
 
 namespace json = core::json;
-using namespace agm::test;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;
 
 class HealthTest : public ::testing::Test {
  protected:

@@ -14,7 +14,7 @@ namespace agm::functions::token {
 namespace {
 
 namespace json = core::json;
-using namespace agm::test;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;
 
 constexpr const char* kSecret = "s3cr3t-never-logged";
 constexpr const char* kIssued =

@@ -4,13 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <deque>
-#include <mutex>
 #include <stdexcept>
 
 #include "core/json.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
+#include "support/runtime_api.hpp"
 
 namespace agm::lambda {
 namespace {
@@ -19,47 +18,18 @@ using test::HttpRequest;
 using test::HttpResponse;
 using test::LoopbackServer;
 
-// A scripted Runtime API: each GET .../next pops the next scripted answer.
-class FakeRuntimeApi {
- public:
-  void push(HttpResponse r) {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    next_.push_back(std::move(r));
-  }
-  void push_event(const std::string& id, const std::string& payload, long long deadline_ms = 0,
-                  const std::string& trace = "") {
-    HttpResponse r;
-    r.body = payload;
-    r.headers["Lambda-Runtime-Aws-Request-Id"] = id;
-    r.headers["Lambda-Runtime-Deadline-Ms"] =
-        std::to_string(deadline_ms != 0 ? deadline_ms : now_ms() + 30000);
-    r.headers["Lambda-Runtime-Invoked-Function-Arn"] =
-        "arn:aws:lambda:us-east-1:000000000000:function:test";
-    if (!trace.empty())
-      r.headers["Lambda-Runtime-Trace-Id"] = trace;
-    push(std::move(r));
-  }
-  HttpResponse handle(const HttpRequest& req) {
-    if (req.method == "GET" && req.target == "/2018-06-01/runtime/invocation/next") {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      if (next_.empty())
-        return HttpResponse{500, {}, R"({"message":"no more events"})", {}, false};
-      HttpResponse r = next_.front();
-      next_.pop_front();
-      return r;
-    }
-    return HttpResponse{202, {}, R"({"status":"OK"})", {}, false};
-  }
-  static long long now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+using test::FakeRuntimeApi;
 
- private:
-  std::mutex mutex_;
-  std::deque<HttpResponse> next_;
-};
+// An event with this request id (and the deadline and trace id when given).
+void push_event(FakeRuntimeApi& api, const std::string& id, const std::string& payload,
+                long long deadline_ms = 0, const std::string& trace = "") {
+  FakeRuntimeApi::Invocation inv;
+  inv.request_id = id;
+  inv.payload = payload;
+  inv.deadline_ms = deadline_ms;
+  inv.trace_id = trace;
+  api.push(inv);
+}
 
 std::string endpoint_of(const LoopbackServer& s) {
   return "127.0.0.1:" + std::to_string(s.port());
@@ -76,10 +46,10 @@ std::vector<HttpRequest> posts(const LoopbackServer& s) {
 
 TEST(LambdaRuntime, SuccessRoundTripOnOneConnection) {
   FakeRuntimeApi api;
-  LoopbackServer server([&](const HttpRequest& r) { return api.handle(r); });
-  api.push_event("req-1", R"({"n":1})");
-  api.push_event("req-2", R"({"n":2})");
-  api.push_event("req-3", R"({"n":3})");
+  const LoopbackServer& server = api.server();
+  push_event(api, "req-1", R"({"n":1})");
+  push_event(api, "req-2", R"({"n":2})");
+  push_event(api, "req-3", R"({"n":3})");
   const int rc = run_handler(
       [](const invocation_request& req) {
         return invocation_response::success("echo:" + req.payload, "text/plain");
@@ -97,9 +67,9 @@ TEST(LambdaRuntime, SuccessRoundTripOnOneConnection) {
 
 TEST(LambdaRuntime, HandlerExceptionIsReportedWithItsTypeAndTheLoopGoesOn) {
   FakeRuntimeApi api;
-  LoopbackServer server([&](const HttpRequest& r) { return api.handle(r); });
-  api.push_event("bad", "{}");
-  api.push_event("good", "{}");
+  const LoopbackServer& server = api.server();
+  push_event(api, "bad", "{}");
+  push_event(api, "good", "{}");
   const int rc = run_handler(
       [](const invocation_request& req) {
         if (req.request_id == "bad")
@@ -122,8 +92,8 @@ TEST(LambdaRuntime, HandlerExceptionIsReportedWithItsTypeAndTheLoopGoesOn) {
 
 TEST(LambdaRuntime, FailureResponseIsReportedAsError) {
   FakeRuntimeApi api;
-  LoopbackServer server([&](const HttpRequest& r) { return api.handle(r); });
-  api.push_event("r", "{}");
+  const LoopbackServer& server = api.server();
+  push_event(api, "r", "{}");
   run_handler(
       [](const invocation_request&) { return invocation_response::failure("denied", "Deny"); },
       run_options{endpoint_of(server), 1});
@@ -135,9 +105,9 @@ TEST(LambdaRuntime, FailureResponseIsReportedAsError) {
 
 TEST(LambdaRuntime, DeadlineRequestIdArnAndTraceAreExposed) {
   FakeRuntimeApi api;
-  LoopbackServer server([&](const HttpRequest& r) { return api.handle(r); });
+  const LoopbackServer& server = api.server();
   const long long deadline = FakeRuntimeApi::now_ms() + 5000;
-  api.push_event("abc-123", "{}", deadline, "Root=1-5759e988-bd862e3fe1be46a994272793");
+  push_event(api, "abc-123", "{}", deadline, "Root=1-5759e988-bd862e3fe1be46a994272793");
   invocation_request seen;
   std::string trace_env;
   run_handler(
@@ -161,16 +131,16 @@ TEST(LambdaRuntime, DeadlineRequestIdArnAndTraceAreExposed) {
 
 TEST(LambdaRuntime, MalformedNextResponsesDoNotStopTheLoop) {
   FakeRuntimeApi api;
-  LoopbackServer server([&](const HttpRequest& r) { return api.handle(r); });
-  api.push(HttpResponse{200, {}, "{}", {}, false});                 // no request id
-  api.push(HttpResponse{500, {}, "<html>oops</html>", {}, false});  // error status
-  api.push(HttpResponse{200,
-                        {{"Lambda-Runtime-Aws-Request-Id", "x"},  // garbage deadline
-                         {"Lambda-Runtime-Deadline-Ms", "soon"}},
-                        "not json at all",
-                        {},
-                        false});
-  api.push_event("fine", "{}");
+  const LoopbackServer& server = api.server();
+  api.push_answer(HttpResponse{200, {}, "{}", {}, false});                 // no request id
+  api.push_answer(HttpResponse{500, {}, "<html>oops</html>", {}, false});  // error status
+  api.push_answer(HttpResponse{200,
+                               {{"Lambda-Runtime-Aws-Request-Id", "x"},  // garbage deadline
+                                {"Lambda-Runtime-Deadline-Ms", "soon"}},
+                               "not json at all",
+                               {},
+                               false});
+  push_event(api, "fine", "{}");
   std::vector<std::string> handled;
   const int rc = run_handler(
       [&](const invocation_request& req) {
@@ -184,7 +154,7 @@ TEST(LambdaRuntime, MalformedNextResponsesDoNotStopTheLoop) {
 
 TEST(LambdaRuntime, InitErrorIsReported) {
   FakeRuntimeApi api;
-  LoopbackServer server([&](const HttpRequest& r) { return api.handle(r); });
+  const LoopbackServer& server = api.server();
   EXPECT_TRUE(report_init_error("CERT_TABLE_NAME: not set", "Runtime.InvalidConfiguration",
                                 run_options{endpoint_of(server), 0}));
   const auto p = posts(server);

@@ -24,7 +24,7 @@ namespace agm::functions::pre_token {
 namespace {
 
 namespace json = core::json;
-using namespace agm::test;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;
 
 // SHA-256 of the certificate's DER, straight from OpenSSL.
 std::string der_sha256(const std::string& pem) {
@@ -58,8 +58,8 @@ std::string hex(const std::string& bytes) {
 // RFC 4648 section 5, no padding, via OpenSSL's base64 and a character swap.
 std::string b64url(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),          // NOLINT
-                                reinterpret_cast<const unsigned char*>(bytes.data()),  // NOLINT
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
                                 static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   while (!out.empty() && out.back() == '=')
