@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
   }
   try {
     return ctx.action();
+  } catch (const agm::mtlsctl::UsageError& e) {
+    std::cerr << "mtlsctl: usage: " << one_line(e.what()) << '\n';
+    return 2;
   } catch (const agm::mtlsctl::CliError& e) {
     return fail(e.what());
   } catch (const agm::aws::AwsError& e) {
