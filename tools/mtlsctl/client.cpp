@@ -1,6 +1,7 @@
 // mtlsctl client create | register | revoke | list: the Cognito app client and the cert registry.
 #include <iostream>
 
+#include "app_clients.hpp"
 #include "aws/cognito_idp.hpp"
 #include "aws/dynamodb.hpp"
 #include "common.hpp"
@@ -155,44 +156,27 @@ int run_create(const CreateOptions& o) {
     refuse_existing({o.secret_file}, o.force);
   }
   aws::CognitoIdp cognito(client_config(o.aws, "COGNITO_IDENTITY_PROVIDER", "cognito-idp"));
-  boost::json::array scopes;
-  for (const auto& s : o.scopes) {
-    scopes.emplace_back(s);
-  }
-  const boost::json::value answer = cognito.call(
-      "CreateUserPoolClient",
-      boost::json::object{{"UserPoolId", pool},
-                          {"ClientName", o.name},
-                          {"GenerateSecret", true},
-                          {"AllowedOAuthFlows", boost::json::array{"client_credentials"}},
-                          {"AllowedOAuthScopes", scopes},
-                          {"AllowedOAuthFlowsUserPoolClient", true}},
-      deadline_from_now());
-  const auto id = core::get_string_path(answer, {"UserPoolClient", "ClientId"});
-  const auto secret = core::get_string_path(answer, {"UserPoolClient", "ClientSecret"});
-  if (!id || id->empty() || !secret || secret->empty()) {
-    throw CliError("CreateUserPoolClient answered without ClientId and ClientSecret");
-  }
+  const AppClient created = create_app_client(cognito, pool, o.name, o.scopes, std::nullopt);
   if (!o.secret_file.empty()) {
     try {
-      write_file(o.secret_file, std::string(*secret) + "\n", 0600, o.force);
+      write_file(o.secret_file, created.secret + "\n", 0600, o.force);
     } catch (const CliError& e) {
-      throw CliError(std::string(e.what()) + " (client " + std::string(*id) +
+      throw CliError(std::string(e.what()) + " (client " + created.id +
                      " was created; delete it or reset its secret)");
     }
   }
   if (o.json) {
-    boost::json::object out{{"client_id", *id}, {"client_name", o.name}};
+    boost::json::object out{{"client_id", created.id}, {"client_name", o.name}};
     if (o.secret_file.empty()) {
-      out["client_secret"] = *secret;
+      out["client_secret"] = created.secret;
     } else {
       out["client_secret_file"] = o.secret_file;
     }
     print_json(out);
   } else {
-    std::cout << "client_id:      " << *id << "\n";
+    std::cout << "client_id:      " << created.id << "\n";
     if (o.secret_file.empty()) {
-      std::cout << "client_secret:  " << *secret << "\n";
+      std::cout << "client_secret:  " << created.secret << "\n";
     } else {
       std::cout << "client_secret:  written to " << o.secret_file << "\n";
     }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "aws/client.hpp"
+#include "clients_file.hpp"
 #include "common.hpp"
 #include "net/http.hpp"
 
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   agm::mtlsctl::add_cert_commands(app, ctx);
   agm::mtlsctl::add_client_commands(app, ctx);
   agm::mtlsctl::add_truststore_commands(app, ctx);
+  agm::mtlsctl::add_apply_command(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -52,6 +54,8 @@ int main(int argc, char** argv) {
   } catch (const agm::mtlsctl::UsageError& e) {
     std::cerr << "mtlsctl: usage: " << one_line(e.what()) << '\n';
     return 2;
+  } catch (const agm::mtlsctl::ClientsFileError& e) {
+    return fail(e.what()) + 1;  // a malformed file: bad input, exit 2, nothing changed
   } catch (const agm::mtlsctl::CliError& e) {
     return fail(e.what());
   } catch (const agm::aws::AwsError& e) {
