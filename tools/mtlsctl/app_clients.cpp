@@ -35,9 +35,9 @@ AppClient create_app_client(aws::CognitoIdp& cognito, const std::string& pool,
 
 AppClient describe_app_client(aws::CognitoIdp& cognito, const std::string& pool,
                               const std::string& client_id) {
-  const json::value answer =
-      cognito.call("DescribeUserPoolClient",
-                   json::object{{"UserPoolId", pool}, {"ClientId", client_id}}, deadline_from_now());
+  const json::value answer = cognito.call(
+      "DescribeUserPoolClient", json::object{{"UserPoolId", pool}, {"ClientId", client_id}},
+      deadline_from_now());
   const auto secret = core::get_string_path(answer, {"UserPoolClient", "ClientSecret"});
   if (!secret || secret->empty()) {
     throw CliError("app client " + client_id + " has no secret (not a client_credentials client)");
@@ -55,7 +55,8 @@ std::map<std::string, std::string> list_app_clients(aws::CognitoIdp& cognito,
       request["NextToken"] = next;
     }
     const json::value answer = cognito.call("ListUserPoolClients", request, deadline_from_now());
-    const auto* list = answer.is_object() ? answer.as_object().if_contains("UserPoolClients") : nullptr;
+    const auto* list =
+        answer.is_object() ? answer.as_object().if_contains("UserPoolClients") : nullptr;
     if (list != nullptr && list->is_array()) {
       for (const auto& c : list->as_array()) {
         const auto name = core::get_string(c, "ClientName");

@@ -109,7 +109,8 @@ void store_client_json(Account& a, const Settings& s, const DeclaredClient& c,
 
 // The app client: made (create), or its secret fetched when an earlier run stopped before storing
 // it (adopt). Returns its id ("" in a dry run that would create it).
-std::string converge_app_client(Account& a, const Settings& s, const DeclaredClient& c, Plan& plan) {
+std::string converge_app_client(Account& a, const Settings& s, const DeclaredClient& c,
+                                Plan& plan) {
   const auto known = a.app_clients.find(c.name);
   const bool has_json = std::find(a.stored.begin(), a.stored.end(), c.name) != a.stored.end();
   if (known == a.app_clients.end()) {
@@ -163,9 +164,9 @@ void issue_and_register(Account& a, const Settings& s, const DeclaredClient& c,
                         const std::string& id) {
   const auto issuer = load_intermediate(*a.ca);
   const auto validity = pki::days_from(s.now, c.days);
-  const auto issued = c.generate_key_type
-                          ? pki::issue_client_certificate(issuer, id, *c.generate_key_type, validity)
-                          : pki::sign_client_csr(issuer, c.csr_pem, id, validity);
+  const auto issued = c.generate_key_type ? pki::issue_client_certificate(
+                                                issuer, id, *c.generate_key_type, validity)
+                                          : pki::sign_client_csr(issuer, c.csr_pem, id, validity);
   if (!issued.key_pem.empty()) {
     a.clients->put(key_name(c.name), issued.key_pem, true);
   }
@@ -181,9 +182,9 @@ std::string renewal_reason(const Account& a, const Settings& s,
   if (active.empty()) {
     return "none";
   }
-  const auto newest = std::max_element(active.begin(), active.end(), [](const auto& x, const auto& y) {
-    return x.not_after < y.not_after;
-  });
+  const auto newest =
+      std::max_element(active.begin(), active.end(),
+                       [](const auto& x, const auto& y) { return x.not_after < y.not_after; });
   if (newest->issuer_dn != a.issuer) {
     return "issued by " + newest->issuer_dn;
   }
@@ -240,7 +241,8 @@ void converge_certificate(Account& a, const Settings& s, const DeclaredClient& c
 void revoke_removed(Account& a, const Settings& s, const std::vector<DeclaredClient>& declared,
                     Plan& plan) {
   for (const auto& name : a.stored) {
-    if (std::any_of(declared.begin(), declared.end(), [&](const auto& c) { return c.name == name; })) {
+    if (std::any_of(declared.begin(), declared.end(),
+                    [&](const auto& c) { return c.name == name; })) {
       continue;
     }
     const auto known = a.app_clients.find(name);
@@ -268,8 +270,9 @@ Account open_account(const ApplyOptions& o) {
   const std::string table = o.table.empty() ? env_value("CERT_TABLE_NAME") : o.table;
   a.pool = o.user_pool_id.empty() ? env_value("COGNITO_USER_POOL_ID") : o.user_pool_id;
   if (table.empty() || a.pool.empty()) {
-    throw UsageError("apply: CERT_TABLE_NAME and COGNITO_USER_POOL_ID (or --table, --user-pool-id) "
-                     "must be set");
+    throw UsageError(
+        "apply: CERT_TABLE_NAME and COGNITO_USER_POOL_ID (or --table, --user-pool-id) "
+        "must be set");
   }
   const std::string ca_spec = ca_store_spec(o.store);
   a.ca = open_store(ca_spec, o.so);
@@ -277,8 +280,10 @@ Account open_account(const ApplyOptions& o) {
   a.cognito = std::make_unique<aws::CognitoIdp>(
       client_config(o.so.aws, "COGNITO_IDENTITY_PROVIDER", "cognito-idp"));
   a.db = std::make_unique<aws::DynamoDb>(client_config(o.so.aws, "DYNAMODB", "dynamodb"));
-  a.registry = std::make_unique<mtls::DynamoRegistry>(*a.db, table, std::chrono::milliseconds(20000));
-  a.issuer = mtls::ClientCertificate::from_pem(require_cert(*a.ca, ca_names::kIntermediateCert)).subject_dn;
+  a.registry =
+      std::make_unique<mtls::DynamoRegistry>(*a.db, table, std::chrono::milliseconds(20000));
+  a.issuer = mtls::ClientCertificate::from_pem(require_cert(*a.ca, ca_names::kIntermediateCert))
+                 .subject_dn;
   a.app_clients = list_app_clients(*a.cognito, a.pool);
   a.stored = stored_client_names(*a.clients);
   return a;
@@ -318,15 +323,17 @@ void add_apply_command(CLI::App& app, Context& ctx) {
       "apply", "make the account match clients/<env>.json (app clients, certificates, registry)");
   apply->add_option("--file", o->file, "the clients file")->required();
   apply->add_flag("--dry-run", o->dry_run, "print the plan, change nothing");
-  apply->add_option("--renew-within", o->renew_within_days,
-                    "rotate certificates that expire within this many days")
+  apply
+      ->add_option("--renew-within", o->renew_within_days,
+                   "rotate certificates that expire within this many days")
       ->check(CLI::Range(0, 3650))
       ->capture_default_str();
   apply->add_option("--store", o->store, "the CA (default: MTLSCTL_STORE)");
   apply->add_option("--clients-store", o->clients_store,
                     "the clients' material (default: MTLSCTL_CLIENTS_STORE, or beside the CA)");
   apply->add_option("--kms-key-id", o->so.kms_key_id, "KMS key (default: MTLSCTL_KMS_KEY_ID)");
-  apply->add_option("--token-url", o->token_url, "the API's /token URL (default: MTLSCTL_TOKEN_URL)");
+  apply->add_option("--token-url", o->token_url,
+                    "the API's /token URL (default: MTLSCTL_TOKEN_URL)");
   apply->add_option("--resource-server", o->resource_server,
                     "scope prefix (default: MTLSCTL_RESOURCE_SERVER, else mtls-api)");
   apply->add_option("--table", o->table, "registry table (default: CERT_TABLE_NAME)");

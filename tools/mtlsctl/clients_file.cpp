@@ -18,7 +18,9 @@ namespace json = boost::json;
 struct Locator {
   const std::string& text;
   std::size_t line_of(std::size_t offset) const {
-    return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(std::min(offset, text.size())), '\n'));
+    return 1 + static_cast<std::size_t>(std::count(
+                   text.begin(), text.begin() + static_cast<long>(std::min(offset, text.size())),
+                   '\n'));
   }
   std::size_t find_key(const std::string& key, std::size_t from) const {
     const auto at = text.find("\"" + key + "\"", from);
@@ -30,7 +32,8 @@ class Checker {
  public:
   Checker(std::string path, const std::string& text) : path_(std::move(path)), loc_{text} {}
 
-  [[noreturn]] void fail(std::size_t offset, const std::string& field, const std::string& what) const {
+  [[noreturn]] void fail(std::size_t offset, const std::string& field,
+                         const std::string& what) const {
     throw ClientsFileError(path_ + ":" + std::to_string(loc_.line_of(offset)) + ": " + field +
                            ": " + what);
   }
@@ -70,13 +73,15 @@ void read_certificate(const Checker& c, const json::value& v, std::size_t at,
     if (const auto* kt = g->as_object().if_contains("key_type")) {
       const auto type = kt->is_string() ? pki::parse_key_type(kt->as_string()) : std::nullopt;
       if (!type) {
-        c.fail(c.loc().find_key("key_type", gat), field + ".generate.key_type", "ec-p256, rsa-2048 or rsa-3072");
+        c.fail(c.loc().find_key("key_type", gat), field + ".generate.key_type",
+               "ec-p256, rsa-2048 or rsa-3072");
       }
       out.generate_key_type = *type;
     }
     if (const auto* d = g->as_object().if_contains("days")) {
       if (!d->is_int64() || d->as_int64() < 1 || d->as_int64() > 3650) {
-        c.fail(c.loc().find_key("days", gat), field + ".generate.days", "a whole number of days, 1 to 3650");
+        c.fail(c.loc().find_key("days", gat), field + ".generate.days",
+               "a whole number of days, 1 to 3650");
       }
       out.days = static_cast<int>(d->as_int64());
     }

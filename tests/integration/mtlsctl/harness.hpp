@@ -104,7 +104,7 @@ inline std::map<std::string, std::string> aws_env() {
 
 // Runs mtlsctl with stdout and stderr captured to separate files.
 inline Result run(const std::vector<std::string>& args,
-           const std::map<std::string, std::string>& env = base_env()) {
+                  const std::map<std::string, std::string>& env = base_env()) {
   static int counter = 0;
   const TempDir io;
   const std::string out = io / "out";
