@@ -123,6 +123,30 @@ std::optional<int> crl_reason_code(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<std::string> canonical_reason(std::string_view name) {
+  // RFC 5280's ASN.1 names: keyCompromise, cACompromise, ... (the CRLReason enumeration).
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kAsn1{{
+      {"unspecified", "unspecified"},
+      {"keyCompromise", "key-compromise"},
+      {"cACompromise", "ca-compromise"},
+      {"affiliationChanged", "affiliation-changed"},
+      {"superseded", "superseded"},
+      {"cessationOfOperation", "cessation-of-operation"},
+      {"certificateHold", "certificate-hold"},
+      {"privilegeWithdrawn", "privilege-withdrawn"},
+      {"aACompromise", "aa-compromise"},
+  }};
+  if (crl_reason_code(name)) {
+    return std::string(name);
+  }
+  for (const auto& [asn1, ours] : kAsn1) {
+    if (asn1 == name) {
+      return std::string(ours);
+    }
+  }
+  return std::nullopt;
+}
+
 std::string crl_reason_name(int code) {
   for (const auto& [n, c] : kReasons) {
     if (c == code) {

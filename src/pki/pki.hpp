@@ -126,6 +126,8 @@ KeyAndCert create_csr(const std::string& common_name, KeyType type,
 // for a suspension); nullopt for another name.
 std::optional<int> crl_reason_code(std::string_view name);
 std::string crl_reason_name(int code);  // "unspecified" for a code without a name
+// The mtlsctl name of a reason given either way ("key-compromise" or RFC 5280's "keyCompromise").
+std::optional<std::string> canonical_reason(std::string_view name);
 struct CrlEntry {
   std::string serial_number;  // as mtls::ClientCertificate prints it
   core::TimePoint revoked_at;

@@ -264,10 +264,13 @@ void add_ca_init(CLI::App* ca, Context& ctx) {
 
 }  // namespace
 
+void add_ca_rotation_commands(CLI::App* ca, Context& ctx);  // ca_rotate.cpp
+
 void add_ca_commands(CLI::App& app, Context& ctx) {
   CLI::App* ca = app.add_subcommand("ca", "certificate authority");
   ca->require_subcommand(1);
   add_ca_init(ca, ctx);
+  add_ca_rotation_commands(ca, ctx);
 
   auto st = std::make_shared<StoreCommandOptions>();
   CLI::App* status =

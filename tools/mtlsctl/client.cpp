@@ -49,6 +49,8 @@ struct RevokeOptions {
 struct ListOptions {
   RegistryOptions reg;
   std::string client_id;
+  std::string status;
+  std::string expiring_within;
   bool json = false;
 };
 
@@ -219,6 +221,13 @@ int run_register(const RegisterOptions& o) {
 }
 
 int run_revoke(const RevokeOptions& o) {
+  const auto reason = pki::canonical_reason(o.reason);
+  if (!reason || *reason == "certificate-hold") {
+    throw UsageError(
+        "--reason: one of RFC 5280's: unspecified, key-compromise, ca-compromise, "
+        "affiliation-changed, superseded, cessation-of-operation, "
+        "privilege-withdrawn, aa-compromise (a hold is `client suspend`)");
+  }
   std::string thumbprint;
   if (!o.cert.empty()) {
     thumbprint = load_client_certificate(o.cert).thumbprint;
@@ -234,7 +243,7 @@ int run_revoke(const RevokeOptions& o) {
   mtls::DynamoRegistry registry(db, table, std::chrono::milliseconds(20000));
   mtls::UpdatedRecord updated;
   try {
-    updated = registry.revoke(thumbprint, o.reason, core::SystemClock().now());
+    updated = registry.revoke(thumbprint, *reason, core::SystemClock().now());
   } catch (const mtls::RegistryError& e) {
     if (e.errc() == mtls::RegistryErrc::kNotFound) {
       throw CliError("not registered: no certificate " + thumbprint + " in " + table);
@@ -250,7 +259,7 @@ int run_revoke(const RevokeOptions& o) {
       out["malformed"] = updated.malformed;
       print_json(out);
     } else {
-      std::cout << "revoked " << thumbprint << " (reason " << o.reason
+      std::cout << "revoked " << thumbprint << " (reason " << *reason
                 << "; the record is malformed)\n";
     }
     return 0;
@@ -259,9 +268,26 @@ int run_revoke(const RevokeOptions& o) {
     print_json(record_json(*updated.record));
   } else {
     std::cout << "revoked " << thumbprint << " (client " << updated.record->client_id << ", reason "
-              << o.reason << ")\n";
+              << *reason << ")\n";
   }
   return 0;
+}
+
+// --status and --expiring-within: what the rotation workflow asks for.
+void filter_listing(std::vector<mtls::RegistryRecord>& records, const std::string& status,
+                    const std::string& expiring_within) {
+  std::optional<core::TimePoint> before;
+  if (!expiring_within.empty()) {
+    const auto d = parse_duration(expiring_within);
+    if (!d) {
+      throw UsageError("--expiring-within: a duration like 30d or 12h");
+    }
+    before = core::SystemClock().now() + *d;
+  }
+  std::erase_if(records, [&](const mtls::RegistryRecord& r) {
+    return (!status.empty() && mtls::to_string(r.status) != status) ||
+           (before && r.not_after > *before);
+  });
 }
 
 int run_list(const ListOptions& o) {
@@ -275,6 +301,7 @@ int run_list(const ListOptions& o) {
   } catch (const mtls::RegistryError& e) {
     rethrow_registry(e);
   }
+  filter_listing(listing.records, o.status, o.expiring_within);
   if (o.json) {
     boost::json::array out;
     for (const auto& r : listing.records) {
@@ -310,6 +337,8 @@ int run_list(const ListOptions& o) {
 }
 
 }  // namespace
+
+void add_suspend_resume_commands(CLI::App* client, Context& ctx);  // client_lifecycle.cpp
 
 void add_client_commands(CLI::App& app, Context& ctx) {
   CLI::App* client = app.add_subcommand("client", "Cognito app clients and the cert registry");
@@ -357,9 +386,15 @@ void add_client_commands(CLI::App& app, Context& ctx) {
   auto lo = std::make_shared<ListOptions>();
   CLI::App* list = client->add_subcommand("list", "the registry's records");
   list->add_option("--client-id", lo->client_id, "only this client's certificates");
+  list->add_option("--status", lo->status, "only certificates in this status")
+      ->check(CLI::IsMember({"ACTIVE", "SUSPENDED", "REVOKED"}));
+  list->add_option("--expiring-within", lo->expiring_within,
+                   "only certificates that expire within this duration (30d, 12h)");
   add_registry_flags(list, lo->reg);
   list->add_flag("--json", lo->json, "print JSON");
   list->callback([&ctx, lo] { ctx.action = [lo] { return run_list(*lo); }; });
+
+  add_suspend_resume_commands(client, ctx);
 }
 
 }  // namespace agm::mtlsctl

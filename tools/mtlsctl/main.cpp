@@ -31,6 +31,7 @@ int fail(const std::string& message) {
 int main(int argc, char** argv) {
   CLI::App app{"mtlsctl: certificates, client registration and truststore for the mTLS API"};
   app.name("mtlsctl");
+  app.set_version_flag("--version", std::string("mtlsctl ") + AGM_VERSION);
   app.require_subcommand(1);
   agm::mtlsctl::Context ctx;
   agm::mtlsctl::add_ca_commands(app, ctx);

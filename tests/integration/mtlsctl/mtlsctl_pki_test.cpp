@@ -476,5 +476,81 @@ TEST_F(PkiStack, ApplyFinishesWhatAnInterruptedApplyLeft) {
   EXPECT_EQ(run({"apply", "--file", file}, env_).out, "no changes\n");
 }
 
+// Intermediate rotation as ca-rotate.yml runs it: a new intermediate, the truststore with both,
+// apply re-issues every client under the new one, retire refuses while old ACTIVE certificates
+// remain and, with --revoke-superseded, revokes them and retires.
+TEST_F(PkiStack, IntermediateRotationReissuesAndRetires) {
+  init_ca();
+  const std::string file =
+      clients_file(R"({"clients": {"orders-service": {"scopes": ["orders.read"],
+      "certificate": {"generate": {}}}}})");
+  ASSERT_EQ(run({"apply", "--file", file}, env_).exit_code, 0);
+  Result r = run({"ca", "rotate-intermediate", "--dry-run"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("create intermediate CN=Pki Test Intermediate CA G2\n", 0), 0U) << r;
+  r = run({"ca", "rotate-intermediate"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(run({"ca", "rotate-intermediate"}, env_).exit_code, 1) << "one rotation at a time";
+  r = run({"ca", "truststore", "--parameter", prefix_ + "/truststore", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(core::get_int(parse_out(r), "certificates"), 3);
+  EXPECT_EQ(pki::split_pem_bundle(*parameter(prefix_ + "/truststore")).size(), 3U);
+
+  r = run({"apply", "--file", file}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "rotate orders-service (issued by CN=Pki Test Intermediate CA)\n") << r;
+  const std::string id = app_clients().at("orders-service").front();
+  ASSERT_EQ(records(id).size(), 2U);
+
+  r = run({"ca", "retire-intermediate"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << "an ACTIVE certificate of the old one remains\n" << r;
+  r = run({"ca", "retire-intermediate", "--revoke-superseded"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("(superseded)"), std::string::npos) << r;
+  EXPECT_FALSE(parameter(prefix_ + "/pki/previous-intermediate-ca.key"));
+  r = run({"ca", "truststore", "--parameter", prefix_ + "/truststore", "--json"}, env_);
+  EXPECT_EQ(core::get_int(parse_out(r), "certificates"), 2);
+  int active = 0;
+  for (const auto& rec : records(id)) {
+    active += rec.status == mtls::CertStatus::kActive ? 1 : 0;
+    EXPECT_EQ(rec.status == mtls::CertStatus::kActive,
+              rec.issuer_dn == "CN=Pki Test Intermediate CA G2");
+  }
+  EXPECT_EQ(active, 1);
+}
+
+TEST_F(PkiStack, SuspendResumeAndListFilters) {
+  init_ca();
+  const std::string file =
+      clients_file(R"({"clients": {"orders-service": {"scopes": ["orders.read"],
+      "certificate": {"generate": {"days": 20}}}}})");
+  ASSERT_EQ(run({"apply", "--file", file, "--renew-within", "10"}, env_).exit_code, 0);
+  const std::string id = app_clients().at("orders-service").front();
+  Result r =
+      run({"client", "list", "--status", "ACTIVE", "--expiring-within", "30d", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(parse_out(r).as_array().size(), 1U);
+  r = run({"client", "list", "--status", "ACTIVE", "--expiring-within", "10d", "--json"}, env_);
+  EXPECT_EQ(parse_out(r).as_array().size(), 0U) << r;
+  EXPECT_EQ(run({"client", "list", "--expiring-within", "soon"}, env_).exit_code, 2);
+
+  r = run({"client", "suspend", "--client", "orders-service"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(records(id)[0].status, mtls::CertStatus::kSuspended);
+  EXPECT_EQ(run({"apply", "--file", file, "--renew-within", "10"}, env_).out, "no changes\n")
+      << "apply issues nothing for a suspended client";
+  r = run({"client", "list", "--status", "SUSPENDED", "--json"}, env_);
+  EXPECT_EQ(parse_out(r).as_array().size(), 1U) << r;
+  r = run({"client", "resume", "--client-id", id}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(records(id)[0].status, mtls::CertStatus::kActive);
+}
+
+TEST(MtlsctlVersion, PrintsItsVersion) {
+  const Result r = run({"--version"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("mtlsctl ", 0), 0U) << r;
+}
+
 }  // namespace
 }  // namespace agm::mtlsctl

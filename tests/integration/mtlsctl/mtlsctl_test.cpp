@@ -572,12 +572,17 @@ TEST_F(MtlsctlRegistry, RegisterListRevoke) {
   EXPECT_EQ(count_lines(r.out), 3U) << r;
 
   // Revoke by certificate file, then by thumbprint written as openssl prints it.
-  r = run({"client", "revoke", "--cert", cert, "--reason", "key compromise"}, env_);
+  // Only RFC 5280's reasons (either spelling); a hold is `client suspend`.
+  for (const char* bad : {"key compromise", "certificate-hold", "removeFromCRL"}) {
+    EXPECT_EQ(run({"client", "revoke", "--cert", cert, "--reason", bad}, env_).exit_code, 2) << bad;
+  }
+  EXPECT_EQ(find(thumbprint)->status, mtls::CertStatus::kActive);
+  r = run({"client", "revoke", "--cert", cert, "--reason", "keyCompromise"}, env_);
   ASSERT_EQ(r.exit_code, 0) << r;
   rec = find(thumbprint);
   ASSERT_TRUE(rec.has_value());
   EXPECT_EQ(rec->status, mtls::CertStatus::kRevoked);
-  EXPECT_EQ(rec->revocation_reason, "key compromise");
+  EXPECT_EQ(rec->revocation_reason, "key-compromise");
   EXPECT_TRUE(rec->revoked_at.has_value());
   std::string colons;
   for (std::size_t i = 0; i < thumbprint2.size(); i += 2) {
@@ -665,13 +670,13 @@ TEST_F(MtlsctlRegistry, RevokeOfAMalformedRecordRevokesAndSaysSo) {
   std::string broken_cert;
   const auto [good, broken] = make_good_and_malformed("client-revoke-mal", broken_cert);
   Result r = run(
-      {"client", "revoke", "--cert", broken_cert, "--reason", "key compromise", "--json"}, env_);
+      {"client", "revoke", "--cert", broken_cert, "--reason", "key-compromise", "--json"}, env_);
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.err.find(broken + " is REVOKED, but its record is malformed"), std::string::npos)
       << r;
   EXPECT_NE(r.err.find("subject_dn"), std::string::npos) << r;
   EXPECT_EQ(str(parse_out(r), "status"), "REVOKED");
-  EXPECT_EQ(str(parse_out(r), "revocation_reason"), "key compromise");
+  EXPECT_EQ(str(parse_out(r), "revocation_reason"), "key-compromise");
   aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
   const json::object key{{"thumbprint", json::object{{"S", broken}}}};
   const auto stored =
