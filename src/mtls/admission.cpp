@@ -13,7 +13,8 @@ Admission refused(Reason reason, std::string detail = {}) {
 }
 
 // The record's own state and validity, then the certificate's.
-Reason record_state(const RegistryRecord& record, const Presented& presented, core::TimePoint now) {
+Reason record_state(const RegistryRecord& record, const Presented& presented,
+                    core::TimePoint now) {
   switch (record.status) {
     case CertStatus::kActive:
       break;

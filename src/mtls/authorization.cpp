@@ -65,9 +65,7 @@ Reason token_reason(oauth::TokenError error) {
 
 Authorizer::Authorizer(RegistryReader& registry, const oauth::AccessTokenVerifier& verifier,
                        bool require_cert_bound_token)
-    : registry_(registry),
-      verifier_(verifier),
-      require_cert_bound_token_(require_cert_bound_token) {}
+    : registry_(registry), verifier_(verifier), require_cert_bound_token_(require_cert_bound_token) {}
 
 Authorization Authorizer::decide(std::string_view cert_pem,
                                  const core::Field<std::string>& authorization,

@@ -56,6 +56,7 @@ core::TimePoint required_time(const aws::Item& item, std::string_view name) {
   return *t;
 }
 
+
 // Every AWS or transport failure becomes "registry_unavailable" (callers deny); the AWS code stays
 // in the message for the logs.
 template <typename F>
@@ -197,8 +198,7 @@ UpdatedRecord update_existing(aws::DynamoDb& db, const std::string& table,
                               const std::string& thumbprint, const aws::Expression& update,
                               std::chrono::milliseconds budget) {
   if (!is_thumbprint(thumbprint))
-    throw RegistryError(RegistryErrc::kNotFound,
-                        "no certificate " + thumbprint + " in the registry");
+    throw RegistryError(RegistryErrc::kNotFound, "no certificate " + thumbprint + " in the registry");
   const auto deadline = std::chrono::steady_clock::now() + budget;
   aws::Item item;
   try {
@@ -206,8 +206,7 @@ UpdatedRecord update_existing(aws::DynamoDb& db, const std::string& table,
                           std::string("attribute_exists(#t)"));
   } catch (const aws::AwsError& e) {
     if (e.code() == "ConditionalCheckFailedException")
-      throw RegistryError(RegistryErrc::kNotFound,
-                          "no certificate " + thumbprint + " in the registry");
+      throw RegistryError(RegistryErrc::kNotFound, "no certificate " + thumbprint + " in the registry");
     throw RegistryError(RegistryErrc::kUnavailable, "UpdateItem: " + e.code() + ": " + e.what());
   } catch (const std::exception& e) {
     throw RegistryError(RegistryErrc::kUnavailable, std::string("UpdateItem: ") + e.what());

@@ -53,14 +53,16 @@ int run_rotate(const RotateOptions& o) {
   auto store = open_store(ca_store_spec(o.store), o.so);
   const auto current = load_intermediate(*store);
   // A previous intermediate equal to the current one is what a run stopped half way left: go on.
-  if (auto previous = store->get(ca_names::kPreviousCert); previous && *previous != current.cert_pem) {
+  if (auto previous = store->get(ca_names::kPreviousCert);
+      previous && *previous != current.cert_pem) {
     throw CliError("an intermediate rotation is under way (" +
                    mtls::ClientCertificate::from_pem(*previous).subject_dn +
                    " is still in the store): finish it with ca retire-intermediate");
   }
   const auto root = load_root(*store, o);
   const auto type = pki::parse_key_type(o.key_type);
-  const std::string cn = next_common_name(mtls::ClientCertificate::from_pem(current.cert_pem).subject_dn);
+  const std::string cn =
+      next_common_name(mtls::ClientCertificate::from_pem(current.cert_pem).subject_dn);
   const std::string old_subject = mtls::ClientCertificate::from_pem(current.cert_pem).subject_dn;
   if (o.dry_run) {
     std::cout << "create intermediate CN=" << cn << "\nkeep " << old_subject
@@ -68,9 +70,10 @@ int run_rotate(const RotateOptions& o) {
     return 0;
   }
   auto validity = pki::days_from(core::SystemClock().now(), o.days);
-  validity.not_after = std::min(validity.not_after,
-                                mtls::ClientCertificate::from_pem(root.cert_pem).not_after);
-  const auto next = pki::create_intermediate_ca(root, cn, type.value_or(pki::KeyType::kEcP256), validity);
+  validity.not_after =
+      std::min(validity.not_after, mtls::ClientCertificate::from_pem(root.cert_pem).not_after);
+  const auto next =
+      pki::create_intermediate_ca(root, cn, type.value_or(pki::KeyType::kEcP256), validity);
   // The old pair first: a run stopped after it leaves the CA signing as before.
   store->put(ca_names::kPreviousKey, seal_key(*store, current.key_pem), true);
   store->put(ca_names::kPreviousCert, current.cert_pem, true);
@@ -94,7 +97,9 @@ int run_retire(const RotateOptions& o) {
     return 0;
   }
   const auto old = mtls::ClientCertificate::from_pem(*previous);
-  const std::string current = mtls::ClientCertificate::from_pem(require_cert(*store, ca_names::kIntermediateCert)).subject_dn;
+  const std::string current =
+      mtls::ClientCertificate::from_pem(require_cert(*store, ca_names::kIntermediateCert))
+          .subject_dn;
   aws::DynamoDb db(client_config(o.so.aws, "DYNAMODB", "dynamodb"));
   mtls::DynamoRegistry registry(db, flag_or_env(o.table, "--table", "CERT_TABLE_NAME"),
                                 std::chrono::milliseconds(30000));
@@ -106,7 +111,8 @@ int run_retire(const RotateOptions& o) {
       continue;
     }
     const bool replaced = std::any_of(records.begin(), records.end(), [&](const auto& x) {
-      return x.client_id == r.client_id && x.status == mtls::CertStatus::kActive && x.issuer_dn == current;
+      return x.client_id == r.client_id && x.status == mtls::CertStatus::kActive &&
+             x.issuer_dn == current;
     });
     if (o.revoke_superseded && replaced) {
       std::cout << "revoke " << r.client_id << " " << r.thumbprint << " (superseded)\n";
@@ -118,7 +124,8 @@ int run_retire(const RotateOptions& o) {
     }
   }
   if (!left.empty()) {
-    throw CliError(std::to_string(left.size()) + " ACTIVE certificate(s) still chain to " + old.subject_dn);
+    throw CliError(std::to_string(left.size()) + " ACTIVE certificate(s) still chain to " +
+                   old.subject_dn);
   }
   std::cout << "retire intermediate " << old.subject_dn << "\n";
   if (!o.dry_run) {
@@ -142,8 +149,9 @@ void add_common(CLI::App* cmd, RotateOptions& o) {
 
 void add_ca_rotation_commands(CLI::App* ca, Context& ctx) {
   auto r = std::make_shared<RotateOptions>();
-  CLI::App* rotate = ca->add_subcommand(
-      "rotate-intermediate", "a new intermediate under the same root; the old one kept until retired");
+  CLI::App* rotate =
+      ca->add_subcommand("rotate-intermediate",
+                         "a new intermediate under the same root; the old one kept until retired");
   add_common(rotate, *r);
   rotate->add_option("--root-key-in", r->root_key_in,
                      "the offline root key (encrypted with MTLSCTL_ROOT_KEY_PASSPHRASE)");
@@ -157,11 +165,13 @@ void add_ca_rotation_commands(CLI::App* ca, Context& ctx) {
 
   auto t = std::make_shared<RotateOptions>();
   CLI::App* retire = ca->add_subcommand(
-      "retire-intermediate", "remove the previous intermediate once none of its ACTIVE certificates is left");
+      "retire-intermediate",
+      "remove the previous intermediate once none of its ACTIVE certificates is left");
   add_common(retire, *t);
   retire->add_option("--table", t->table, "registry table (default: CERT_TABLE_NAME)");
-  retire->add_flag("--revoke-superseded", t->revoke_superseded,
-                   "first revoke (superseded) those whose client has one from the new intermediate");
+  retire->add_flag(
+      "--revoke-superseded", t->revoke_superseded,
+      "first revoke (superseded) those whose client has one from the new intermediate");
   retire->callback([&ctx, t] { ctx.action = [t] { return run_retire(*t); }; });
 }
 

@@ -102,7 +102,8 @@ void add_hold_command(CLI::App* client, Context& ctx, const char* name, const ch
   cmd->add_option("--user-pool-id", o->user_pool_id, "user pool (default: COGNITO_USER_POOL_ID)");
   add_aws_flags(cmd, o->aws);
   cmd->add_flag("--json", o->json, "print JSON");
-  cmd->callback([&ctx, o, from, to] { ctx.action = [o, from, to] { return run_hold(*o, from, to); }; });
+  cmd->callback(
+      [&ctx, o, from, to] { ctx.action = [o, from, to] { return run_hold(*o, from, to); }; });
 }
 
 }  // namespace
