@@ -73,4 +73,40 @@ std::optional<std::string> Ssm::get_parameter(const std::string& name, bool with
   return std::string(*value);
 }
 
+bool Ssm::delete_parameter(const std::string& name, Deadline deadline) {
+  try {
+    client_.call("DeleteParameter", json::object{{"Name", name}}, deadline);
+  } catch (const AwsError& e) {
+    if (e.code() == "ParameterNotFound") {
+      return false;
+    }
+    throw;
+  }
+  return true;
+}
+
+std::vector<std::string> Ssm::names_by_path(const std::string& path, Deadline deadline) {
+  std::vector<std::string> names;
+  std::string next;
+  do {
+    json::object request{{"Path", path}, {"Recursive", true}, {"WithDecryption", false}};
+    if (!next.empty()) {
+      request["NextToken"] = next;
+    }
+    const json::value answer = client_.call("GetParametersByPath", request, deadline);
+    const auto* params =
+        answer.is_object() ? answer.as_object().if_contains("Parameters") : nullptr;
+    if (params != nullptr && params->is_array()) {
+      for (const auto& p : params->as_array()) {
+        if (const auto name = core::get_string(p, "Name")) {
+          names.emplace_back(*name);
+        }
+      }
+    }
+    const auto token = core::get_string(answer, "NextToken");
+    next = token ? std::string(*token) : std::string();
+  } while (!next.empty());
+  return names;
+}
+
 }  // namespace agm::aws

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aws/client.hpp"
 
@@ -39,6 +40,10 @@ class Ssm {
   // GetParameter; nullopt on ParameterNotFound.
   std::optional<std::string> get_parameter(const std::string& name, bool with_decryption,
                                            Deadline deadline);
+  // DeleteParameter; false when it did not exist (ParameterNotFound).
+  bool delete_parameter(const std::string& name, Deadline deadline);
+  // GetParametersByPath, recursive, every page: the names under `path` (values not decrypted).
+  std::vector<std::string> names_by_path(const std::string& path, Deadline deadline);
   JsonClient& client();
 
  private:

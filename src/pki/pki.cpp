@@ -20,14 +20,11 @@
 
 #include "core/error.hpp"
 #include "core/openssl.hpp"
+#include "pki/detail.hpp"
 
 namespace agm::pki {
-namespace {
+namespace detail {
 
-using core::openssl::BioPtr;
-using core::openssl::BnPtr;
-using core::openssl::PkeyPtr;
-using core::openssl::X509Ptr;
 using ExtPtr = core::openssl::X509ExtensionPtr;
 
 // The OpenSSL error queue as text, so a failure says what OpenSSL refused (and the queue is left
@@ -191,7 +188,9 @@ bool is_weak_digest(int md_nid) {
          md_nid == NID_md2;
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;  // NOLINT(google-build-using-namespace): this file defines them
 
 std::optional<KeyType> parse_key_type(std::string_view text) {
   if (text == "ec-p256") {
@@ -222,8 +221,61 @@ Validity days_from(core::TimePoint now, int days) {
   return Validity{now - std::chrono::minutes(5), now + std::chrono::hours(24) * days};
 }
 
-KeyAndCert issue_certificate(const KeyAndCert* issuer, const std::string& subject_cn, KeyType type,
-                             Validity validity, const IssueOptions& options,
+namespace detail {
+
+namespace {
+
+// The extensions of the profile: basicConstraints and keyUsage by kind, EKU, SAN, SKI and AKI.
+void add_profile_extensions(X509* cert, X509* issuer_cert, bool rsa, const IssueOptions& options,
+                            const std::vector<std::string>& extended_key_usages) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer_cert != nullptr ? issuer_cert : cert, cert, nullptr, nullptr, 0);
+  if (options.is_ca) {
+    std::string bc = "critical,CA:TRUE";
+    if (options.path_length) {
+      bc += ",pathlen:" + std::to_string(*options.path_length);
+    }
+    add_ext(cert, &ctx, NID_basic_constraints, bc);
+    add_ext(cert, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else {
+    add_ext(cert, &ctx, NID_basic_constraints, "critical,CA:FALSE");
+    // keyEncipherment only means something for RSA key transport; ECDSA keys sign only.
+    add_ext(cert, &ctx, NID_key_usage,
+            rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+  }
+  if (!extended_key_usages.empty()) {
+    std::string eku;
+    for (const auto& usage : extended_key_usages) {
+      eku += (eku.empty() ? "" : ",") + usage;
+    }
+    add_ext(cert, &ctx, NID_ext_key_usage, eku);
+  }
+  std::string san;
+  for (const auto& dns : options.dns_names) {
+    if (dns.empty() || dns.find_first_of(",:\n") != std::string::npos) {
+      throw core::Error("pki_bad_input", "invalid DNS name: " + dns);
+    }
+    san += (san.empty() ? "DNS:" : ",DNS:") + dns;
+  }
+  for (const auto& ip : options.ip_addresses) {
+    if (ip.empty() || ip.find_first_of(",\n") != std::string::npos) {
+      throw core::Error("pki_bad_input", "invalid IP address: " + ip);
+    }
+    san += (san.empty() ? "IP:" : ",IP:") + ip;
+  }
+  if (!san.empty()) {
+    add_ext(cert, &ctx, NID_subject_alt_name, san);
+  }
+  add_ext(cert, &ctx, NID_subject_key_identifier, "hash");
+  if (issuer_cert != nullptr) {
+    add_ext(cert, &ctx, NID_authority_key_identifier, "keyid:always");
+  }
+}
+
+}  // namespace
+
+std::string sign_certificate(const KeyAndCert* issuer, const std::string& subject_cn,
+                             EVP_PKEY* subject_key, Validity validity, const IssueOptions& options,
                              const std::vector<std::string>& extended_key_usages) {
   if (subject_cn.empty() || subject_cn.size() > 64) {
     // X.520 ub-common-name: a CN longer than 64 characters is not a valid certificate.
@@ -236,7 +288,6 @@ KeyAndCert issue_certificate(const KeyAndCert* issuer, const std::string& subjec
   if (md == nullptr) {
     throw core::Error("pki_bad_input", "unknown digest: " + options.digest);
   }
-
   X509Ptr issuer_cert;
   PkeyPtr issuer_key;
   if (issuer != nullptr) {
@@ -247,8 +298,6 @@ KeyAndCert issue_certificate(const KeyAndCert* issuer, const std::string& subjec
       throw core::Error("pki_bad_input", "issuer key does not match the issuer certificate");
     }
   }
-
-  PkeyPtr key = generate_key(type, options.rsa_bits);
   X509Ptr cert(X509_new());
   if (!cert) {
     fail("X509_new");
@@ -257,8 +306,7 @@ KeyAndCert issue_certificate(const KeyAndCert* issuer, const std::string& subjec
   set_random_serial(cert.get());
   set_time(X509_getm_notBefore(cert.get()), validity.not_before);
   set_time(X509_getm_notAfter(cert.get()), validity.not_after);
-  check(X509_set_pubkey(cert.get(), key.get()), "X509_set_pubkey");
-
+  check(X509_set_pubkey(cert.get(), subject_key), "X509_set_pubkey");
   X509_NAME* subject = X509_get_subject_name(cert.get());
   check(X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
                                    reinterpret_cast<const unsigned char*>(subject_cn.c_str()), -1,
@@ -267,56 +315,23 @@ KeyAndCert issue_certificate(const KeyAndCert* issuer, const std::string& subjec
   check(X509_set_issuer_name(cert.get(),
                              issuer_cert ? X509_get_subject_name(issuer_cert.get()) : subject),
         "X509_set_issuer_name");
-
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer_cert ? issuer_cert.get() : cert.get(), cert.get(), nullptr, nullptr,
-                 0);
-  const bool rsa = type != KeyType::kEcP256 || options.rsa_bits.has_value();
-  if (options.is_ca) {
-    std::string bc = "critical,CA:TRUE";
-    if (options.path_length) {
-      bc += ",pathlen:" + std::to_string(*options.path_length);
-    }
-    add_ext(cert.get(), &ctx, NID_basic_constraints, bc);
-    add_ext(cert.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign");
-  } else {
-    add_ext(cert.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE");
-    // keyEncipherment only means something for RSA key transport; ECDSA keys sign only.
-    add_ext(cert.get(), &ctx, NID_key_usage,
-            rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
-  }
-  if (!extended_key_usages.empty()) {
-    std::string eku;
-    for (const auto& usage : extended_key_usages) {
-      eku += (eku.empty() ? "" : ",") + usage;
-    }
-    add_ext(cert.get(), &ctx, NID_ext_key_usage, eku);
-  }
-  if (!options.dns_names.empty() || !options.ip_addresses.empty()) {
-    std::string san;
-    for (const auto& dns : options.dns_names) {
-      if (dns.empty() || dns.find_first_of(",:\n") != std::string::npos) {
-        throw core::Error("pki_bad_input", "invalid DNS name: " + dns);
-      }
-      san += (san.empty() ? "DNS:" : ",DNS:") + dns;
-    }
-    for (const auto& ip : options.ip_addresses) {
-      if (ip.empty() || ip.find_first_of(",\n") != std::string::npos) {
-        throw core::Error("pki_bad_input", "invalid IP address: " + ip);
-      }
-      san += (san.empty() ? "IP:" : ",IP:") + ip;
-    }
-    add_ext(cert.get(), &ctx, NID_subject_alt_name, san);
-  }
-  add_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
-  if (issuer_cert) {
-    add_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
-  }
-
-  if (X509_sign(cert.get(), issuer_key ? issuer_key.get() : key.get(), md) <= 0) {
+  const bool rsa = EVP_PKEY_get_base_id(subject_key) == EVP_PKEY_RSA;
+  add_profile_extensions(cert.get(), issuer_cert.get(), rsa, options, extended_key_usages);
+  if (X509_sign(cert.get(), issuer_key ? issuer_key.get() : subject_key, md) <= 0) {
     fail("signing with " + options.digest + " failed");
   }
-  return KeyAndCert{key_to_pem(key.get()), cert_to_pem(cert.get())};
+  return cert_to_pem(cert.get());
+}
+
+}  // namespace detail
+
+KeyAndCert issue_certificate(const KeyAndCert* issuer, const std::string& subject_cn, KeyType type,
+                             Validity validity, const IssueOptions& options,
+                             const std::vector<std::string>& extended_key_usages) {
+  PkeyPtr key = generate_key(type, options.rsa_bits);
+  std::string cert =
+      sign_certificate(issuer, subject_cn, key.get(), validity, options, extended_key_usages);
+  return KeyAndCert{key_to_pem(key.get()), std::move(cert)};
 }
 
 KeyAndCert create_root_ca(const std::string& common_name, KeyType type, Validity validity) {

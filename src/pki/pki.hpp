@@ -6,11 +6,13 @@
 // Everything is PEM text in and out, so callers (mtlsctl, tests, the local stack) decide where it
 // is stored. Every function throws core::Error (code "pki_error", or "pki_bad_input" for input that
 // cannot be parsed) and never returns a half-made certificate.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/time.hpp"
 
 namespace agm::pki {
@@ -82,5 +84,65 @@ bool is_ca_certificate(std::string_view cert_pem);
 // BEGIN without its END throws core::Error("pki_bad_input"): a truncated bundle never loses a
 // certificate silently.
 std::vector<std::string> split_pem_bundle(std::string_view pem);
+
+// --- private keys under a passphrase (keys.cpp) ---
+// PKCS#8 "ENCRYPTED PRIVATE KEY", AES-256-CBC with a PBKDF2 key (OpenSSL 3's defaults, which
+// `openssl pkey -passin` reads). Throws core::Error("pki_bad_input") for a key that does not parse
+// or an empty passphrase.
+std::string encrypt_private_key(const std::string& key_pem, const std::string& passphrase);
+// The plain PKCS#8 key; throws core::Error("pki_bad_passphrase") when the passphrase is wrong.
+std::string decrypt_private_key(const std::string& encrypted_pem, const std::string& passphrase);
+bool is_encrypted_private_key(std::string_view pem);
+
+// --- certificate signing requests (csr.cpp) ---
+// Why a CSR is refused: each its own reason, never recognised by its message.
+enum class CsrProblem { kNotACsr, kBadSignature, kWeakKey, kUnsupportedKey };
+class CsrError : public core::Error {
+ public:
+  CsrError(CsrProblem problem, const std::string& message)
+      : core::Error("pki_bad_csr", message), problem_(problem) {}
+  [[nodiscard]] CsrProblem problem() const { return problem_; }
+
+ private:
+  CsrProblem problem_;
+};
+// What a CSR asks for, once checked: its key (RSA of 2048 bits or more, or EC P-256 / P-384) and
+// its self-signature. Throws CsrError.
+struct CsrInfo {
+  std::string subject;          // RFC 4514, as the CSR has it (the certificate gets CN=client id)
+  std::string key_description;  // "rsa-3072", "ec-P-256"
+};
+CsrInfo check_csr(std::string_view csr_pem);
+// The client certificate of issue_client_certificate's profile for the CSR's key (key_pem empty:
+// the client keeps its key). Throws CsrError for a CSR check_csr refuses.
+KeyAndCert sign_client_csr(const KeyAndCert& issuer, std::string_view csr_pem,
+                           const std::string& client_id, Validity validity);
+// A CSR (and its key) for tests and for clients: subject CN=common_name, signed with SHA-256.
+KeyAndCert create_csr(const std::string& common_name, KeyType type,
+                      std::optional<int> rsa_bits = std::nullopt);  // cert_pem holds the CSR
+
+// --- certificate revocation lists (crl.cpp) ---
+// RFC 5280 5.3.1 reason codes by their mtlsctl names ("key-compromise" ...; "certificate-hold"
+// for a suspension); nullopt for another name.
+std::optional<int> crl_reason_code(std::string_view name);
+std::string crl_reason_name(int code);  // "unspecified" for a code without a name
+// The mtlsctl name of a reason given either way ("key-compromise" or RFC 5280's "keyCompromise").
+std::optional<std::string> canonical_reason(std::string_view name);
+struct CrlEntry {
+  std::string serial_number;  // as mtls::ClientCertificate prints it
+  core::TimePoint revoked_at;
+  std::string reason;  // a crl_reason_code name
+};
+// A v2 CRL signed by `issuer` (SHA-256), with a CRL number, AKI and a reason per entry; PEM.
+std::string create_crl(const KeyAndCert& issuer, const std::vector<CrlEntry>& entries,
+                       std::int64_t crl_number, core::TimePoint this_update,
+                       core::TimePoint next_update);
+struct Crl {
+  std::string issuer;  // RFC 4514
+  std::vector<CrlEntry> entries;
+};
+// Parses a CRL (PEM or DER) and checks its signature against the first of `issuer_certs` whose
+// subject is its issuer. Throws core::Error("pki_bad_crl") when none verifies it.
+Crl read_crl(std::string_view crl, const std::vector<std::string>& issuer_certs);
 
 }  // namespace agm::pki

@@ -1,6 +1,7 @@
 // mtlsctl client create | register | revoke | list: the Cognito app client and the cert registry.
 #include <iostream>
 
+#include "app_clients.hpp"
 #include "aws/cognito_idp.hpp"
 #include "aws/dynamodb.hpp"
 #include "common.hpp"
@@ -48,6 +49,8 @@ struct RevokeOptions {
 struct ListOptions {
   RegistryOptions reg;
   std::string client_id;
+  std::string status;
+  std::string expiring_within;
   bool json = false;
 };
 
@@ -155,44 +158,27 @@ int run_create(const CreateOptions& o) {
     refuse_existing({o.secret_file}, o.force);
   }
   aws::CognitoIdp cognito(client_config(o.aws, "COGNITO_IDENTITY_PROVIDER", "cognito-idp"));
-  boost::json::array scopes;
-  for (const auto& s : o.scopes) {
-    scopes.emplace_back(s);
-  }
-  const boost::json::value answer = cognito.call(
-      "CreateUserPoolClient",
-      boost::json::object{{"UserPoolId", pool},
-                          {"ClientName", o.name},
-                          {"GenerateSecret", true},
-                          {"AllowedOAuthFlows", boost::json::array{"client_credentials"}},
-                          {"AllowedOAuthScopes", scopes},
-                          {"AllowedOAuthFlowsUserPoolClient", true}},
-      deadline_from_now());
-  const auto id = core::get_string_path(answer, {"UserPoolClient", "ClientId"});
-  const auto secret = core::get_string_path(answer, {"UserPoolClient", "ClientSecret"});
-  if (!id || id->empty() || !secret || secret->empty()) {
-    throw CliError("CreateUserPoolClient answered without ClientId and ClientSecret");
-  }
+  const AppClient created = create_app_client(cognito, pool, o.name, o.scopes, std::nullopt);
   if (!o.secret_file.empty()) {
     try {
-      write_file(o.secret_file, std::string(*secret) + "\n", 0600, o.force);
+      write_file(o.secret_file, created.secret + "\n", 0600, o.force);
     } catch (const CliError& e) {
-      throw CliError(std::string(e.what()) + " (client " + std::string(*id) +
+      throw CliError(std::string(e.what()) + " (client " + created.id +
                      " was created; delete it or reset its secret)");
     }
   }
   if (o.json) {
-    boost::json::object out{{"client_id", *id}, {"client_name", o.name}};
+    boost::json::object out{{"client_id", created.id}, {"client_name", o.name}};
     if (o.secret_file.empty()) {
-      out["client_secret"] = *secret;
+      out["client_secret"] = created.secret;
     } else {
       out["client_secret_file"] = o.secret_file;
     }
     print_json(out);
   } else {
-    std::cout << "client_id:      " << *id << "\n";
+    std::cout << "client_id:      " << created.id << "\n";
     if (o.secret_file.empty()) {
-      std::cout << "client_secret:  " << *secret << "\n";
+      std::cout << "client_secret:  " << created.secret << "\n";
     } else {
       std::cout << "client_secret:  written to " << o.secret_file << "\n";
     }
@@ -235,6 +221,13 @@ int run_register(const RegisterOptions& o) {
 }
 
 int run_revoke(const RevokeOptions& o) {
+  const auto reason = pki::canonical_reason(o.reason);
+  if (!reason || *reason == "certificate-hold") {
+    throw UsageError(
+        "--reason: one of RFC 5280's: unspecified, key-compromise, ca-compromise, "
+        "affiliation-changed, superseded, cessation-of-operation, "
+        "privilege-withdrawn, aa-compromise (a hold is `client suspend`)");
+  }
   std::string thumbprint;
   if (!o.cert.empty()) {
     thumbprint = load_client_certificate(o.cert).thumbprint;
@@ -250,7 +243,7 @@ int run_revoke(const RevokeOptions& o) {
   mtls::DynamoRegistry registry(db, table, std::chrono::milliseconds(20000));
   mtls::UpdatedRecord updated;
   try {
-    updated = registry.revoke(thumbprint, o.reason, core::SystemClock().now());
+    updated = registry.revoke(thumbprint, *reason, core::SystemClock().now());
   } catch (const mtls::RegistryError& e) {
     if (e.errc() == mtls::RegistryErrc::kNotFound) {
       throw CliError("not registered: no certificate " + thumbprint + " in " + table);
@@ -266,7 +259,7 @@ int run_revoke(const RevokeOptions& o) {
       out["malformed"] = updated.malformed;
       print_json(out);
     } else {
-      std::cout << "revoked " << thumbprint << " (reason " << o.reason
+      std::cout << "revoked " << thumbprint << " (reason " << *reason
                 << "; the record is malformed)\n";
     }
     return 0;
@@ -275,9 +268,26 @@ int run_revoke(const RevokeOptions& o) {
     print_json(record_json(*updated.record));
   } else {
     std::cout << "revoked " << thumbprint << " (client " << updated.record->client_id << ", reason "
-              << o.reason << ")\n";
+              << *reason << ")\n";
   }
   return 0;
+}
+
+// --status and --expiring-within: what the rotation workflow asks for.
+void filter_listing(std::vector<mtls::RegistryRecord>& records, const std::string& status,
+                    const std::string& expiring_within) {
+  std::optional<core::TimePoint> before;
+  if (!expiring_within.empty()) {
+    const auto d = parse_duration(expiring_within);
+    if (!d) {
+      throw UsageError("--expiring-within: a duration like 30d or 12h");
+    }
+    before = core::SystemClock().now() + *d;
+  }
+  std::erase_if(records, [&](const mtls::RegistryRecord& r) {
+    return (!status.empty() && mtls::to_string(r.status) != status) ||
+           (before && r.not_after > *before);
+  });
 }
 
 int run_list(const ListOptions& o) {
@@ -291,6 +301,7 @@ int run_list(const ListOptions& o) {
   } catch (const mtls::RegistryError& e) {
     rethrow_registry(e);
   }
+  filter_listing(listing.records, o.status, o.expiring_within);
   if (o.json) {
     boost::json::array out;
     for (const auto& r : listing.records) {
@@ -326,6 +337,8 @@ int run_list(const ListOptions& o) {
 }
 
 }  // namespace
+
+void add_suspend_resume_commands(CLI::App* client, Context& ctx);  // client_lifecycle.cpp
 
 void add_client_commands(CLI::App& app, Context& ctx) {
   CLI::App* client = app.add_subcommand("client", "Cognito app clients and the cert registry");
@@ -373,9 +386,15 @@ void add_client_commands(CLI::App& app, Context& ctx) {
   auto lo = std::make_shared<ListOptions>();
   CLI::App* list = client->add_subcommand("list", "the registry's records");
   list->add_option("--client-id", lo->client_id, "only this client's certificates");
+  list->add_option("--status", lo->status, "only certificates in this status")
+      ->check(CLI::IsMember({"ACTIVE", "SUSPENDED", "REVOKED"}));
+  list->add_option("--expiring-within", lo->expiring_within,
+                   "only certificates that expire within this duration (30d, 12h)");
   add_registry_flags(list, lo->reg);
   list->add_flag("--json", lo->json, "print JSON");
   list->callback([&ctx, lo] { ctx.action = [lo] { return run_list(*lo); }; });
+
+  add_suspend_resume_commands(client, ctx);
 }
 
 }  // namespace agm::mtlsctl

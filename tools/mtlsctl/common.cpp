@@ -18,6 +18,11 @@
 
 namespace agm::mtlsctl {
 
+std::string env_value(const char* name) {
+  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): single-threaded CLI
+  return v == nullptr ? std::string() : std::string(v);
+}
+
 std::string read_file(const std::string& path) {
   try {
     return core::read_file(path);
@@ -184,6 +189,27 @@ std::optional<std::string> normalize_thumbprint(std::string_view text) {
     return std::nullopt;
   }
   return out;
+}
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  if (text.size() < 2 || text.size() > 7) {
+    return std::nullopt;
+  }
+  const char unit = text.back();
+  std::int64_t n = 0;
+  for (const char c : text.substr(0, text.size() - 1)) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    n = n * 10 + (c - '0');
+  }
+  if (unit == 'd') {
+    return std::chrono::seconds(n * 86400);
+  }
+  if (unit == 'h') {
+    return std::chrono::seconds(n * 3600);
+  }
+  return std::nullopt;
 }
 
 }  // namespace agm::mtlsctl

@@ -29,12 +29,23 @@ void add_ca_commands(CLI::App& app, Context& ctx);
 void add_cert_commands(CLI::App& app, Context& ctx);
 void add_client_commands(CLI::App& app, Context& ctx);
 void add_truststore_commands(CLI::App& app, Context& ctx);
+void add_apply_command(CLI::App& app, Context& ctx);
+void add_crl_commands(CLI::App& app, Context& ctx);
 
 // Failures of mtlsctl itself (bad file, refused certificate...): `mtlsctl: <message>`.
 class CliError : public core::Error {
  public:
   explicit CliError(const std::string& message) : core::Error("mtlsctl", message) {}
 };
+
+// Bad usage found after parsing (a setting missing, flags that do not go together): exit 2.
+class UsageError : public core::Error {
+ public:
+  explicit UsageError(const std::string& message) : core::Error("usage", message) {}
+};
+
+// The value of environment variable `name`, "" when unset.
+std::string env_value(const char* name);
 
 // --- files ---
 std::string read_file(const std::string& path);  // throws CliError naming the path
@@ -78,5 +89,8 @@ bool is_safe_name(std::string_view name);
 // Accepts lowercase/uppercase hex with optional ':' separators (as `openssl x509 -fingerprint
 // -sha256` prints it); returns 64 lowercase hex characters, or nullopt.
 std::optional<std::string> normalize_thumbprint(std::string_view text);
+
+// "30d", "12h", "0d": a positive count of days or hours; nullopt otherwise.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace agm::mtlsctl

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "aws/client.hpp"
+#include "clients_file.hpp"
 #include "common.hpp"
 #include "net/http.hpp"
 
@@ -30,12 +31,14 @@ int fail(const std::string& message) {
 int main(int argc, char** argv) {
   CLI::App app{"mtlsctl: certificates, client registration and truststore for the mTLS API"};
   app.name("mtlsctl");
+  app.set_version_flag("--version", std::string("mtlsctl ") + AGM_VERSION);
   app.require_subcommand(1);
   agm::mtlsctl::Context ctx;
   agm::mtlsctl::add_ca_commands(app, ctx);
   agm::mtlsctl::add_cert_commands(app, ctx);
   agm::mtlsctl::add_client_commands(app, ctx);
   agm::mtlsctl::add_truststore_commands(app, ctx);
+  agm::mtlsctl::add_apply_command(app, ctx);
 
   try {
     app.parse(argc, argv);
@@ -49,6 +52,11 @@ int main(int argc, char** argv) {
   }
   try {
     return ctx.action();
+  } catch (const agm::mtlsctl::UsageError& e) {
+    std::cerr << "mtlsctl: usage: " << one_line(e.what()) << '\n';
+    return 2;
+  } catch (const agm::mtlsctl::ClientsFileError& e) {
+    return fail(e.what()) + 1;  // a malformed file: bad input, exit 2, nothing changed
   } catch (const agm::mtlsctl::CliError& e) {
     return fail(e.what());
   } catch (const agm::aws::AwsError& e) {

@@ -28,6 +28,7 @@
 #include "core/encoding.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "harness.hpp"
 #include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
 #include "pki/pki.hpp"
@@ -42,145 +43,7 @@ namespace {
 using std::chrono::seconds;
 namespace fs = std::filesystem;
 namespace json = boost::json;
-
-constexpr const char* kRegion = "us-east-1";
-constexpr const char* kAccessKey = "AKIDMTLSCTLTEST";
-constexpr const char* kSecretKey = "mtlsctl-test-secret";
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "mtlsctl-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      throw std::runtime_error("mkdtemp failed");
-    }
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void spit(const std::string& path, const std::string& content) {
-  std::ofstream(path, std::ios::binary) << content;
-}
-
-unsigned mode_of(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return 0;
-  }
-  return st.st_mode & 0777U;
-}
-
-std::size_t count_lines(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::ostream& operator<<(std::ostream& os, const Result& r) {
-  return os << "exit " << r.exit_code << "\n--- stdout ---\n"
-            << r.out << "--- stderr ---\n"
-            << r.err;
-}
-
-// A clean environment: only PATH and what the test gives, so the developer's AWS settings never
-// leak in.
-std::map<std::string, std::string> base_env() {
-  const char* path = std::getenv("PATH");
-  return {{"PATH", path != nullptr ? path : "/usr/bin:/bin"}};
-}
-
-std::map<std::string, std::string> aws_env() {
-  auto env = base_env();
-  env["AWS_REGION"] = kRegion;
-  env["AWS_ACCESS_KEY_ID"] = kAccessKey;
-  env["AWS_SECRET_ACCESS_KEY"] = kSecretKey;
-  return env;
-}
-
-// Runs mtlsctl with stdout and stderr captured to separate files.
-Result run(const std::vector<std::string>& args,
-           const std::map<std::string, std::string>& env = base_env()) {
-  static int counter = 0;
-  const TempDir io;
-  const std::string out = io / "out";
-  const std::string err = io / "err";
-  std::vector<std::string> argv{"sh",
-                                "-c",
-                                R"(o=$1; e=$2; shift 2; exec "$@" >"$o" 2>"$e")",
-                                "sh",
-                                out,
-                                err,
-                                test::binary_dir() + "/bin/mtlsctl"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ++counter;
-  Result r;
-  {
-    test::ChildProcess p(argv, env, /*inherit_env=*/false);
-    const auto status = p.wait_for(std::chrono::seconds(60));
-    if (status && WIFEXITED(*status)) {
-      r.exit_code = WEXITSTATUS(*status);
-    }
-  }
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
-json::value parse_out(const Result& r) {
-  auto v = core::parse_json(r.out);
-  if (!v) {
-    ADD_FAILURE() << "stdout is not JSON: " << r;
-    return {};
-  }
-  return *v;
-}
-
-std::string str(const json::value& v, std::string_view key) {
-  return std::string(core::get_string(v, key).value_or("<missing>"));
-}
-
-// SHA-256 of a PEM certificate's DER, computed here from the base64 body (independently of the
-// mtls library the CLI uses).
-std::string thumbprint_of_pem(const std::string& pem) {
-  std::string body;
-  std::istringstream in(pem);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("-----", 0) != 0) {
-      body += line;
-    }
-  }
-  const auto der = core::base64_decode(body);
-  return der ? core::sha256_hex(*der) : "";
-}
-
-int run_openssl_verify(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"openssl", "verify"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  test::ChildProcess p(argv, {}, true, "/dev/null");
-  const auto st = p.wait_for(std::chrono::seconds(30));
-  return st && WIFEXITED(*st) ? WEXITSTATUS(*st) : -1;
-}
+using namespace test_harness;  // NOLINT(google-build-using-namespace)
 
 // What a loopback handler (on the server's thread) found wrong; read by the test afterwards.
 class Failure {
@@ -578,16 +441,6 @@ TEST_F(MtlsctlFiles, TruststoreBuildAcceptsCasAndRefusesEachProblemOnItsOwnLine)
 
 // --- registry against dynalite ---
 
-constexpr const char* kTable = "mtlsctl-cert-registry";
-
-aws::ClientConfig dynalite_config(const std::string& endpoint) {
-  aws::ClientConfig c;
-  c.region = kRegion;
-  c.endpoint = endpoint;
-  c.credentials = {kAccessKey, kSecretKey, ""};
-  return c;
-}
-
 class MtlsctlRegistry : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -709,12 +562,17 @@ TEST_F(MtlsctlRegistry, RegisterListRevoke) {
   EXPECT_EQ(count_lines(r.out), 3U) << r;
 
   // Revoke by certificate file, then by thumbprint written as openssl prints it.
-  r = run({"client", "revoke", "--cert", cert, "--reason", "key compromise"}, env_);
+  // Only RFC 5280's reasons (either spelling); a hold is `client suspend`.
+  for (const char* bad : {"key compromise", "certificate-hold", "removeFromCRL"}) {
+    EXPECT_EQ(run({"client", "revoke", "--cert", cert, "--reason", bad}, env_).exit_code, 2) << bad;
+  }
+  EXPECT_EQ(find(thumbprint)->status, mtls::CertStatus::kActive);
+  r = run({"client", "revoke", "--cert", cert, "--reason", "keyCompromise"}, env_);
   ASSERT_EQ(r.exit_code, 0) << r;
   rec = find(thumbprint);
   ASSERT_TRUE(rec.has_value());
   EXPECT_EQ(rec->status, mtls::CertStatus::kRevoked);
-  EXPECT_EQ(rec->revocation_reason, "key compromise");
+  EXPECT_EQ(rec->revocation_reason, "key-compromise");
   EXPECT_TRUE(rec->revoked_at.has_value());
   std::string colons;
   for (std::size_t i = 0; i < thumbprint2.size(); i += 2) {
@@ -802,13 +660,13 @@ TEST_F(MtlsctlRegistry, RevokeOfAMalformedRecordRevokesAndSaysSo) {
   std::string broken_cert;
   const auto [good, broken] = make_good_and_malformed("client-revoke-mal", broken_cert);
   Result r = run(
-      {"client", "revoke", "--cert", broken_cert, "--reason", "key compromise", "--json"}, env_);
+      {"client", "revoke", "--cert", broken_cert, "--reason", "key-compromise", "--json"}, env_);
   EXPECT_EQ(r.exit_code, 0) << r;
   EXPECT_NE(r.err.find(broken + " is REVOKED, but its record is malformed"), std::string::npos)
       << r;
   EXPECT_NE(r.err.find("subject_dn"), std::string::npos) << r;
   EXPECT_EQ(str(parse_out(r), "status"), "REVOKED");
-  EXPECT_EQ(str(parse_out(r), "revocation_reason"), "key compromise");
+  EXPECT_EQ(str(parse_out(r), "revocation_reason"), "key-compromise");
   aws::DynamoDb db(dynalite_config(dynalite_->endpoint()));
   const json::object key{{"thumbprint", json::object{{"S", broken}}}};
   const auto stored =

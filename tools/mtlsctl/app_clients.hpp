@@ -1,0 +1,29 @@
+#pragma once
+// Cognito app clients for client_credentials, as `client create` and `apply` make them.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/cognito_idp.hpp"
+
+namespace agm::mtlsctl {
+
+struct AppClient {
+  std::string id;
+  std::string secret;  // empty unless created or described
+};
+
+// CreateUserPoolClient with a secret, client_credentials only, the given scopes (full names) and,
+// when given, the access token's lifetime in minutes.
+AppClient create_app_client(aws::CognitoIdp& cognito, const std::string& pool,
+                            const std::string& name, const std::vector<std::string>& scopes,
+                            std::optional<int> access_token_minutes);
+// DescribeUserPoolClient: the id and secret of an existing client.
+AppClient describe_app_client(aws::CognitoIdp& cognito, const std::string& pool,
+                              const std::string& client_id);
+// ListUserPoolClients, every page: ClientName -> ClientId (the first of a name, in list order).
+std::map<std::string, std::string> list_app_clients(aws::CognitoIdp& cognito,
+                                                    const std::string& pool);
+
+}  // namespace agm::mtlsctl
