@@ -17,6 +17,7 @@
 #include "mtls/dynamo_registry.hpp"
 #include "pki/pki.hpp"
 #include "support/dynalite.hpp"
+#include "support/dynamodb_tables.hpp"
 
 namespace agm::mtlsctl {
 namespace {
@@ -67,14 +68,7 @@ class PkiStack : public ::testing::Test {
     prefix_ = "/t" + std::to_string(n);
     table_ = "registry-" + std::to_string(n);
     aws::DynamoDb db(config(dynalite_->endpoint()));
-    db.create_table(mtls::DynamoRegistry::create_table_request(table_), soon());
-    for (int i = 0; i < 200; ++i) {
-      const auto d = db.describe_table(table_, soon());
-      if (d && core::get_string(json::value(*d), "TableStatus") == "ACTIVE") {
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    test::create_table_and_wait(db, mtls::DynamoRegistry::create_table_request(table_));
     env_ = aws_env();
     env_["AWS_ENDPOINT_URL_SSM"] = ssm_url();
     env_["AWS_ENDPOINT_URL_DYNAMODB"] = dynalite_->endpoint();
