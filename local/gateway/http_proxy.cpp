@@ -110,11 +110,10 @@ ProxyRequest build_proxy_request(const GatewayRequest& req, const RouteMatch& ma
   return out;
 }
 
-asio::awaitable<ProxyResult> forward(ProxyRequest request, std::chrono::milliseconds timeout,
-                                     std::size_t max_body) {
+asio::awaitable<ProxyResult> forward(asio::any_io_executor ex, ProxyRequest request,
+                                     std::chrono::milliseconds timeout, std::size_t max_body) {
   using Status = ProxyResult::Status;
   ProxyResult result;
-  auto ex = co_await asio::this_coro::executor;
   tcp::resolver resolver(ex);
   auto [rec, endpoints] = co_await resolver.async_resolve(request.host, request.port,
                                                           asio::as_tuple(asio::use_awaitable));

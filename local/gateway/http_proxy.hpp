@@ -6,6 +6,7 @@
 // The caller's identity reaches the backend only through x-mtls-client-id, x-mtls-cert-thumbprint
 // and x-mtls-scope, set from the authorizer's context; headers of those names sent by the client
 // are always removed first (docs/contract.md section 9), so they cannot be forged.
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -57,8 +58,10 @@ struct ProxyResult {
 };
 
 // Sends the request on a fresh connection and reads the whole answer, bounded by `timeout` and
-// `max_body` bytes. Never throws.
-boost::asio::awaitable<ProxyResult> forward(ProxyRequest request, std::chrono::milliseconds timeout,
+// `max_body` bytes. Never throws. The executor is passed in rather than read with
+// `co_await this_coro::executor`, which clang-analyzer misreads as an uninitialized call.
+boost::asio::awaitable<ProxyResult> forward(boost::asio::any_io_executor ex, ProxyRequest request,
+                                            std::chrono::milliseconds timeout,
                                             std::size_t max_body);
 
 }  // namespace agm::local

@@ -548,8 +548,9 @@ asio::awaitable<Gateway::Response> Gateway::proxy_http(const RouteMatch& match,
   const RouteConfig& route = *match.route;
   // API Gateway's default (and largest) integration timeout for HTTP APIs is 30 s.
   const auto timeout = route.timeout.value_or(std::chrono::milliseconds(30000));
-  ProxyResult r = co_await forward(build_proxy_request(req, match, *route.http, context), timeout,
-                                   config_.limits.max_body_bytes);
+  ProxyResult r =
+      co_await forward(io_.get_executor(), build_proxy_request(req, match, *route.http, context),
+                       timeout, config_.limits.max_body_bytes);
   using Status = ProxyResult::Status;
   if (r.status != Status::kOk) {
     entry["integrationError"] = r.error;
