@@ -14,6 +14,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -56,6 +57,9 @@ struct ProxyResult {
   std::string body;
   std::string error;  // for the log when not kOk
 };
+
+// A connection-level header (RFC 9110 section 7.6.1), by lower-cased name: not forwarded.
+bool is_hop_by_hop(std::string_view lower);
 
 // Sends the request on a fresh connection and reads the whole answer, bounded by `timeout` and
 // `max_body` bytes. Never throws. The executor is passed in rather than read with
