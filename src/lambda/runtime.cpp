@@ -255,7 +255,13 @@ int run_handler(const handler_fn& handler, const run_options& options) {
     const std::string deadline_text = next.header("lambda-runtime-deadline-ms");
     char* end = nullptr;
     const long long deadline_ms = std::strtoll(deadline_text.c_str(), &end, 10);
-    if (!deadline_text.empty() && end != nullptr && *end == '\0' && deadline_ms > 0) {
+    // Past ~2262 a millisecond count does not fit system_clock's nanoseconds; such a header is
+    // treated like a missing one rather than wrapped into the past.
+    constexpr long long kLatestDeadlineMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::duration::max())
+                                                .count();
+    if (!deadline_text.empty() && end != nullptr && *end == '\0' && deadline_ms > 0 &&
+        deadline_ms < kLatestDeadlineMs) {
       req.deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(deadline_ms));
     } else {
       // AWS always sends it; without one, assume Lambda's default 3 s timeout rather than none.

@@ -59,7 +59,7 @@ void record_decision(bool allowed, std::string_view reason) {
         {{kDimDecision, allowed ? "Allow" : "Deny"}, {kDimReason, std::string(reason)}}});
 }
 
-void record_client_certificate_expiry(std::chrono::system_clock::duration remaining) {
+void record_client_certificate_expiry(std::chrono::seconds remaining) {
   const double days = std::chrono::duration<double, std::ratio<86400>>(remaining).count();
   emit(kCertificateExpiryLine, {{{"ClientCertificateDaysToExpiry", days}}, {}});
 }

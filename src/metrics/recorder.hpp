@@ -19,7 +19,9 @@ void install(std::ostream& out, std::string function);
 void uninstall();
 
 void record_decision(bool allowed, std::string_view reason);
-void record_client_certificate_expiry(std::chrono::system_clock::duration remaining);
+// Whole seconds, not system_clock::duration: a certificate valid to 9999 is ~2.5e11 s away,
+// which overflows a 64-bit nanosecond count (see core/time.hpp).
+void record_client_certificate_expiry(std::chrono::seconds remaining);
 void record_token_request(std::string_view outcome);
 void record_dependency(Dependency dependency, std::chrono::steady_clock::duration latency,
                        bool failed);

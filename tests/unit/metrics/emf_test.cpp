@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time.hpp"
 #include "metrics/emf.hpp"
 #include "metrics/metrics.hpp"
 #include "metrics/recorder.hpp"
@@ -87,6 +88,20 @@ TEST_F(Recorded, TokenExpiryAndDependencyLinesAreValid) {
   EXPECT_EQ(json::parse(l[4]).at("DependencyFailure").to_number<double>(), 0);
   EXPECT_EQ(json::parse(l[5]).at("Dependency").as_string(), "Cognito");
   EXPECT_EQ(json::parse(l[5]).at("DependencyFailure").to_number<double>(), 1);
+}
+
+// A certificate valid to 9999-12-31 (RFC 5280's "no expiration") is further away than a 64-bit
+// nanosecond count reaches; the days must come out exact, not wrapped.
+TEST_F(Recorded, ExpiryBeyond2262IsExactNotWrapped) {
+  const auto now = core::from_epoch_seconds(1796187505);
+  const auto not_after = core::from_civil(9999, 12, 31, 23, 59, 59);
+  ASSERT_TRUE(not_after);
+  record_client_certificate_expiry(*not_after - now);
+  const auto l = lines();
+  ASSERT_EQ(l.size(), 2U);
+  expect_valid(l[1]);
+  EXPECT_DOUBLE_EQ(json::parse(l[1]).at("ClientCertificateDaysToExpiry").to_number<double>(),
+                   static_cast<double>(253402300799 - 1796187505) / 86400.0);
 }
 
 TEST_F(Recorded, DependencyCallCountsAFailureWhenItsScopeThrows) {
