@@ -62,13 +62,13 @@ Response Emulator::handle(const aws::ReceivedRequest& request) {
   if (target == request.headers.end() || !target->second.starts_with("AmazonSSM.")) {
     return error("UnknownOperationException", "X-Amz-Target AmazonSSM.<Action> expected");
   }
-  const std::string why = aws::verify_signature(
+  const aws::SignatureCheck signature = aws::verify_signature(
       request,
       {"ssm", config_.credentials, config_.region, {"host", "x-amz-date", "x-amz-target"}});
-  if (!why.empty()) {
-    return error(why.find("signature") != std::string::npos ? "InvalidSignatureException"
-                                                            : "UnrecognizedClientException",
-                 why);
+  if (!signature.ok()) {
+    return error(signature.errc == aws::SignatureErrc::kMismatch ? "InvalidSignatureException"
+                                                                 : "UnrecognizedClientException",
+                 signature.why);
   }
   const auto body = core::parse_json(request.body);
   if (!body || !body->is_object()) {

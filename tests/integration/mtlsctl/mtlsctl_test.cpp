@@ -11,7 +11,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,7 +22,6 @@
 
 #include "aws/cognito_idp.hpp"
 #include "aws/dynamodb.hpp"
-#include "aws/sigv4.hpp"
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/json.hpp"
@@ -36,6 +34,7 @@
 #include "support/dynamodb_tables.hpp"
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
+#include "support/sigv4_verify.hpp"
 
 namespace agm::mtlsctl {
 namespace {
@@ -65,13 +64,6 @@ class Failure {
 
 // --- SigV4: recompute the signature of what the server received ---
 
-core::TimePoint parse_amz_date(const std::string& text) {
-  std::tm tm{};
-  std::istringstream in(text);
-  in >> std::get_time(&tm, "%Y%m%dT%H%M%SZ");
-  return core::from_epoch_seconds(::timegm(&tm));
-}
-
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> out;
   std::string item;
@@ -82,52 +74,9 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return out;
 }
 
-// Checks the Authorization header of `req` against our signer run over the received method,
-// target, signed headers and body. Returns "" when it matches, otherwise what differs.
+// "" when the Authorization header of `req` is our key's signature of it, otherwise what differs.
 std::string check_sigv4(const test::HttpRequest& req, const std::string& service, bool s3) {
-  const auto auth = req.headers.find("authorization");
-  const auto date = req.headers.find("x-amz-date");
-  if (auth == req.headers.end() || date == req.headers.end()) {
-    return "no Authorization or X-Amz-Date";
-  }
-  const std::string& a = auth->second;
-  const std::string scope = std::string("/") + kRegion + "/" + service + "/aws4_request";
-  if (a.rfind("AWS4-HMAC-SHA256 Credential=" + std::string(kAccessKey) + "/", 0) != 0 ||
-      a.find(scope) == std::string::npos) {
-    return "unexpected credential scope: " + a;
-  }
-  const auto sh = a.find("SignedHeaders=");
-  const auto comma = a.find(',', sh);
-  if (sh == std::string::npos || comma == std::string::npos) {
-    return "no SignedHeaders: " + a;
-  }
-  const auto signed_headers = split(a.substr(sh + 14, comma - sh - 14), ';');
-  net::HttpRequest again;
-  again.method = req.method;
-  again.url = "http://" + req.headers.at("host") + req.target;
-  again.body = req.body;
-  for (const auto& name : signed_headers) {
-    const auto h = req.headers.find(name);
-    if (h == req.headers.end()) {
-      return "signed header " + name + " not received";
-    }
-    if (name != "x-amz-date" && !(s3 && name == "x-amz-content-sha256")) {
-      again.headers.push_back({name, h->second});
-    }
-  }
-  aws::SigningParams params;
-  params.region = kRegion;
-  params.service = service;
-  params.credentials = {kAccessKey, kSecretKey, ""};
-  params.time = parse_amz_date(date->second);
-  params.normalize_path = !s3;
-  params.sign_body = s3;
-  const auto parts = aws::sign_request(again, params);
-  if (parts.authorization != a) {
-    return "signature mismatch:\n received " + a + "\n expected " + parts.authorization +
-           "\n canonical request:\n" + parts.canonical_request;
-  }
-  return "";
+  return test::verify_sigv4(req, {{kAccessKey, kSecretKey, ""}, kRegion, service, s3, {}});
 }
 
 // --- usage ---
