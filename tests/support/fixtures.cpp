@@ -113,19 +113,8 @@ pki::KeyAndCert TestPki::client_valid(const std::string& client_id, core::TimePo
 mtls::RegistryRecord record_for(const std::string& cert_pem, const std::string& client_id,
                                 std::optional<std::vector<std::string>> scopes) {
   const auto cert = mtls::ClientCertificate::from_pem(cert_pem);
-  mtls::RegistryRecord r;
-  r.thumbprint = cert.thumbprint;
-  r.client_id = client_id;
-  r.status = mtls::CertStatus::kActive;
-  r.serial_number = cert.serial_number;
-  r.subject_dn = cert.subject_dn;
-  r.issuer_dn = cert.issuer_dn;
-  r.not_before = cert.not_before;
-  r.not_after = cert.not_after;
-  r.scopes = std::move(scopes);
-  r.created_at = cert.not_before;
-  r.updated_at = cert.not_before;
-  return r;
+  return mtls::RegistryRecord::from_certificate(cert, client_id, std::move(scopes),
+                                                cert.not_before);
 }
 
 json::object make_event(const EventSpec& spec) {
