@@ -23,6 +23,7 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "core/openssl.hpp"
 #include "local/gateway/http_proxy.hpp"
 
 namespace agm::local {
@@ -66,13 +67,12 @@ std::string openssl_error() {
 std::string x509_subject(X509* cert) {
   if (cert == nullptr)
     return {};
-  BIO* bio = BIO_new(BIO_s_mem());
-  X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+  const core::openssl::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0)
+    return {};
   char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return out;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
 }
 
 }  // namespace
