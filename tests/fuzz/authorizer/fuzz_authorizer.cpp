@@ -7,6 +7,7 @@
 
 #include "common/fuzz_support.hpp"
 #include "functions/authorizer/handler.hpp"
+#include "mtls/cached_registry.hpp"
 
 namespace {
 
@@ -46,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                          agm::fuzz::fixed_clock(),
                                                          agm::fuzz::null_logger());
   const std::string payload = agm::fuzz::resign_event(agm::fuzz::as_view(data, size));
-  check(plain.handle(payload));
-  check(bound.handle(payload));
+  check(agm::fuzz::invoke(plain, payload));
+  check(agm::fuzz::invoke(bound, payload));
   return 0;
 }

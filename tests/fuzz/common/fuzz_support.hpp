@@ -19,6 +19,7 @@
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "core/time.hpp"
+#include "functions/common/main.hpp"
 #include "mtls/registry.hpp"
 #include "oauth/jwks.hpp"
 #include "oauth/verifier.hpp"
@@ -38,6 +39,20 @@ inline std::string_view as_view(const std::uint8_t* data, std::size_t size) {
 }
 
 // AGM_FUZZ_PRINT=1 prints what a handler answered (triage: `fuzz_<t> <input file>`).
+// A raw Runtime API payload through the edge every function's main() uses (functions::invoke:
+// typed parse, handle, serialize), so the fuzzers reach exactly what Lambda reaches. The answer's
+// payload; a failure answer (the handler's fallback) aborts, since handle() must never throw.
+template <typename Handler>
+std::string invoke(const Handler& handler, std::string_view payload) {
+  lambda::invocation_request invocation;
+  invocation.payload = std::string(payload);
+  invocation.request_id = "fuzz-invocation";
+  const lambda::invocation_response response = functions::invoke(handler, invocation);
+  if (!response.is_success())
+    std::abort();
+  return response.get_payload();
+}
+
 inline void maybe_print(std::string_view what) {
   static const bool on = std::getenv("AGM_FUZZ_PRINT") != nullptr;
   if (on)

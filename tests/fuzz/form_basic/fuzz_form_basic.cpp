@@ -1,6 +1,6 @@
 // The form body and Basic header parsers: core::parse_form / percent_decode / base64_decode, and
-// the token handler's HTTP Basic parsing (inline in src/functions/token/handler.cpp, reached
-// through Handler::respond with the input as header and body). Input:
+// oauth::strip_auth_scheme, and the token handler's HTTP Basic parsing (reached through
+// functions::invoke, as Lambda reaches it, with the input as header and body). Input:
 // "<Authorization header value>\n<form body>". Properties: parse_form round-trips what it
 // accepts through percent_encode; the handler never throws and never answers 200 (no certificate
 // in these events, so the registry and the token endpoint must not be reached).
@@ -10,6 +10,7 @@
 #include "core/encoding.hpp"
 #include "functions/common/event.hpp"
 #include "functions/token/handler.hpp"
+#include "oauth/protocol.hpp"
 
 namespace {
 
@@ -40,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!reparsed || *reparsed != *pairs)
       std::abort();
   }
-  if (const auto rest = agm::functions::strip_auth_scheme(auth, "Basic")) {
+  if (const auto rest = agm::oauth::strip_auth_scheme(auth, "Basic")) {
     if (const auto decoded = agm::core::base64_decode(*rest)) {
       (void)agm::core::percent_decode(*decoded, true);
       if (agm::core::base64_decode(agm::core::base64_encode(*decoded)) != decoded)
@@ -60,8 +61,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       {"requestContext", boost::json::object{{"requestId", "fuzz"}}},
       {"body", body},
       {"isBase64Encoded", false}};
-  const boost::json::object result = handler.respond(event);
-  const auto* status = result.if_contains("statusCode");
+  const std::string out = agm::fuzz::invoke(handler, boost::json::serialize(event));
+  const auto parsed = agm::core::parse_json(out);
+  if (!parsed || !parsed->is_object())
+    std::abort();
+  const auto* status = parsed->as_object().if_contains("statusCode");
   if (status == nullptr || !status->is_int64() || status->as_int64() == 200)
     std::abort();
   return 0;

@@ -8,7 +8,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const agm::functions::health::Handler handler(agm::fuzz::fixed_clock(),
                                                        agm::fuzz::null_logger());
-  const std::string out = handler.handle(agm::fuzz::as_view(data, size));
+  const std::string out = agm::fuzz::invoke(handler, agm::fuzz::as_view(data, size));
   agm::fuzz::maybe_print(out);
   const auto parsed = agm::core::parse_json(out);
   if (!parsed || !parsed->is_object())

@@ -6,6 +6,7 @@
 
 #include "aws/sigv4.hpp"
 #include "common/fuzz_support.hpp"
+#include "net/url.hpp"
 
 namespace {
 

@@ -1,7 +1,8 @@
 // The token function's handler fed raw Runtime API payloads (payload 2.0 events), with a fake
 // registry (fuzz_support.hpp) and a fake token endpoint. Properties: handle() never throws and
 // always answers a JSON result with an integer statusCode; a 200 only comes with a certificate
-// that parses, Basic credentials for kClientId and the endpoint actually called.
+// that parses, Basic credentials for kClientId and the endpoint actually called (with the token
+// cache on: a token the endpoint issued earlier).
 #include <cstdlib>
 
 #include "common/fuzz_support.hpp"
@@ -12,6 +13,7 @@ namespace {
 class FakeEndpoint final : public agm::functions::token::TokenEndpoint {
  public:
   int calls = 0;
+  int issued = 0;  // 200 answers given
   agm::oauth::TokenEndpointResponse request(const std::string& authorization,
                                             const std::string& form_body) override {
     ++calls;
@@ -23,6 +25,7 @@ class FakeEndpoint final : public agm::functions::token::TokenEndpoint {
     if (form_body.find("scope=denied") != std::string::npos)
       return {400, "application/json", R"({"error":"invalid_scope"})"};
     (void)authorization;
+    ++issued;
     return {200, "application/json",
             R"({"access_token":"x","expires_in":3600,"token_type":"Bearer"})"};
   }
@@ -33,14 +36,17 @@ class FakeEndpoint final : public agm::functions::token::TokenEndpoint {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static agm::fuzz::FuzzRegistry registry;
   static FakeEndpoint endpoint;
+  // Token cache off for the first two, so that every 200 must come from a call made for it.
   static const agm::functions::token::Handler plain(
-      {false}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
+      {false, false}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
   static const agm::functions::token::Handler bound(
-      {true}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
+      {true, false}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
+  static const agm::functions::token::Handler cached(
+      {true, true}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
   const std::string_view payload = agm::fuzz::as_view(data, size);
-  for (const auto* handler : {&plain, &bound}) {
+  for (const auto* handler : {&plain, &bound, &cached}) {
     const int before = endpoint.calls;
-    const std::string out = handler->handle(payload);
+    const std::string out = agm::fuzz::invoke(*handler, payload);
     agm::fuzz::maybe_print(out);
     const auto parsed = agm::core::parse_json(out);
     if (!parsed || !parsed->is_object())
@@ -48,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto* status = parsed->as_object().if_contains("statusCode");
     if (status == nullptr || !status->is_int64())
       std::abort();
-    if (status->as_int64() == 200 && endpoint.calls == before)
+    const bool from_cache = handler == &cached && endpoint.issued > 0;
+    if (status->as_int64() == 200 && endpoint.calls == before && !from_cache)
       std::abort();  // a token answer the endpoint never gave
   }
   return 0;
