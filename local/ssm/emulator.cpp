@@ -75,7 +75,17 @@ Response Emulator::handle(const aws::ReceivedRequest& request) {
     return error("SerializationException", "the body is not a JSON object");
   }
   const std::lock_guard lock(mutex_);
-  return dispatch(target->second.substr(10), body->as_object());
+  // A failure (the state file cannot be written) must not leave memory ahead of the file, nor end
+  // the process: the change is undone and the caller gets AWS's 500 InternalServerError. The
+  // state is a handful of parameters, so the copy costs nothing that matters here.
+  auto before = parameters_;
+  try {
+    return dispatch(target->second.substr(10), body->as_object());
+  } catch (const std::exception& e) {
+    parameters_ = std::move(before);
+    return error("InternalServerError", std::string("the local SSM emulator failed: ") + e.what(),
+                 500);
+  }
 }
 
 Response Emulator::dispatch(const std::string& action, const json::object& body) {

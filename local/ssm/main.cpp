@@ -8,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -78,6 +79,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   const agm::core::Logger log(agm::core::LogLevel::kInfo, &std::cerr, {{"service", "agm-ssm"}});
   try {
+    // Created here, at start: a missing directory found on the first PutParameter is a failure
+    // the caller cannot see the cause of.
+    std::filesystem::create_directories(config.state_dir);
     agm::core::SystemClock clock;
     agm::local::ssm::Emulator emulator(config, clock);
     asio::io_context io;
@@ -86,7 +90,12 @@ int main(int argc, char** argv) {
     for (;;) {
       tcp::socket socket = acceptor.accept();
       std::thread([s = std::move(socket), &emulator, &log]() mutable {
-        serve(std::move(s), emulator, log);
+        // One connection's failure (memory) ends that connection, never the emulator.
+        try {
+          serve(std::move(s), emulator, log);
+        } catch (const std::exception& e) {
+          log.error("connection failed", {{"error", e.what()}});
+        }
       }).detach();
     }
   } catch (const std::exception& e) {
