@@ -3,7 +3,6 @@
 // coroutines under the fuzzer's instrumentation ("Cannot represent a difference across sections").
 #include "local/gateway/http_proxy.hpp"
 
-#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -21,7 +20,6 @@ namespace agm::local {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace json = boost::json;
 using asio::ip::tcp;
 
 asio::awaitable<ProxyResult> forward(asio::any_io_executor ex, ProxyRequest request,
