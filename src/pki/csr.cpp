@@ -12,7 +12,7 @@
 
 namespace agm::pki {
 
-using namespace detail;  // NOLINT(google-build-using-namespace): the room's own helpers
+using namespace detail;  // the room's own helpers
 
 namespace {
 

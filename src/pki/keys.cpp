@@ -8,7 +8,7 @@
 
 namespace agm::pki {
 
-using namespace detail;  // NOLINT(google-build-using-namespace): the room's own helpers
+using namespace detail;  // the room's own helpers
 
 namespace {
 constexpr std::string_view kEncryptedBegin = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
@@ -27,7 +27,7 @@ std::string encrypt_private_key(const std::string& key_pem, const std::string& p
   if (!bio) {
     fail("BIO_new");
   }
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): OpenSSL's API takes a non-const buffer
+  // const_cast: OpenSSL's API takes a non-const buffer
   auto* pass = const_cast<char*>(passphrase.data());
   check(PEM_write_bio_PKCS8PrivateKey(bio.get(), key.get(), EVP_aes_256_cbc(), pass,
                                       static_cast<int>(passphrase.size()), nullptr, nullptr),
@@ -37,7 +37,7 @@ std::string encrypt_private_key(const std::string& key_pem, const std::string& p
 
 std::string decrypt_private_key(const std::string& encrypted_pem, const std::string& passphrase) {
   BioPtr bio = memory_bio(encrypted_pem);
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): OpenSSL's API takes a non-const buffer
+  // const_cast: OpenSSL's API takes a non-const buffer
   auto* pass = const_cast<char*>(passphrase.c_str());
   PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, pass));
   if (!key) {

@@ -66,7 +66,7 @@ void refuse_existing_ca(Store& store, bool force) {
   if (force) {
     return;
   }
-  using namespace ca_names;  // NOLINT(google-build-using-namespace)
+  using namespace ca_names;
   for (const char* name : {kRootCert, kRootKey, kIntermediateCert, kIntermediateKey, kTruststore}) {
     if (store.is_ssm() && std::string(name) == kTruststore) {
       continue;

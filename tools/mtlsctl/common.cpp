@@ -19,7 +19,7 @@
 namespace agm::mtlsctl {
 
 std::string env_value(const char* name) {
-  const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): single-threaded CLI
+  const char* v = std::getenv(name);
   return v == nullptr ? std::string() : std::string(v);
 }
 
@@ -117,7 +117,7 @@ std::string flag_or_env(const std::string& flag_value, const char* flag_name,
   if (!flag_value.empty()) {
     return flag_value;
   }
-  const char* env = std::getenv(env_name);  // NOLINT(concurrency-mt-unsafe): single-threaded CLI
+  const char* env = std::getenv(env_name);
   if (env != nullptr && *env != '\0') {
     return env;
   }

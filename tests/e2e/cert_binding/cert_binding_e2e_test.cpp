@@ -27,7 +27,7 @@
 #include "e2e/support/local_stack.hpp"
 
 namespace json = boost::json;
-using namespace agm::test::e2e;
+using namespace agm::test;
 using namespace std::chrono_literals;
 
 namespace {

@@ -21,7 +21,7 @@
 #include "unit/metrics/emf_validator.hpp"
 
 namespace json = boost::json;
-using namespace agm::test::e2e;
+using namespace agm::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -78,7 +78,7 @@ class LocalStackE2E : public ::testing::Test {
 
   // An onboarded client through mtlsctl only: create, issue, register.
   static Client onboard(const std::string& name) {
-    return agm::test::e2e::onboard(stack(), work(), name);
+    return agm::test::onboard(stack(), work(), name);
   }
 
   static std::string* work_;

@@ -17,7 +17,7 @@
 #include "support/loopback_server.hpp"
 #include "support/process.hpp"
 
-namespace agm::test::e2e {
+namespace agm::test {
 namespace {
 
 namespace json = boost::json;
@@ -197,4 +197,4 @@ TEST(RoutesE2EBadFile, UndefinedScopeStopsTheStackWithAClearError) {
 }
 
 }  // namespace
-}  // namespace agm::test::e2e
+}  // namespace agm::test

@@ -18,7 +18,7 @@
 #include "core/encoding.hpp"
 #include "core/json.hpp"
 
-namespace agm::test::e2e {
+namespace agm::test {
 
 using namespace std::chrono_literals;
 
@@ -227,4 +227,4 @@ CertFiles add_certificate(const Stack& stack, const std::string& work, const std
   return files;
 }
 
-}  // namespace agm::test::e2e
+}  // namespace agm::test

@@ -14,7 +14,7 @@
 
 #include "support/process.hpp"
 
-namespace agm::test::e2e {
+namespace agm::test {
 
 std::string read_all(const std::string& path);  // empty when unreadable
 void write_file(const std::string& path, const std::string& data);
@@ -99,4 +99,4 @@ struct CertFiles {
 CertFiles add_certificate(const Stack& stack, const std::string& work, const std::string& client_id,
                           const std::string& dir_name);
 
-}  // namespace agm::test::e2e
+}  // namespace agm::test

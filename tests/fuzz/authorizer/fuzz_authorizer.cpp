@@ -12,7 +12,7 @@
 namespace {
 
 void check(const std::string& out) {
-  agm::fuzz::maybe_print(out);
+  agm::test::maybe_print(out);
   const auto parsed = agm::core::parse_json(out);
   if (!parsed || !parsed->is_object())
     std::abort();
@@ -26,7 +26,7 @@ void check(const std::string& out) {
     std::abort();
   const auto* client = context->as_object().if_contains("client_id");
   const auto* thumb = context->as_object().if_contains("cert_thumbprint");
-  if (client == nullptr || !client->is_string() || client->as_string() != agm::fuzz::kClientId ||
+  if (client == nullptr || !client->is_string() || client->as_string() != agm::test::kClientId ||
       thumb == nullptr || !thumb->is_string() || thumb->as_string().size() != 64)
     std::abort();
 }
@@ -34,20 +34,20 @@ void check(const std::string& out) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static auto* verifier = new agm::fuzz::Verifier();
-  static agm::fuzz::FuzzRegistry registry;
-  static agm::mtls::CachedRegistry cached(registry, agm::fuzz::fixed_clock(),
+  static auto* verifier = new agm::test::Verifier();
+  static agm::test::FuzzRegistry registry;
+  static agm::mtls::CachedRegistry cached(registry, agm::test::fixed_clock(),
                                           std::chrono::seconds(30), std::chrono::seconds(5), 64);
   static const agm::functions::authorizer::RouteScopes routes =
       agm::functions::authorizer::parse_route_scopes("GET /health=mtls-api/health.read");
   static const agm::functions::authorizer::Handler plain(
-      {routes, false}, registry, verifier->verifier, agm::fuzz::fixed_clock(),
-      agm::fuzz::null_logger());
+      {routes, false}, registry, verifier->verifier, agm::test::fixed_clock(),
+      agm::test::null_logger());
   static const agm::functions::authorizer::Handler bound({routes, true}, cached, verifier->verifier,
-                                                         agm::fuzz::fixed_clock(),
-                                                         agm::fuzz::null_logger());
-  const std::string payload = agm::fuzz::resign_event(agm::fuzz::as_view(data, size));
-  check(agm::fuzz::invoke(plain, payload));
-  check(agm::fuzz::invoke(bound, payload));
+                                                         agm::test::fixed_clock(),
+                                                         agm::test::null_logger());
+  const std::string payload = agm::test::resign_event(agm::test::as_view(data, size));
+  check(agm::test::invoke(plain, payload));
+  check(agm::test::invoke(bound, payload));
   return 0;
 }

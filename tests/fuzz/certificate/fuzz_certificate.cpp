@@ -14,13 +14,13 @@ void check(const agm::mtls::ClientCertificate& c) {
   const auto again = agm::mtls::ClientCertificate::from_der(c.der);
   if (again.thumbprint != c.thumbprint)
     std::abort();
-  (void)c.valid_at(agm::fuzz::fixed_clock().now(), std::chrono::seconds(60));
+  (void)c.valid_at(agm::test::fixed_clock().now(), std::chrono::seconds(60));
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view input = agm::fuzz::as_view(data, size);
+  const std::string_view input = agm::test::as_view(data, size);
   try {
     check(agm::mtls::ClientCertificate::from_pem(input));
   } catch (const agm::mtls::CertificateError&) {

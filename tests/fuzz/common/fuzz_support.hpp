@@ -25,7 +25,7 @@
 #include "oauth/verifier.hpp"
 #include "support/jwt_signer.hpp"
 
-namespace agm::fuzz {
+namespace agm::test {
 
 inline constexpr const char* kRegion = "eu-west-1";
 inline constexpr const char* kPool = "eu-west-1_FuzzPool";
@@ -148,4 +148,4 @@ inline std::string resign_event(std::string_view payload) {
   return boost::json::serialize(*parsed);
 }
 
-}  // namespace agm::fuzz
+}  // namespace agm::test

@@ -24,7 +24,7 @@ class NoEndpoint final : public agm::functions::token::TokenEndpoint {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view input = agm::fuzz::as_view(data, size);
+  const std::string_view input = agm::test::as_view(data, size);
   const auto nl = input.find('\n');
   const std::string_view auth = input.substr(0, nl);
   const std::string_view body =
@@ -49,10 +49,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  static agm::fuzz::FuzzRegistry registry;
+  static agm::test::FuzzRegistry registry;
   static NoEndpoint endpoint;
   static const agm::functions::token::Handler handler(
-      {}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
+      {}, registry, endpoint, agm::test::fixed_clock(), agm::test::null_logger());
   boost::json::object event{
       {"version", "2.0"},
       {"routeKey", "POST /token"},
@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       {"requestContext", boost::json::object{{"requestId", "fuzz"}}},
       {"body", body},
       {"isBase64Encoded", false}};
-  const std::string out = agm::fuzz::invoke(handler, boost::json::serialize(event));
+  const std::string out = agm::test::invoke(handler, boost::json::serialize(event));
   const auto parsed = agm::core::parse_json(out);
   if (!parsed || !parsed->is_object())
     std::abort();

@@ -61,7 +61,7 @@ const agm::local::GatewayConfig& config() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto& cfg = config();
-  const std::string_view input = agm::fuzz::as_view(data, size);
+  const std::string_view input = agm::test::as_view(data, size);
 
   http::request_parser<http::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(cfg.limits.max_header_bytes));
@@ -97,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       "-----BEGIN CERTIFICATE-----\n", "CN=fuzz", "CN=fuzz-ca", "01", "Jan  1 00:00:00 2027 GMT",
       "Jan  1 00:00:00 2028 GMT"};
   req.request_id = "fuzz";
-  req.time = agm::fuzz::fixed_clock().now();
+  req.time = agm::test::fixed_clock().now();
 
   const std::string& raw_path = req.raw_path;
   if (const auto match = agm::local::match_route(cfg.routes, req.method, raw_path)) {

@@ -6,10 +6,10 @@
 #include "functions/health/handler.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const agm::functions::health::Handler handler(agm::fuzz::fixed_clock(),
-                                                       agm::fuzz::null_logger());
-  const std::string out = agm::fuzz::invoke(handler, agm::fuzz::as_view(data, size));
-  agm::fuzz::maybe_print(out);
+  static const agm::functions::health::Handler handler(agm::test::fixed_clock(),
+                                                       agm::test::null_logger());
+  const std::string out = agm::test::invoke(handler, agm::test::as_view(data, size));
+  agm::test::maybe_print(out);
   const auto parsed = agm::core::parse_json(out);
   if (!parsed || !parsed->is_object())
     std::abort();

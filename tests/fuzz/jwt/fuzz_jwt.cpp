@@ -7,13 +7,13 @@
 #include "common/fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static agm::fuzz::Verifier* v = new agm::fuzz::Verifier();  // lives for the process
-  const std::string token = agm::fuzz::resign(std::string(agm::fuzz::as_view(data, size)));
+  static agm::test::Verifier* v = new agm::test::Verifier();  // lives for the process
+  const std::string token = agm::test::resign(std::string(agm::test::as_view(data, size)));
   const agm::oauth::VerifyResult result = v->verifier.verify(token);
   if (result.ok()) {
     const auto& t = *result.token;
-    if (t.iss != agm::oauth::cognito_issuer(agm::fuzz::kRegion, agm::fuzz::kPool) ||
-        t.token_use != "access" || t.exp <= agm::fuzz::kNowEpoch || t.client_id.empty())
+    if (t.iss != agm::oauth::cognito_issuer(agm::test::kRegion, agm::test::kPool) ||
+        t.token_use != "access" || t.exp <= agm::test::kNowEpoch || t.client_id.empty())
       std::abort();  // an accepted token that breaks docs/contract.md section 6 rule 4
     (void)t.has_scope("mtls-api/health.read");
   } else {

@@ -45,7 +45,7 @@ bool hex64(const std::string& s) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view input = agm::fuzz::as_view(data, size);
+  const std::string_view input = agm::test::as_view(data, size);
   const agm::net::HttpRequest request = parse(input);
   if (const auto url = agm::net::parse_url(request.url)) {
     for (const bool normalize : {true, false}) {
@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   params.region = "us-east-1";
   params.service = "service";
   params.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "token"};
-  params.time = agm::fuzz::fixed_clock().now();
+  params.time = agm::test::fixed_clock().now();
   for (const bool s3 : {false, true}) {
     params.normalize_path = !s3;
     params.double_uri_encode = !s3;

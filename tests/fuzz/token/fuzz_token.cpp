@@ -34,20 +34,20 @@ class FakeEndpoint final : public agm::functions::token::TokenEndpoint {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static agm::fuzz::FuzzRegistry registry;
+  static agm::test::FuzzRegistry registry;
   static FakeEndpoint endpoint;
   // Token cache off for the first two, so that every 200 must come from a call made for it.
   static const agm::functions::token::Handler plain(
-      {false, false}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
+      {false, false}, registry, endpoint, agm::test::fixed_clock(), agm::test::null_logger());
   static const agm::functions::token::Handler bound(
-      {true, false}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
+      {true, false}, registry, endpoint, agm::test::fixed_clock(), agm::test::null_logger());
   static const agm::functions::token::Handler cached(
-      {true, true}, registry, endpoint, agm::fuzz::fixed_clock(), agm::fuzz::null_logger());
-  const std::string_view payload = agm::fuzz::as_view(data, size);
+      {true, true}, registry, endpoint, agm::test::fixed_clock(), agm::test::null_logger());
+  const std::string_view payload = agm::test::as_view(data, size);
   for (const auto* handler : {&plain, &bound, &cached}) {
     const int before = endpoint.calls;
-    const std::string out = agm::fuzz::invoke(*handler, payload);
-    agm::fuzz::maybe_print(out);
+    const std::string out = agm::test::invoke(*handler, payload);
+    agm::test::maybe_print(out);
     const auto parsed = agm::core::parse_json(out);
     if (!parsed || !parsed->is_object())
       std::abort();

@@ -30,7 +30,7 @@
 #include "support/invoke.hpp"
 #include "support/loopback_server.hpp"
 
-namespace agm::faults {
+namespace agm::test {
 namespace {
 
 namespace json = boost::json;
@@ -439,4 +439,4 @@ TEST_F(TokenFaults, CognitoFaultsAre502WithAnOAuthErrorBody) {
 }
 
 }  // namespace
-}  // namespace agm::faults
+}  // namespace agm::test

@@ -20,7 +20,7 @@
 // Requests are written with designated initializers, leaving the other fields at their defaults.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-namespace agm::test::gw {
+namespace agm::test {
 namespace {
 
 namespace json = boost::json;
@@ -274,4 +274,4 @@ TEST_F(GatewayFaults, DeclaredBodyOverTheLimitIs413BeforeItIsSent) {
 }
 
 }  // namespace
-}  // namespace agm::test::gw
+}  // namespace agm::test

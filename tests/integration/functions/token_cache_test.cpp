@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/json.hpp"
 #include "net/http.hpp"
@@ -36,13 +39,13 @@ class TokenCacheIT : public ::testing::Test {
   static void SetUpTestSuite() {
     char tmpl[] = "/tmp/agm-token-cache-it-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir = new std::string(tmpl);  // NOLINT(cppcoreguidelines-owning-memory): one per suite
+    dir = tmpl;
     port = test::free_port();
-    cognito = new ChildProcess(  // NOLINT(cppcoreguidelines-owning-memory)
-        {bin("agm-cognito"), "--host", "127.0.0.1", "--port", std::to_string(port),
-         "--user-pool-id", kPool, "--state-dir", *dir + "/state", "--resource-server-scopes",
-         FunctionStack::kScope},
-        {}, true, log());
+    cognito = std::make_unique<ChildProcess>(
+        std::vector<std::string>{bin("agm-cognito"), "--host", "127.0.0.1", "--port",
+                                 std::to_string(port), "--user-pool-id", kPool, "--state-dir",
+                                 dir + "/state", "--resource-server-scopes", FunctionStack::kScope},
+        std::map<std::string, std::string>{}, true, log());
     ASSERT_TRUE(test::wait_for_port(port, 15s)) << read_file(log());
     // A client_credentials app client with a secret (CreateUserPoolClient; the emulator checks
     // the shape of SigV4, not the signature).
@@ -68,23 +71,18 @@ class TokenCacheIT : public ::testing::Test {
     const auto created = http.send(create);
     ASSERT_EQ(created.status, 200) << created.body;
     const auto v = core::parse_json(created.body).value();
-    client_id = new std::string(  // NOLINT(cppcoreguidelines-owning-memory)
-        core::get_string_path(v, {"UserPoolClient", "ClientId"}).value_or(""));
-    secret = new std::string(  // NOLINT(cppcoreguidelines-owning-memory)
-        core::get_string_path(v, {"UserPoolClient", "ClientSecret"}).value_or(""));
-    stack = new FunctionStack();  // NOLINT(cppcoreguidelines-owning-memory)
-    stack->register_cert(stack->cert_a.cert_pem, *client_id);
+    client_id = core::get_string_path(v, {"UserPoolClient", "ClientId"}).value_or("");
+    secret = core::get_string_path(v, {"UserPoolClient", "ClientSecret"}).value_or("");
+    stack = std::make_unique<FunctionStack>();
+    stack->register_cert(stack->cert_a.cert_pem, client_id);
   }
   static void TearDownTestSuite() {
-    delete stack;    // NOLINT(cppcoreguidelines-owning-memory)
-    delete cognito;  // NOLINT(cppcoreguidelines-owning-memory): stops the emulator
-    std::filesystem::remove_all(*dir);
-    delete dir;        // NOLINT(cppcoreguidelines-owning-memory)
-    delete client_id;  // NOLINT(cppcoreguidelines-owning-memory)
-    delete secret;     // NOLINT(cppcoreguidelines-owning-memory)
+    stack.reset();
+    cognito.reset();  // stops the emulator
+    std::filesystem::remove_all(dir);
   }
   static std::string base() { return "http://127.0.0.1:" + std::to_string(port); }
-  static std::string log() { return *dir + "/cognito.log"; }
+  static std::string log() { return dir + "/cognito.log"; }
 
   // Runs the token binary on `events`; returns the answers' bodies (the HTTP results).
   static std::vector<core::json::value> run(
@@ -98,7 +96,7 @@ class TokenCacheIT : public ::testing::Test {
     env["LOG_LEVEL"] = "warn";
     for (const auto& [k, val] : extra_env)
       env[k] = val;
-    const std::string fn_log = *dir + "/token.log";
+    const std::string fn_log = dir + "/token.log";
     ChildProcess fn({bin("token")}, env, false, fn_log);
     const auto results = api.wait_results(events.size(), 120s);
     fn.stop();
@@ -124,20 +122,21 @@ class TokenCacheIT : public ::testing::Test {
     return {};
   }
 
-  static inline std::string* dir = nullptr;
+  // One emulator and one stack per suite (SetUpTestSuite), so the statics own them.
+  static inline std::string dir;
   static inline std::uint16_t port = 0;
-  static inline ChildProcess* cognito = nullptr;
-  static inline std::string* client_id = nullptr;
-  static inline std::string* secret = nullptr;
-  static inline FunctionStack* stack = nullptr;
+  static inline std::unique_ptr<ChildProcess> cognito;
+  static inline std::string client_id;
+  static inline std::string secret;
+  static inline std::unique_ptr<FunctionStack> stack;
 };
 
 TEST_F(TokenCacheIT, AThousandRequestsReachCognitoOnceAndAWrongSecretIsNotServed) {
   const std::size_t before = token_calls(read_file(log()));
-  const std::string good = stack->token_event(stack->cert_a.cert_pem, *client_id, *secret);
+  const std::string good = stack->token_event(stack->cert_a.cert_pem, client_id, secret);
   std::vector<std::string> events(1000, good);
   events.insert(events.begin() + 500,
-                stack->token_event(stack->cert_a.cert_pem, *client_id, "a-wrong-secret"));
+                stack->token_event(stack->cert_a.cert_pem, client_id, "a-wrong-secret"));
   const auto results = run(events);
   ASSERT_EQ(results.size(), 1001U);
   const std::string first = field(results[0], "access_token");
@@ -162,7 +161,7 @@ TEST_F(TokenCacheIT, AThousandRequestsReachCognitoOnceAndAWrongSecretIsNotServed
 TEST_F(TokenCacheIT, WithTokenCacheFalseEveryRequestReachesCognito) {
   const std::size_t before = token_calls(read_file(log()));
   const std::vector<std::string> events(
-      1000, stack->token_event(stack->cert_a.cert_pem, *client_id, *secret));
+      1000, stack->token_event(stack->cert_a.cert_pem, client_id, secret));
   const auto results = run(events, {{"TOKEN_CACHE", "false"}});
   ASSERT_EQ(results.size(), 1000U);
   for (const auto& r : results)

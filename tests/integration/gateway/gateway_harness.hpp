@@ -24,7 +24,7 @@
 #include "pki/pki.hpp"
 #include "support/process.hpp"
 
-namespace agm::test::gw {
+namespace agm::test {
 
 namespace fs = std::filesystem;
 
@@ -290,4 +290,4 @@ inline std::string s_client_get(std::uint16_t port, const std::string& server_ca
   return read_file(out);
 }
 
-}  // namespace agm::test::gw
+}  // namespace agm::test

@@ -24,7 +24,7 @@
 // purpose.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-namespace agm::test::gw {
+namespace agm::test {
 namespace {
 
 namespace json = boost::json;
@@ -895,4 +895,4 @@ TEST(GatewayLifecycle, BadRouteDefinitionExits1NamingTheProblem) {
 }
 
 }  // namespace
-}  // namespace agm::test::gw
+}  // namespace agm::test

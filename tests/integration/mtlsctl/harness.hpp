@@ -22,7 +22,7 @@
 #include "core/json.hpp"
 #include "support/process.hpp"
 
-namespace agm::mtlsctl::test_harness {
+namespace agm::test {
 
 using std::chrono::seconds;
 namespace fs = std::filesystem;
@@ -177,4 +177,4 @@ inline aws::ClientConfig dynalite_config(const std::string& endpoint) {
   return c;
 }
 
-}  // namespace agm::mtlsctl::test_harness
+}  // namespace agm::test

@@ -22,7 +22,7 @@
 namespace agm::mtlsctl {
 namespace {
 
-using namespace test_harness;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;
 
 constexpr const char* kPool = "us-east-1_PkiPool";
 constexpr const char* kKey = "arn:aws:kms:us-east-1:000000000000:key/pki-test";

@@ -18,7 +18,7 @@ namespace agm::functions::token {
 namespace {
 
 namespace json = core::json;
-using namespace agm::test;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;
 using std::chrono::seconds;
 
 constexpr const char* kSecret = "the-right-secret";
