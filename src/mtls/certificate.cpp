@@ -12,12 +12,13 @@
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
 #include "core/openssl.hpp"
+#include "core/pem.hpp"
 
 namespace agm::mtls {
 namespace {
 
-constexpr std::string_view kBeginCert = "-----BEGIN CERTIFICATE-----";
-constexpr std::string_view kEndCert = "-----END CERTIFICATE-----";
+constexpr std::string_view kBeginCert = core::kPemBeginCertificate;
+constexpr std::string_view kEndCert = core::kPemEndCertificate;
 constexpr std::string_view kBegin = "-----BEGIN ";
 
 using core::openssl::BioPtr;

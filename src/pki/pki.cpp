@@ -190,7 +190,7 @@ bool is_weak_digest(int md_nid) {
 
 }  // namespace detail
 
-using namespace detail;  // NOLINT(google-build-using-namespace): this file defines them
+using namespace detail;  // this file defines them
 
 std::optional<KeyType> parse_key_type(std::string_view text) {
   if (text == "ec-p256") {
@@ -420,29 +420,6 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
 
 bool is_ca_certificate(std::string_view cert_pem) {
   return has_ca_flag(read_cert(cert_pem).get());
-}
-
-std::vector<std::string> split_pem_bundle(std::string_view pem) {
-  static constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
-  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
-  std::vector<std::string> blocks;
-  std::size_t pos = 0;
-  while ((pos = pem.find(kBegin, pos)) != std::string_view::npos) {
-    const std::size_t end = pem.find(kEnd, pos + kBegin.size());
-    if (end == std::string_view::npos) {
-      // A truncated bundle must not silently lose a certificate.
-      throw core::Error("pki_bad_input", "CERTIFICATE block without its END line");
-    }
-    if (pem.substr(pos + kBegin.size(), end - pos - kBegin.size()).find("-----BEGIN") !=
-        std::string_view::npos) {
-      throw core::Error("pki_bad_input", "CERTIFICATE block without its END line");
-    }
-    std::string block(pem.substr(pos, end + kEnd.size() - pos));
-    block += '\n';
-    blocks.push_back(std::move(block));
-    pos = end + kEnd.size();
-  }
-  return blocks;
 }
 
 }  // namespace agm::pki

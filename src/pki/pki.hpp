@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/pem.hpp"
 #include "core/time.hpp"
 
 namespace agm::pki {
@@ -79,11 +80,9 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
 // (RFC 5280 4.2.1.9). Throws core::Error("pki_bad_input") when it is not a PEM certificate.
 bool is_ca_certificate(std::string_view cert_pem);
 
-// Every "-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----" block in `pem`, each
-// returned with its BEGIN/END lines and a trailing newline. Other blocks (keys) are skipped. A
-// BEGIN without its END throws core::Error("pki_bad_input"): a truncated bundle never loses a
-// certificate silently.
-std::vector<std::string> split_pem_bundle(std::string_view pem);
+// A bundle's certificate blocks: the one splitter is core/pem.hpp's (the watcher function reads
+// the truststore with it, and functions do not link the PKI).
+using core::split_pem_bundle;
 
 // --- private keys under a passphrase (keys.cpp) ---
 // PKCS#8 "ENCRYPTED PRIVATE KEY", AES-256-CBC with a PBKDF2 key (OpenSSL 3's defaults, which
