@@ -1,11 +1,16 @@
-// S3 PutObject, SSM PutParameter/GetParameter and Cognito IdP against LoopbackServers that check
-// the request shape and recompute the SigV4 signature over what they received.
+// S3 PutObject/GetObject, SSM PutParameter/GetParameter, Cognito IdP, API Gateway v2
+// GetDomainName and SNS Publish against LoopbackServers that check the request shape and
+// recompute the SigV4 signature over what they received.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <string>
 
+#include "aws/apigateway.hpp"
 #include "aws/cognito_idp.hpp"
 #include "aws/s3.hpp"
+#include "aws/sns.hpp"
 #include "aws/ssm.hpp"
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
@@ -38,10 +43,10 @@ Deadline soon() {
   return Clock::now() + std::chrono::seconds(5);
 }
 
-agm::test::HttpResponse fail(int status, const std::string& why) {
+agm::test::HttpResponse answer(int status, const std::string& body) {
   agm::test::HttpResponse r;
   r.status = status;
-  r.body = why;
+  r.body = body;
   return r;
 }
 
@@ -55,11 +60,11 @@ TEST(S3PutObject, PathStyleSignedRequestWithVersion) {
         true,
         {"host", "x-amz-content-sha256", "x-amz-date", "content-type", "x-amz-security-token"}};
     if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
-      return fail(403, why);
+      return answer(403, why);
     }
     if (r.method != "PUT" || r.target != "/trust-bucket/truststore/bundle%201.pem" ||
         r.body != body || r.headers.at("content-type") != "application/x-pem-file") {
-      return fail(400, "unexpected shape: " + r.method + " " + r.target);
+      return answer(400, "unexpected shape: " + r.method + " " + r.target);
     }
     agm::test::HttpResponse ok;
     ok.headers["x-amz-version-id"] = "v-123";
@@ -77,7 +82,7 @@ TEST(S3PutObject, UnversionedBucketGivesEmptyVersion) {
   agm::test::LoopbackServer server([&](const agm::test::HttpRequest& r) {
     test::VerifyOptions opt{creds(), "eu-west-1", "s3", true, {"host", "x-amz-content-sha256"}};
     if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
-      return fail(403, why);
+      return answer(403, why);
     }
     return agm::test::HttpResponse{};
   });
@@ -127,7 +132,7 @@ TEST(SsmPutParameter, SignedJsonRequestReturnsVersion) {
         false,
         {"host", "x-amz-date", "x-amz-target", "content-type", "x-amz-security-token"}};
     if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
-      return fail(403, why);
+      return answer(403, why);
     }
     auto body = core::parse_json(r.body);
     if (r.method != "POST" || r.target != "/" ||
@@ -138,7 +143,7 @@ TEST(SsmPutParameter, SignedJsonRequestReturnsVersion) {
         core::get_string(*body, "Type") != "SecureString" ||
         core::get_bool(*body, "Overwrite") != true ||
         core::get_string(*body, "KeyId") != "alias/agm" || core::find(*body, "Tier") != nullptr) {
-      return fail(400, "unexpected shape: " + r.body);
+      return answer(400, "unexpected shape: " + r.body);
     }
     agm::test::HttpResponse ok;
     ok.body = R"({"Version":3,"Tier":"Standard"})";
@@ -169,7 +174,7 @@ TEST(SsmGetParameter, ValueAndNotFound) {
   agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
     test::VerifyOptions opt{creds(), "eu-west-1", "ssm", false, {"host", "x-amz-target"}};
     if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
-      return fail(403, why);
+      return answer(403, why);
     }
     auto body = core::parse_json(r.body);
     agm::test::HttpResponse resp;
@@ -192,11 +197,11 @@ TEST(CognitoIdp, SignedCallWithTarget) {
     test::VerifyOptions opt{
         creds(), "eu-west-1", "cognito-idp", false, {"host", "x-amz-target", "content-type"}};
     if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
-      return fail(403, why);
+      return answer(403, why);
     }
     if (r.headers.at("x-amz-target") !=
         "AWSCognitoIdentityProviderService.DescribeUserPoolClient") {
-      return fail(400, "bad target");
+      return answer(400, "bad target");
     }
     agm::test::HttpResponse ok;
     ok.body = R"({"UserPoolClient":{"ClientId":"abc"}})";
@@ -236,6 +241,142 @@ TEST(SigV4Verifier, RejectsATamperedRequest) {
   EXPECT_EQ(core::get_bool(answer, "tampered"), false);
   EXPECT_EQ(core::get_bool(answer, "wrong"), false);
   EXPECT_EQ(core::get_bool(answer, "needs_more"), false);
+}
+
+// The watcher's calls: S3 GetObject (the truststore), API Gateway v2 GetDomainName (its
+// warnings), SNS Publish (the notification).
+
+TEST(S3GetObject, SignedGetReturnsTheBytes) {
+  const std::string bundle = "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n";
+  agm::test::LoopbackServer server([&](const agm::test::HttpRequest& r) {
+    const test::VerifyOptions opt{creds(), "eu-west-1", "s3", true, {"host", "x-amz-date"}};
+    if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
+      return answer(403, why);
+    }
+    if (r.method != "GET" || r.target != "/trust/truststore.pem") {
+      return answer(400, r.method + " " + r.target);
+    }
+    return answer(200, bundle);
+  });
+  S3 s3(config_for(server));
+  EXPECT_EQ(s3.get_object("trust", "truststore.pem", soon()), bundle);
+}
+
+TEST(S3GetObject, NoSuchKeyIsItsAwsError) {
+  agm::test::LoopbackServer server([](const agm::test::HttpRequest&) {
+    return answer(404, "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>");
+  });
+  S3 s3(config_for(server));
+  try {
+    (void)s3.get_object("trust", "missing.pem", soon());
+    FAIL() << "expected AwsError";
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code(), "NoSuchKey");
+    EXPECT_EQ(e.http_status(), 404);
+  }
+  EXPECT_EQ(server.requests().size(), 1U) << "a 404 is not retried";
+}
+
+TEST(S3Uri, ParsesBucketAndKeyAndRefusesTheRest) {
+  const auto at = parse_s3_uri("s3://bucket/path/to/truststore.pem");
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->bucket, "bucket");
+  EXPECT_EQ(at->key, "path/to/truststore.pem");
+  for (const char* bad : {"", "s3://", "s3://bucket", "s3://bucket/", "s3:///key", "https://b/k"}) {
+    EXPECT_FALSE(parse_s3_uri(bad)) << bad;
+  }
+}
+
+TEST(GetDomainName, ReadsTheTruststoreWarnings) {
+  agm::test::LoopbackServer server([](const agm::test::HttpRequest& r) {
+    const test::VerifyOptions opt{
+        creds(), "eu-west-1", "apigateway", false, {"host", "x-amz-date"}};
+    if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
+      return answer(403, why);
+    }
+    if (r.method != "GET" || r.target != "/v2/domainnames/api.example.com") {
+      return answer(400, r.method + " " + r.target);
+    }
+    return answer(200, R"({"domainName":"api.example.com","mutualTlsAuthentication":{
+        "truststoreUri":"s3://b/k","truststoreWarnings":["cert 2 is expired","cert 3 is not a CA"]}})");
+  });
+  ApiGatewayV2 api(config_for(server));
+  const auto warnings = api.truststore_warnings("api.example.com", soon());
+  ASSERT_EQ(warnings.size(), 2U);
+  EXPECT_EQ(warnings[0], "cert 2 is expired");
+  EXPECT_EQ(warnings[1], "cert 3 is not a CA");
+}
+
+TEST(GetDomainName, NoWarningsNoMtlsAndErrors) {
+  std::string body = R"({"domainName":"d","mutualTlsAuthentication":{"truststoreUri":"s3://b/k"}})";
+  int status = 200;
+  agm::test::LoopbackServer server([&](const agm::test::HttpRequest&) {
+    agm::test::HttpResponse r = answer(status, body);
+    if (status == 404) {
+      r.headers["x-amzn-ErrorType"] = "NotFoundException";
+    }
+    return r;
+  });
+  ApiGatewayV2 api(config_for(server));
+  EXPECT_TRUE(api.truststore_warnings("d", soon()).empty());
+  body = R"({"domainName":"d"})";
+  EXPECT_TRUE(api.truststore_warnings("d", soon()).empty());
+  body = R"({"mutualTlsAuthentication":{"truststoreWarnings":"not a list"}})";
+  EXPECT_THROW((void)api.truststore_warnings("d", soon()), AwsError);
+  body = "not json";
+  EXPECT_THROW((void)api.truststore_warnings("d", soon()), AwsError);
+  status = 404;
+  body = R"({"message":"Invalid domain name identifier specified"})";
+  try {
+    (void)api.truststore_warnings("d", soon());
+    FAIL() << "expected AwsError";
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code(), "NotFoundException");
+  }
+}
+
+TEST(SnsPublish, SignedFormPostReturnsTheMessageId) {
+  const std::string topic = "arn:aws:sns:eu-west-1:123456789012:mtls-alerts";
+  const std::string message = "client a & b: 9 days\nthumbprint 3f=";
+  agm::test::LoopbackServer server([&](const agm::test::HttpRequest& r) {
+    const test::VerifyOptions opt{creds(), "eu-west-1", "sns", false, {"host", "content-type"}};
+    if (auto why = test::verify_sigv4(r, opt); !why.empty()) {
+      return answer(403, why);
+    }
+    const auto form = core::parse_form(r.body);
+    if (r.method != "POST" || !form) {
+      return answer(400, "not a form POST");
+    }
+    std::map<std::string, std::string> fields(form->begin(), form->end());
+    if (fields["Action"] != "Publish" || fields["TopicArn"] != topic ||
+        fields["Message"] != message || fields["Subject"] != "due") {
+      return answer(400, r.body);
+    }
+    return answer(200,
+                  "<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult>"
+                  "</PublishResponse>");
+  });
+  Sns sns(config_for(server));
+  EXPECT_EQ(sns.publish(topic, "due", message, soon()), "m-1");
+}
+
+TEST(SnsPublish, RefusesWhatSnsWouldAndMapsItsErrors) {
+  agm::test::LoopbackServer server([](const agm::test::HttpRequest&) {
+    return answer(403,
+                  "<ErrorResponse><Error><Type>Sender</Type><Code>AuthorizationError</Code>"
+                  "<Message>not allowed</Message></Error></ErrorResponse>");
+  });
+  Sns sns(config_for(server));
+  EXPECT_THROW((void)sns.publish("arn:t", std::string(101, 's'), "m", soon()), AwsError);
+  EXPECT_THROW((void)sns.publish("arn:t", "s", "", soon()), AwsError);
+  EXPECT_THROW((void)sns.publish("arn:t", "s\n", "m", soon()), AwsError);
+  EXPECT_TRUE(server.requests().empty()) << "refused before sending";
+  try {
+    (void)sns.publish("arn:t", "s", "m", soon());
+    FAIL() << "expected AwsError";
+  } catch (const AwsError& e) {
+    EXPECT_EQ(e.code(), "AuthorizationError");
+  }
 }
 
 }  // namespace
