@@ -29,20 +29,7 @@ struct UpdatedRecord {
   std::string malformed;
 };
 
-// An item that does not read as a record: its thumbprint (when it has a string one) and why.
-struct MalformedRecord {
-  std::string thumbprint;
-  std::string reason;
-};
-
-// Every item of a listing: the readable ones as records (sorted by client, creation, thumbprint),
-// the others named.
-struct Listing {
-  std::vector<RegistryRecord> records;
-  std::vector<MalformedRecord> malformed;
-};
-
-class DynamoRegistry final : public RegistryReader {
+class DynamoRegistry final : public RegistryReader, public RegistryLister {
  public:
   // Every call gets its own deadline of now + call_budget (retries included).
   DynamoRegistry(aws::DynamoDb& db, std::string table,
@@ -61,7 +48,7 @@ class DynamoRegistry final : public RegistryReader {
   UpdatedRecord set_status(const std::string& thumbprint, CertStatus status, core::TimePoint now);
   // With a client_id: Query on client_id-index; otherwise a Scan of the table. A malformed item
   // does not fail the listing: it is named in Listing::malformed.
-  Listing list(const std::optional<std::string>& client_id);
+  Listing list(const std::optional<std::string>& client_id) override;
   // CreateTable request: key thumbprint (S), GSI client_id-index on client_id (ALL projection),
   // PAY_PER_REQUEST. For the local stack and tests.
   static boost::json::object create_table_request(const std::string& table);

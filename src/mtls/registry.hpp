@@ -62,6 +62,27 @@ struct RegistryRecord {
   [[nodiscard]] bool allows_scope(std::string_view scope) const;
 };
 
+// An item that does not read as a record: its thumbprint (when it has a string one) and why.
+struct MalformedRecord {
+  std::string thumbprint;
+  std::string reason;
+};
+
+// Every item of a listing: the readable ones as records (sorted by client, creation, thumbprint),
+// the others named.
+struct Listing {
+  std::vector<RegistryRecord> records;
+  std::vector<MalformedRecord> malformed;
+};
+
+// The whole registry, or one client's part of it (the watcher, mtlsctl).
+class RegistryLister {
+ public:
+  virtual ~RegistryLister() = default;
+  // Throws RegistryError(kUnavailable) when the registry cannot answer.
+  virtual Listing list(const std::optional<std::string>& client_id) = 0;
+};
+
 class RegistryReader {
  public:
   virtual ~RegistryReader() = default;
