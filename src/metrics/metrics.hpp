@@ -62,6 +62,10 @@ inline constexpr Metric kToken[] = {{"TokenRequest", Unit::kCount}};
 inline constexpr Metric kDependency[] = {{"DependencyLatency", Unit::kMilliseconds},
                                          {"DependencyFailure", Unit::kCount}};
 inline constexpr Metric kColdStart[] = {{"ColdStart", Unit::kCount}};
+inline constexpr Metric kExpiringSoon[] = {{"CertificatesExpiringSoon", Unit::kCount}};
+inline constexpr Metric kRegistryExpiry[] = {{"RegistryCertificateDaysToExpiry", Unit::kNone}};
+inline constexpr Metric kTruststoreExpiry[] = {{"TruststoreCaDaysToExpiry", Unit::kNone}};
+inline constexpr Metric kTruststoreWarnings[] = {{"TruststoreWarnings", Unit::kCount}};
 }  // namespace table
 
 // One per authorizer decision: 1, by reason and by decision alone (the deny-spike alarm).
@@ -76,6 +80,17 @@ inline constexpr Line kTokenLine{table::kToken, table::kOutcomeSets};
 inline constexpr Line kDependencyLine{table::kDependency, table::kDependencySets};
 // One per process start (a Lambda cold start): 1.
 inline constexpr Line kColdStartLine{table::kColdStart, table::kFunctionSets};
+// The watcher's, one each per run (daily); a line per metric so that what a run could not
+// measure (no ACTIVE certificate, no truststore configured, GetDomainName failed) is left out and
+// its alarm sees missing data rather than a made-up value.
+// ACTIVE registry certificates expiring within the warning window (EXPIRY_WARNING_DAYS).
+inline constexpr Line kExpiringSoonLine{table::kExpiringSoon, table::kFunctionSets};
+// Days until the earliest ACTIVE registry certificate expires.
+inline constexpr Line kRegistryExpiryLine{table::kRegistryExpiry, table::kFunctionSets};
+// Days until the earliest CA certificate of the truststore expires.
+inline constexpr Line kTruststoreExpiryLine{table::kTruststoreExpiry, table::kFunctionSets};
+// The custom domain's truststore warnings (API Gateway GetDomainName).
+inline constexpr Line kTruststoreWarningsLine{table::kTruststoreWarnings, table::kFunctionSets};
 
 enum class Dependency { kRegistry, kJwks, kCognito };
 std::string_view to_string(Dependency dependency);

@@ -68,6 +68,22 @@ void record_token_request(std::string_view outcome) {
   emit(kTokenLine, {{{"TokenRequest", 1}}, {{kDimOutcome, std::string(outcome)}}});
 }
 
+void record_certificates_expiring_soon(std::size_t count) {
+  emit(kExpiringSoonLine, {{{"CertificatesExpiringSoon", static_cast<double>(count)}}, {}});
+}
+
+void record_registry_certificate_expiry(std::int64_t days) {
+  emit(kRegistryExpiryLine, {{{"RegistryCertificateDaysToExpiry", static_cast<double>(days)}}, {}});
+}
+
+void record_truststore_ca_expiry(std::int64_t days) {
+  emit(kTruststoreExpiryLine, {{{"TruststoreCaDaysToExpiry", static_cast<double>(days)}}, {}});
+}
+
+void record_truststore_warnings(std::size_t count) {
+  emit(kTruststoreWarningsLine, {{{"TruststoreWarnings", static_cast<double>(count)}}, {}});
+}
+
 void record_dependency(Dependency dependency, std::chrono::steady_clock::duration latency,
                        bool failed) {
   const double ms = std::chrono::duration<double, std::milli>(latency).count();

@@ -4,6 +4,8 @@
 // the tests and mtlsctl emit nothing. Recording never throws and never blocks on more than one
 // write of one line to the installed stream (stdout in Lambda: one log event per line).
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -23,6 +25,11 @@ void record_decision(bool allowed, std::string_view reason);
 // which overflows a 64-bit nanosecond count (see core/time.hpp).
 void record_client_certificate_expiry(std::chrono::seconds remaining);
 void record_token_request(std::string_view outcome);
+// The watcher's, one call per measured value per run (a value not measured is not recorded).
+void record_certificates_expiring_soon(std::size_t count);
+void record_registry_certificate_expiry(std::int64_t days);
+void record_truststore_ca_expiry(std::int64_t days);
+void record_truststore_warnings(std::size_t count);
 void record_dependency(Dependency dependency, std::chrono::steady_clock::duration latency,
                        bool failed);
 

@@ -55,23 +55,27 @@ bool env_bool(const EnvLookup& env, std::string_view name, bool fallback) {
   throw core::ConfigError(std::string(name), "must be true or false, got '" + *v + "'");
 }
 
-std::chrono::seconds env_seconds(const EnvLookup& env, std::string_view name,
-                                 std::chrono::seconds fallback, std::chrono::seconds min,
-                                 std::chrono::seconds max) {
+long long env_whole_number(const EnvLookup& env, std::string_view name, long long fallback,
+                           long long min, long long max, std::string_view unit) {
   const auto v = optional_env(env, name);
   if (!v)
     return fallback;
   const std::string_view t = core::trim(*v);
   long long n = 0;
   const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-  if (ec != std::errc() || ptr != t.data() + t.size() || t.empty() || n < min.count() ||
-      n > max.count()) {
-    throw core::ConfigError(std::string(name), "must be a whole number of seconds between " +
-                                                   std::to_string(min.count()) + " and " +
-                                                   std::to_string(max.count()) + ", got '" + *v +
-                                                   "'");
+  if (ec != std::errc() || ptr != t.data() + t.size() || t.empty() || n < min || n > max) {
+    throw core::ConfigError(std::string(name), "must be a whole number of " + std::string(unit) +
+                                                   " between " + std::to_string(min) + " and " +
+                                                   std::to_string(max) + ", got '" + *v + "'");
   }
-  return std::chrono::seconds(n);
+  return n;
+}
+
+std::chrono::seconds env_seconds(const EnvLookup& env, std::string_view name,
+                                 std::chrono::seconds fallback, std::chrono::seconds min,
+                                 std::chrono::seconds max) {
+  return std::chrono::seconds(
+      env_whole_number(env, name, fallback.count(), min.count(), max.count(), "seconds"));
 }
 
 core::LogLevel log_level(const EnvLookup& env) {

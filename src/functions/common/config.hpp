@@ -25,6 +25,10 @@ std::string require_env(const EnvLookup& env, std::string_view name);
 std::optional<std::string> optional_env(const EnvLookup& env, std::string_view name);
 // "true"/"false" (any case), "1"/"0"; unset: `fallback`; anything else: ConfigError.
 bool env_bool(const EnvLookup& env, std::string_view name, bool fallback);
+// A whole number (of `unit`, named in the error) in [min, max]; unset: `fallback`; anything
+// else: ConfigError.
+long long env_whole_number(const EnvLookup& env, std::string_view name, long long fallback,
+                           long long min, long long max, std::string_view unit);
 // A whole number of seconds in [min, max]; unset: `fallback`; anything else: ConfigError.
 std::chrono::seconds env_seconds(const EnvLookup& env, std::string_view name,
                                  std::chrono::seconds fallback, std::chrono::seconds min,

@@ -90,6 +90,22 @@ TEST_F(Recorded, TokenExpiryAndDependencyLinesAreValid) {
   EXPECT_EQ(json::parse(l[5]).at("DependencyFailure").to_number<double>(), 1);
 }
 
+TEST_F(Recorded, WatcherLinesAreValidAndCarryTheirValue) {
+  record_certificates_expiring_soon(3);
+  record_registry_certificate_expiry(-2);  // an ACTIVE certificate that has expired
+  record_truststore_ca_expiry(3650);
+  record_truststore_warnings(0);
+  const auto l = lines();
+  ASSERT_EQ(l.size(), 5U);
+  for (const auto& line : l)
+    expect_valid(line);
+  EXPECT_EQ(json::parse(l[1]).at("CertificatesExpiringSoon").to_number<double>(), 3);
+  EXPECT_EQ(json::parse(l[2]).at("RegistryCertificateDaysToExpiry").to_number<double>(), -2);
+  EXPECT_EQ(json::parse(l[3]).at("TruststoreCaDaysToExpiry").to_number<double>(), 3650);
+  EXPECT_EQ(json::parse(l[4]).at("TruststoreWarnings").to_number<double>(), 0);
+  EXPECT_EQ(json::parse(l[4]).at("Function").as_string(), "mtls-test-authorizer");
+}
+
 // A certificate valid to 9999-12-31 (RFC 5280's "no expiration") is further away than a 64-bit
 // nanosecond count reaches; the days must come out exact, not wrapped.
 TEST_F(Recorded, ExpiryBeyond2262IsExactNotWrapped) {
@@ -133,8 +149,9 @@ TEST(Recorder, EmitsNothingUntilInstalled) {
 }
 
 TEST(Lines, EveryLineRespectsTheLimitsOfTheFormat) {
-  for (const Line* line :
-       {&kDecisionLine, &kCertificateExpiryLine, &kTokenLine, &kDependencyLine, &kColdStartLine}) {
+  for (const Line* line : {&kDecisionLine, &kCertificateExpiryLine, &kTokenLine, &kDependencyLine,
+                           &kColdStartLine, &kExpiringSoonLine, &kRegistryExpiryLine,
+                           &kTruststoreExpiryLine, &kTruststoreWarningsLine}) {
     EXPECT_LE(line->metrics.size(), 100U);
     for (const auto& set : line->dimension_sets)
       EXPECT_LE(set.size(), 30U);
