@@ -31,6 +31,7 @@ void add_client_commands(CLI::App& app, Context& ctx);
 void add_truststore_commands(CLI::App& app, Context& ctx);
 void add_apply_command(CLI::App& app, Context& ctx);
 void add_crl_commands(CLI::App& app, Context& ctx);
+void add_report_command(CLI::App& app, Context& ctx);
 
 // Failures of mtlsctl itself (bad file, refused certificate...): `mtlsctl: <message>`.
 class CliError : public core::Error {

@@ -42,7 +42,7 @@ namespace {
 using std::chrono::seconds;
 namespace fs = std::filesystem;
 namespace json = boost::json;
-using namespace test_harness;  // NOLINT(google-build-using-namespace)
+using namespace agm::test;
 
 // What a loopback handler (on the server's thread) found wrong; read by the test afterwards.
 class Failure {
@@ -659,6 +659,52 @@ TEST_F(MtlsctlRegistry, RefusesWhatShouldNotBeRegistered) {
 // Validity at the edges of X.509's range (docs/contract.md section 4): `cert inspect` prints it
 // and `client register` stores it exactly, to the second. In a nanosecond clock
 // 99991231235959Z printed as 1816 and 2600 wrapped into the past.
+// Issue 18's acceptance: `mtlsctl report` lists a certificate registered to expire in 10 days
+// (the same report the watcher function sends), with its client, thumbprint and days left.
+TEST_F(MtlsctlRegistry, ReportListsACertificateExpiringInTenDays) {
+  const pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
+                              slurp(ca_ + "/intermediate-ca.pem")};
+  const auto now = core::SystemClock().now();
+  const auto issued = pki::issue_client_certificate(
+      inter, "client-soon", pki::KeyType::kEcP256,
+      {now - std::chrono::hours(1), now + std::chrono::days(10) + std::chrono::hours(1)});
+  const std::string file = tmp_ / "soon.pem";
+  spit(file, issued.cert_pem);
+  ASSERT_EQ(
+      run({"client", "register", "--cert", file, "--client-id", "client-soon"}, env_).exit_code, 0);
+  const std::string thumbprint = thumbprint_of_pem(issued.cert_pem);
+
+  Result r = run({"report", "--json", "--truststore", ca_ + "/intermediate-ca.pem"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const auto report = parse_out(r).as_object();
+  bool listed = false;
+  for (const auto& e : report.at("registry").at("expiring").as_array()) {
+    if (e.at("thumbprint").as_string() == thumbprint) {
+      listed = true;
+      EXPECT_EQ(e.at("client_id").as_string(), "client-soon");
+      EXPECT_EQ(e.at("days_left").as_int64(), 10);
+    }
+  }
+  EXPECT_TRUE(listed) << r;
+  EXPECT_TRUE(report.at("due").as_bool());
+  ASSERT_EQ(report.at("truststore").as_array().size(), 1U) << r;
+  EXPECT_FALSE(report.at("truststore").at(0).at("due").as_bool()) << "the intermediate has years";
+
+  r = run({"report"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("client client-soon  thumbprint " + thumbprint), std::string::npos) << r;
+  r = run({"report", "--within", "5d"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.find(thumbprint), std::string::npos) << "outside a 5-day window: " << r;
+  EXPECT_EQ(run({"report", "--fail-if-due"}, env_).exit_code, 3);
+  // A source that cannot be read: the rest is reported, and the exit code says it is not whole.
+  r = run({"report", "--truststore", tmp_ / "missing.pem"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.out.find("FAILED to read the truststore"), std::string::npos) << r;
+  EXPECT_NE(r.out.find(thumbprint), std::string::npos) << r;
+  EXPECT_EQ(run({"report", "--within", "0d"}, env_).exit_code, 2);
+}
+
 TEST_F(MtlsctlRegistry, FarDatesAreInspectedAndStoredExactly) {
   const pki::KeyAndCert inter{slurp(ca_ + "/intermediate-ca.key"),
                               slurp(ca_ + "/intermediate-ca.pem")};
