@@ -11,7 +11,7 @@ namespace agm::aws {
 namespace {
 
 constexpr std::size_t kMaxSubject = 100;
-constexpr std::size_t kMaxMessage = 256 * 1024;
+constexpr std::size_t kMaxMessage = std::size_t{256} * 1024;
 
 }  // namespace
 
