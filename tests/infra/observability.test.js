@@ -102,8 +102,13 @@ function problems(refs, own) {
 test('the header declares the metrics the recorder emits', () => {
   const own = emitted(read('src/metrics/metrics.hpp'));
   assert.strictEqual(own.namespace, 'ApiGatewayMtls');
-  assert.deepStrictEqual(Object.keys(own.metrics).sort(), ['AuthorizerDecision', 'ClientCertificateDaysToExpiry', 'ColdStart',
-    'DependencyFailure', 'DependencyLatency', 'TokenRequest']);
+  assert.deepStrictEqual(Object.keys(own.metrics).sort(), ['AuthorizerDecision', 'CertificatesExpiringSoon', 'ClientCertificateDaysToExpiry',
+    'ColdStart', 'DependencyFailure', 'DependencyLatency', 'RegistryCertificateDaysToExpiry', 'TokenRequest', 'TruststoreCaDaysToExpiry',
+    'TruststoreWarnings']);
+  // The watcher's, one line each, by function only.
+  for (const name of ['CertificatesExpiringSoon', 'RegistryCertificateDaysToExpiry', 'TruststoreCaDaysToExpiry', 'TruststoreWarnings']) {
+    assert.deepStrictEqual(own.metrics[name], [['Function']], name);
+  }
   assert.deepStrictEqual(own.metrics.AuthorizerDecision, [['Decision', 'Function', 'Reason'], ['Decision', 'Function']]);
   // Each is recorded somewhere (recorder.cpp fills every metric of its line by name).
   const recorder = read('src/metrics/recorder.cpp');
@@ -152,4 +157,47 @@ test('a wrong name, namespace or dimension set is reported', async () => {
     const found = problems(refs, own);
     assert.ok(found.some((p) => expected.test(p)), `${to}: ${found.join('; ') || 'nothing reported'}`);
   }
+});
+
+// The watcher's alarms (issue 18): what it measures once a day, alarmed on daily periods. A day
+// without a value is missing (neither good nor bad), two days without one are INSUFFICIENT_DATA,
+// and that state notifies too: a watcher that stopped running must not look healthy.
+test('the watcher\'s alarms: CA expiry, truststore warnings, every registered certificate; daily, and loud when it stops', async () => {
+  const body = await hcl.parse('main.tf', read(MODULE));
+  const alarms = body.resource.aws_cloudwatch_metric_alarm;
+  const expected = {
+    truststore_ca_expiry: ['TruststoreCaDaysToExpiry', 'Minimum', 'LessThanThreshold', '${var.ca_expiry_alarm_days}'],
+    truststore_warnings: ['TruststoreWarnings', 'Maximum', 'GreaterThanThreshold', 0],
+    registry_certificate_expiry: ['RegistryCertificateDaysToExpiry', 'Minimum', 'LessThanThreshold', '${var.certificate_expiry_days}'],
+  };
+  for (const [name, [metric, stat, op, threshold]] of Object.entries(expected)) {
+    const [a] = alarms[name];
+    assert.strictEqual(a.count, '${local.watcher == null ? 0 : 1}', name);
+    assert.strictEqual(a.metric_name, metric, name);
+    assert.deepStrictEqual(a.dimensions, { Function: '${local.watcher}' }, name);
+    assert.strictEqual(a.statistic, stat, name);
+    assert.strictEqual(a.comparison_operator, op, name);
+    assert.strictEqual(a.threshold, threshold, name);
+    assert.strictEqual(a.period, '${local.watcher_period}', name);
+    assert.strictEqual(a.treat_missing_data, 'missing', name);
+    assert.strictEqual(a.evaluation_periods, 2, name);
+    assert.strictEqual(a.datapoints_to_alarm, 1, name);
+    for (const k of ['alarm_actions', 'ok_actions', 'insufficient_data_actions']) assert.deepStrictEqual(a[k], ['${aws_sns_topic.alarms.arn}'], `${name} ${k}`);
+    assert.match(read('infra/modules/observability/outputs.tf'), new RegExp(`aws_cloudwatch_metric_alarm\\.${name} : a\\.alarm_name`), name);
+  }
+  assert.strictEqual(Object.assign({}, ...body.locals).watcher_period, 86400);
+  // The watcher itself is one of the functions: its Errors and Throttles alarms and Lambda graphs.
+  assert.strictEqual(alarms.function_errors[0].for_each, '${var.function_names}');
+});
+
+test('function_names may hold the watcher, and ca_expiry_alarm_days is a whole number of days (1-365, default 60)', async () => {
+  const { loadVariables, runValidations } = require(path.join(root, 'dev/tfcheck/conditions'));
+  const vars = await loadVariables(path.join(root, 'infra/modules/observability'));
+  const base = { name_prefix: 'mtls-test', api_id: 'abcdefghij' };
+  const names = { token: 'mtls-test-token', watcher: 'mtls-test-watcher' };
+  assert.deepStrictEqual(runValidations(vars, { ...base, function_names: names }, ['function_names']).failed, []);
+  assert.strictEqual(runValidations(vars, { ...base, function_names: { ...names, watchdog: 'x' } }, ['function_names']).failed.length, 1);
+  assert.strictEqual(vars.get('ca_expiry_alarm_days').default, 60);
+  for (const ok of [1, 60, 365]) assert.deepStrictEqual(runValidations(vars, { ...base, function_names: names, ca_expiry_alarm_days: ok }, ['ca_expiry_alarm_days']).failed, [], `${ok}`);
+  for (const bad of [0, 366, 30.5]) assert.strictEqual(runValidations(vars, { ...base, function_names: names, ca_expiry_alarm_days: bad }, ['ca_expiry_alarm_days']).failed.length, 1, `${bad}`);
 });

@@ -1,7 +1,8 @@
 # What an operator of one environment looks at and is woken by: a CloudWatch dashboard and alarms
 # to an SNS topic. The metrics are AWS's (AWS/ApiGateway, AWS/Lambda) and the functions' own EMF
 # metrics (src/metrics/metrics.hpp names them; tests/infra/observability.test.js checks that every
-# metric named here is one of the two).
+# metric named here is one of the two). The watcher (daily) measures what is about to expire; its
+# alarms read daily periods.
 
 data "aws_region" "current" {}
 
@@ -13,7 +14,15 @@ locals {
 
   authorizer = lookup(var.function_names, "authorizer", null)
   token      = var.function_names["token"]
+  watcher    = lookup(var.function_names, "watcher", null)
   functions  = sort(keys(var.function_names))
+
+  # The watcher writes each of its values once per run (daily): a day is its period. Its alarms
+  # look at the last two days and treat a day without a value as missing (neither good nor bad),
+  # so the hours of a day before its run change nothing; two days without any value make them
+  # INSUFFICIENT_DATA, which notifies the topic too: a watcher that stopped running (or a source
+  # it can no longer read) does not look healthy. A failing run is its Errors alarm at once.
+  watcher_period = 86400
 
   # One graph per AWS/Lambda metric, a line per function.
   lambda_metrics = {
@@ -150,6 +159,57 @@ resource "aws_cloudwatch_dashboard" "this" {
             metrics = [for f in local.functions : ["AWS/Lambda", m, "FunctionName", var.function_names[f]]]
           }
         }
+      ],
+      # The watcher's latest values: one a day, so each widget looks two days back.
+      local.watcher == null ? [] : [
+        {
+          type = "metric", x = 0, y = 24, width = 6, height = 6
+          properties = {
+            title   = "Registry certificates expiring within the warning window"
+            view    = "singleValue"
+            region  = local.region
+            stat    = "Maximum"
+            period  = local.watcher_period
+            start   = "-P2D"
+            metrics = [[local.namespace, "CertificatesExpiringSoon", "Function", local.watcher]]
+          }
+        },
+        {
+          type = "metric", x = 6, y = 24, width = 6, height = 6
+          properties = {
+            title   = "Days to the earliest ACTIVE registry certificate expiry"
+            view    = "singleValue"
+            region  = local.region
+            stat    = "Minimum"
+            period  = local.watcher_period
+            start   = "-P2D"
+            metrics = [[local.namespace, "RegistryCertificateDaysToExpiry", "Function", local.watcher]]
+          }
+        },
+        {
+          type = "metric", x = 12, y = 24, width = 6, height = 6
+          properties = {
+            title   = "Days to the earliest truststore CA expiry"
+            view    = "singleValue"
+            region  = local.region
+            stat    = "Minimum"
+            period  = local.watcher_period
+            start   = "-P2D"
+            metrics = [[local.namespace, "TruststoreCaDaysToExpiry", "Function", local.watcher]]
+          }
+        },
+        {
+          type = "metric", x = 18, y = 24, width = 6, height = 6
+          properties = {
+            title   = "Truststore warnings of the custom domain"
+            view    = "singleValue"
+            region  = local.region
+            stat    = "Maximum"
+            period  = local.watcher_period
+            start   = "-P2D"
+            metrics = [[local.namespace, "TruststoreWarnings", "Function", local.watcher]]
+          }
+        },
       ],
     )
   })
@@ -296,4 +356,75 @@ resource "aws_cloudwatch_metric_alarm" "certificate_expiry" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
   tags                = var.tags
+}
+
+# --- what is about to expire (the watcher) -------------------------------------------------------
+
+# A CA certificate of the truststore expires soon: every client certificate it (or an intermediate
+# under it) signed stops working with it. The Minimum of the days the watcher measured.
+resource "aws_cloudwatch_metric_alarm" "truststore_ca_expiry" {
+  count = local.watcher == null ? 0 : 1
+
+  alarm_name                = "${var.name_prefix}-truststore-ca-expiry"
+  alarm_description         = "A CA certificate of the truststore expires within ${var.ca_expiry_alarm_days} days: rotate it (docs/operations.md sections 4.2-4.3). INSUFFICIENT_DATA: the watcher has not read the truststore for two days (its Errors alarm and log say why)."
+  namespace                 = local.namespace
+  metric_name               = "TruststoreCaDaysToExpiry"
+  dimensions                = { Function = local.watcher }
+  statistic                 = "Minimum"
+  period                    = local.watcher_period
+  evaluation_periods        = 2
+  datapoints_to_alarm       = 1
+  comparison_operator       = "LessThanThreshold"
+  threshold                 = var.ca_expiry_alarm_days
+  treat_missing_data        = "missing"
+  alarm_actions             = [aws_sns_topic.alarms.arn]
+  ok_actions                = [aws_sns_topic.alarms.arn]
+  insufficient_data_actions = [aws_sns_topic.alarms.arn]
+  tags                      = var.tags
+}
+
+# API Gateway warns about a certificate of the truststore it cannot use (mutual TLS stays on, but
+# that CA's clients are refused): any warning is an alarm.
+resource "aws_cloudwatch_metric_alarm" "truststore_warnings" {
+  count = local.watcher == null ? 0 : 1
+
+  alarm_name                = "${var.name_prefix}-truststore-warnings"
+  alarm_description         = "API Gateway reports truststore warnings for the custom domain: clients of the certificate it names are refused (aws apigatewayv2 get-domain-name, docs/troubleshooting.md). INSUFFICIENT_DATA: the watcher has not read the domain for two days."
+  namespace                 = local.namespace
+  metric_name               = "TruststoreWarnings"
+  dimensions                = { Function = local.watcher }
+  statistic                 = "Maximum"
+  period                    = local.watcher_period
+  evaluation_periods        = 2
+  datapoints_to_alarm       = 1
+  comparison_operator       = "GreaterThanThreshold"
+  threshold                 = 0
+  treat_missing_data        = "missing"
+  alarm_actions             = [aws_sns_topic.alarms.arn]
+  ok_actions                = [aws_sns_topic.alarms.arn]
+  insufficient_data_actions = [aws_sns_topic.alarms.arn]
+  tags                      = var.tags
+}
+
+# Every ACTIVE registered certificate, used or not (the client-certificate-expiry alarm above sees
+# only the certificates that make requests): the earliest expiry the watcher found.
+resource "aws_cloudwatch_metric_alarm" "registry_certificate_expiry" {
+  count = local.watcher == null ? 0 : 1
+
+  alarm_name                = "${var.name_prefix}-registry-certificate-expiry"
+  alarm_description         = "An ACTIVE registered client certificate expires within ${var.certificate_expiry_days} days: the watcher's message names it; renew it (docs/operations.md section 4.1). INSUFFICIENT_DATA: the watcher has not read the registry for two days, or no certificate is ACTIVE."
+  namespace                 = local.namespace
+  metric_name               = "RegistryCertificateDaysToExpiry"
+  dimensions                = { Function = local.watcher }
+  statistic                 = "Minimum"
+  period                    = local.watcher_period
+  evaluation_periods        = 2
+  datapoints_to_alarm       = 1
+  comparison_operator       = "LessThanThreshold"
+  threshold                 = var.certificate_expiry_days
+  treat_missing_data        = "missing"
+  alarm_actions             = [aws_sns_topic.alarms.arn]
+  ok_actions                = [aws_sns_topic.alarms.arn]
+  insufficient_data_actions = [aws_sns_topic.alarms.arn]
+  tags                      = var.tags
 }

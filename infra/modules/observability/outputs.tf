@@ -17,5 +17,8 @@ output "alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.deny_spike : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.registry_failures : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.certificate_expiry : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.truststore_ca_expiry : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.truststore_warnings : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.registry_certificate_expiry : a.alarm_name],
   )
 }

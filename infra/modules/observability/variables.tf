@@ -20,11 +20,11 @@ variable "api_id" {
 
 variable "function_names" {
   type        = map(string)
-  description = "Lambda function name by function (token, authorizer, health, pre-token; those deployed): the FunctionName dimension of AWS/Lambda and the Function dimension of the functions' own metrics."
+  description = "Lambda function name by function (token, authorizer, health, pre-token, watcher; those deployed): the FunctionName dimension of AWS/Lambda and the Function dimension of the functions' own metrics. With watcher, the dashboard shows what it measures and its expiry alarms exist."
 
   validation {
-    condition     = contains(keys(var.function_names), "token") && alltrue([for k in keys(var.function_names) : contains(["token", "authorizer", "health", "pre-token"], k)])
-    error_message = "function_names must hold token and only token, authorizer, health, pre-token."
+    condition     = contains(keys(var.function_names), "token") && alltrue([for k in keys(var.function_names) : contains(["token", "authorizer", "health", "pre-token", "watcher"], k)])
+    error_message = "function_names must hold token and only token, authorizer, health, pre-token, watcher."
   }
 }
 
@@ -63,12 +63,24 @@ variable "deny_spike_threshold" {
 
 variable "certificate_expiry_days" {
   type        = number
-  description = "Alarm when a client certificate in use expires within this many days."
+  description = "Alarm when a client certificate in use (ClientCertificateDaysToExpiry, the authorizer's) or, with the watcher, any ACTIVE registered certificate (RegistryCertificateDaysToExpiry) expires within this many days."
   default     = 30
 
   validation {
     condition     = var.certificate_expiry_days >= 1 && var.certificate_expiry_days <= 365
     error_message = "certificate_expiry_days must be between 1 and 365."
+  }
+}
+
+variable "ca_expiry_alarm_days" {
+  type        = number
+  description = "Alarm when a CA certificate of the truststore expires within this many days (TruststoreCaDaysToExpiry, the watcher's): time to rotate the intermediate, or the root, before its clients stop working."
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.ca_expiry_alarm_days >= 1 && var.ca_expiry_alarm_days <= 365 && floor(var.ca_expiry_alarm_days) == var.ca_expiry_alarm_days
+    error_message = "ca_expiry_alarm_days must be a whole number of days between 1 and 365."
   }
 }
 
