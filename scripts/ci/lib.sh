@@ -6,7 +6,7 @@
 # list as local.functions in infra/stacks/ecr and infra/stacks/environment and the FUNCTION case
 # in docker/Dockerfile (tests/infra/delivery.test.js keeps them equal).
 # shellcheck disable=SC2034 # read by the scripts that source this file
-DEFAULT_FUNCTIONS="token authorizer health pre-token"
+DEFAULT_FUNCTIONS="token authorizer health pre-token watcher"
 
 ci_die() {
   echo "${0##*/}: $*" >&2

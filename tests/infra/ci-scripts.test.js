@@ -16,7 +16,7 @@ const crypto = require('crypto');
 const { spawnSync } = require('child_process');
 
 const root = path.resolve(__dirname, '..', '..');
-const FUNCTIONS = ['token', 'authorizer', 'health', 'pre-token'];
+const FUNCTIONS = ['token', 'authorizer', 'health', 'pre-token', 'watcher'];
 const SANDBOX = '111111111111';
 const PROD = '222222222222';
 const registry = (acct) => `${acct}.dkr.ecr.eu-west-1.amazonaws.com`;
@@ -80,7 +80,7 @@ function builtFunctions(calls) {
   return calls.filter((c) => c[0] === 'docker').map((c) => c[c.indexOf('--build-arg') + 1].replace('FUNCTION=', ''));
 }
 
-test('publish-images, no image present: builds and pushes all four, then writes the tag parameter', (t) => {
+test('publish-images, no image present: builds and pushes all five, then writes the tag parameter', (t) => {
   const fake = new Fake().repos(SANDBOX, 'mtls-sandbox');
   t.after(() => fake.cleanup());
   const r = publish(fake);
@@ -116,7 +116,7 @@ test('publish-images, some present: builds only the missing ones (with the Actio
   const r = publish(fake, { ACTIONS_RUNTIME_TOKEN: 'x' });
   const calls = lastCalls(fake);
   assert.strictEqual(r.status, 0, r.stderr);
-  assert.deepStrictEqual(builtFunctions(calls), ['authorizer', 'pre-token']);
+  assert.deepStrictEqual(builtFunctions(calls), ['authorizer', 'pre-token', 'watcher']);
   assert.strictEqual(fake.state.repos[`${SANDBOX}/mtls-sandbox-token`].tags[COMMIT], kept);
   assert.ok(calls.find((c) => c[0] === 'docker').includes('type=gha,scope=lambda-build,mode=max'));
   assert.strictEqual(fake.state.params['/mtls-sandbox/lambda/image-tag'], COMMIT);
@@ -196,7 +196,7 @@ test('promote-images copies exactly the digests sandbox runs into prod, then set
   assert.deepStrictEqual(fake.state.params, { '/mtls-prod/lambda/image-tag': COMMIT });
   assert.deepStrictEqual(builtFunctions(lastCalls(fake)), [], 'promotion rebuilt an image');
   const copies = lastCalls(fake).filter((c) => c[0] === 'skopeo');
-  assert.strictEqual(copies.length, 4);
+  assert.strictEqual(copies.length, FUNCTIONS.length);
   for (const c of copies) {
     assert.ok(c.includes('--preserve-digests'));
     assert.match(c.find((a) => a.includes(SANDBOX)), /@sha256:[0-9a-f]{64}$/, 'copies by digest, not by a tag that could move');

@@ -13,7 +13,7 @@ const yaml = require('yaml');
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (p) => fs.readFileSync(path.join(root, p), 'utf8');
-const FUNCTIONS = ['authorizer', 'health', 'pre-token', 'token'];
+const FUNCTIONS = ['authorizer', 'health', 'pre-token', 'token', 'watcher'];
 
 async function localFunctions(dir) {
   const body = await hcl.parse('main.tf', read(`${dir}/main.tf`));
@@ -23,7 +23,7 @@ async function localFunctions(dir) {
   return m[1].split(',').map((s) => s.trim().replace(/^"|"$/g, '')).filter(Boolean).sort();
 }
 
-test('the ecr stack makes a repository for each of the four functions the mtls_api module deploys', async () => {
+test('the ecr stack makes a repository for each of the five functions the mtls_api module deploys', async () => {
   assert.deepStrictEqual(await localFunctions('infra/stacks/ecr'), FUNCTIONS);
   assert.deepStrictEqual(await localFunctions('infra/modules/mtls_api'), FUNCTIONS);
   // The environment stack deploys through the module, not functions of its own (observability

@@ -17,7 +17,7 @@ provider "aws" {
 }
 
 locals {
-  functions = toset(["token", "authorizer", "health", "pre-token"])
+  functions = toset(["token", "authorizer", "health", "pre-token", "watcher"])
 }
 
 module "repository" {
