@@ -1,6 +1,6 @@
 # One function from a container image, with its own log group and a least-privilege role: write
 # its own logs and, only when given a registry table, read it (GetItem; Query on the index only
-# when asked).
+# when asked), plus only the statements the caller spells out (policy_statements).
 
 resource "aws_cloudwatch_log_group" "this" {
   name              = "/aws/lambda/${var.function_name}"
@@ -52,6 +52,26 @@ data "aws_iam_policy_document" "permissions" {
       effect    = "Allow"
       actions   = ["dynamodb:Query"]
       resources = ["${var.registry_table_arn}/index/client_id-index"]
+    }
+  }
+
+  # What the caller grants beyond that, statement by statement (the watcher's, infra/modules/mtls_api).
+  dynamic "statement" {
+    for_each = var.policy_statements
+    content {
+      sid       = statement.key
+      effect    = "Allow"
+      actions   = statement.value.actions
+      resources = statement.value.resources
+
+      dynamic "condition" {
+        for_each = statement.value.conditions
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 }

@@ -49,12 +49,12 @@ variable "memory_size" {
 
 variable "timeout_seconds" {
   type        = number
-  description = "Function timeout in seconds."
+  description = "Function timeout in seconds (Lambda allows up to 900). A function behind an HTTP API gains nothing beyond 30 s, the longest API Gateway waits for an integration: mtls_api holds its API functions to that (function_timeout_seconds)."
   default     = 10
 
   validation {
-    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 30
-    error_message = "timeout_seconds must be between 1 and 30 (an HTTP API waits at most 30 s for an integration)."
+    condition     = var.timeout_seconds >= 1 && var.timeout_seconds <= 900 && floor(var.timeout_seconds) == var.timeout_seconds
+    error_message = "timeout_seconds must be a whole number of seconds between 1 and 900 (Lambda's limit)."
   }
 }
 
@@ -124,6 +124,40 @@ variable "registry_index_query" {
   type        = bool
   description = "Also allow dynamodb:Query on client_id-index of registry_table_arn (none of the current functions needs it)."
   default     = false
+}
+
+variable "policy_statements" {
+  type = map(object({
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  description = "Further Allow statements of the execution role, by statement id (letters and digits), for a function that needs more than its log group and the registry read above (the watcher: dynamodb:Scan, s3:GetObject, apigateway:GET, sns:Publish). Each names its actions and resources exactly: no wildcard in an action, no \"*\" resource; conditions are IAM condition blocks (test, variable, values)."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for sid in keys(var.policy_statements) : can(regex("^[A-Za-z0-9]{1,64}$", sid))])
+    error_message = "policy_statements keys are statement ids: 1-64 letters and digits."
+  }
+
+  validation {
+    condition = alltrue([for s in values(var.policy_statements) : length(s.actions) > 0 && alltrue([
+      for a in s.actions : can(regex("^[a-z0-9-]+:[A-Za-z0-9]+$", a))
+    ])])
+    error_message = "Every policy_statements entry names at least one action, each service:Action without a wildcard."
+  }
+
+  validation {
+    condition = alltrue([for s in values(var.policy_statements) : length(s.resources) > 0 && alltrue([
+      for r in s.resources : can(regex("^arn:", r))
+    ])])
+    error_message = "Every policy_statements entry names at least one resource, each an ARN (never \"*\")."
+  }
 }
 
 variable "tags" {
