@@ -2,7 +2,8 @@
 // node --test tests/infra/cost.test.js: the Terraform side of issue 20 (what it costs to run).
 // The token cache reaches the token function as TOKEN_CACHE (on unless token_cache = false); the
 // functions' instruction set is one validated `architecture` (default arm64) that reaches every
-// aws_lambda_function, the pre-token trigger included, and the environment stack passes both on.
+// aws_lambda_function, the pre-token trigger and the watcher included, and the environment stack
+// passes both on.
 // The conditions and wiring are read from the .tf files and evaluated (dev/tfcheck), so dropping
 // or loosening one fails here.
 
@@ -72,7 +73,7 @@ test('every function gets the one architecture: lambda_function sets it, mtls_ap
   }
   const calls = await blocks('infra/modules/mtls_api', 'module');
   const lambdaCalls = Object.entries(calls).filter(([, c]) => c.source === '../lambda_function');
-  assert.deepStrictEqual(lambdaCalls.map(([name]) => name).sort(), ['functions', 'pre_token_function']);
+  assert.deepStrictEqual(lambdaCalls.map(([name]) => name).sort(), ['functions', 'pre_token_function', 'watcher_function']);
   for (const [name, call] of lambdaCalls) {
     assert.strictEqual(evaluateSource(call.architecture, { var: { architecture: 'x86_64' } }), 'x86_64', name);
   }

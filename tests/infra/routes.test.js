@@ -194,7 +194,7 @@ test('without GET /health and without a route behind it, no authorizer (whose RO
   // Only the functions deployed exist: nothing may read module.functions["health"] then.
   const onlyToken = { module: { ...STUBS.module, functions: { token: STUBS.module.functions.token } } };
   const none = await evaluateModule(MODULE, { ...BASE, health_route_enabled: false, routes: { 'GET /status': route({ authorization: 'none', scopes: [] }) } }, onlyToken);
-  assert.deepStrictEqual(none.evaluate('${local.deployed_functions}').sort(), ['pre-token', 'token']);
+  assert.deepStrictEqual(none.evaluate('${local.deployed_functions}').sort(), ['pre-token', 'token', 'watcher']);
   assert.deepStrictEqual(Object.keys(none.evaluate('${local.function_settings}')), ['token']);
   const main = await hcl.parse('main.tf', fs.readFileSync(path.join(MODULE, 'main.tf'), 'utf8'));
   assert.strictEqual(none.evaluate(main.module.api[0].authorizer_function), null);
@@ -203,7 +203,7 @@ test('without GET /health and without a route behind it, no authorizer (whose RO
   const noHealth = { module: { ...STUBS.module, functions: { token: STUBS.module.functions.token, authorizer: STUBS.module.functions.authorizer } } };
   const one = await evaluateModule(MODULE, { ...BASE, health_route_enabled: false, scopes: { 'orders.read': 'r' }, routes: { 'GET /orders': route() } }, noHealth);
   assert.deepStrictEqual(Object.keys(one.evaluate('${local.api_routes}')).sort(), ['GET /orders', 'POST /token']);
-  assert.deepStrictEqual(one.evaluate('${local.deployed_functions}').sort(), ['authorizer', 'pre-token', 'token']);
+  assert.deepStrictEqual(one.evaluate('${local.deployed_functions}').sort(), ['authorizer', 'pre-token', 'token', 'watcher']);
   assert.strictEqual(one.evaluate('${local.function_settings}').authorizer.environment.ROUTE_SCOPES, 'GET /orders=mtls-api/orders.read');
   assert.deepStrictEqual(one.evaluate(main.module.api[0].authorizer_function), { function_name: 'authorizer', invoke_arn: 'invoke-authorizer' });
 });
@@ -283,8 +283,20 @@ test('the environment stack passes every input of the module through unchanged, 
   const stack = await read(stackDir);
   const mod = await read(MODULE);
   const call = (await hcl.parse('main.tf', fs.readFileSync(path.join(stackDir, 'main.tf'), 'utf8'))).module.mtls_api[0];
+  // The two inputs the stack wires itself: the watcher's message goes to the observability
+  // module's alarm topic (under its key), and nowhere without it.
+  const wired = {
+    watcher_alert_topic_arn: '${var.observability_enabled ? module.observability[0].topic_arn : null}',
+    watcher_alert_topic_kms_key_arn: '${var.observability_enabled ? var.alarm_topic_kms_key_arn : null}',
+  };
+  for (const [name, value] of Object.entries(wired)) {
+    assert.ok(mod[name], `the module has no ${name}`);
+    assert.ok(!stack[name], `the stack declares ${name}, which it wires itself`);
+    assert.strictEqual(call[name], value, name);
+  }
   for (const [name, [v]] of Object.entries(mod)) {
     if (name === 'tags') continue; // the stack tags through the provider's default_tags
+    if (wired[name]) continue;
     assert.ok(stack[name], `the stack does not declare ${name}`);
     assert.strictEqual(stack[name][0].type, v.type, `${name}: another type than the module's`);
     assert.strictEqual(call[name], `\${var.${name}}`, `${name} is not passed through`);

@@ -102,17 +102,48 @@ test('KMS key policies: principals named, no grants, every cryptographic use onl
   assert.ok(policies >= 1, 'no key policy found');
 });
 
-test('functions may only write their own logs and, when given the table, read the registry', async () => {
+test('functions may only write their own logs and, when given the table, read the registry, plus what the caller spells out', async () => {
   const [main] = await parseDir('infra/modules/lambda_function');
   const doc = main.data.aws_iam_policy_document.permissions[0];
-  const actions = [...asList(doc.statement), ...asList(doc.dynamic.statement).flatMap((d) => asList(d.content))]
-    .flatMap((s) => asList(s.actions)).sort();
+  const [read, query, extra] = asList(doc.dynamic.statement);
+  const actions = [...asList(doc.statement), read, query].flatMap((d) => asList(d.content || d)).flatMap((s) => asList(s.actions)).sort();
   assert.deepStrictEqual(actions, ['dynamodb:GetItem', 'dynamodb:Query', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   // The registry statements exist only for a function given the table (tests/infra/conditions.test.js
   // evaluates them for each function of the stack).
-  const [read, query] = asList(doc.dynamic.statement);
   assert.match(read.for_each, /var\.registry_table_arn != null/);
   assert.match(query.for_each, /var\.registry_table_arn != null && var\.registry_index_query/);
+  // The caller's statements (the watcher's), one per entry of policy_statements, Allow only; the
+  // variable refuses wildcard actions and "*" resources (tests/infra/conditions.test.js).
+  assert.strictEqual(extra.for_each, '${var.policy_statements}');
+  const [content] = asList(extra.content);
+  assert.strictEqual(content.effect, 'Allow');
+  assert.strictEqual(content.actions, '${statement.value.actions}');
+  assert.strictEqual(content.resources, '${statement.value.resources}');
+  assert.strictEqual(asList(doc.dynamic.statement).length, 3);
+  const vars = Object.assign({}, ...(await parseDir('infra/modules/lambda_function')).map((b) => b.variable || {}));
+  assert.deepStrictEqual(vars.policy_statements[0].default, {});
+});
+
+test('the watcher: its own statements name exact resources; the Scheduler\'s role may only invoke it, for this account', async () => {
+  const files = await parseDir('infra/modules/mtls_api');
+  const main = files.find((b) => (b.module || {}).watcher_function);
+  const locals = Object.assign({}, ...files.flatMap((b) => asList(b.locals)));
+  const statements = locals.watcher_policy_statements;
+  for (const a of ['dynamodb:Scan', 's3:GetObject', 'apigateway:GET', 'sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt']) assert.ok(statements.includes(`"${a}"`), a);
+  assert.doesNotMatch(statements, /\*/, 'a wildcard in the watcher\'s statements');
+  assert.doesNotMatch(statements, /dynamodb:GetItem|s3:GetObjectVersion/);
+  assert.strictEqual(main.module.watcher_function[0].policy_statements, '${local.watcher_policy_statements}');
+  assert.strictEqual(main.module.watcher_function[0].registry_table_arn, undefined, 'the watcher lists; it needs no GetItem');
+  const [invoke] = asList(main.data.aws_iam_policy_document.watcher_scheduler[0].statement);
+  assert.deepStrictEqual(invoke.actions, ['lambda:InvokeFunction']);
+  assert.deepStrictEqual(invoke.resources, ['${module.watcher_function[0].arn}']);
+  const [assume] = asList(main.data.aws_iam_policy_document.watcher_scheduler_assume[0].statement);
+  assert.deepStrictEqual(assume.actions, ['sts:AssumeRole']);
+  assert.deepStrictEqual(assume.principals[0].identifiers, ['scheduler.amazonaws.com']);
+  assert.deepStrictEqual(assume.condition[0], { test: 'StringEquals', variable: 'aws:SourceAccount', values: ['${local.account_id}'] });
+  const [schedule] = main.resource.aws_scheduler_schedule.watcher;
+  assert.strictEqual(schedule.target[0].role_arn, '${aws_iam_role.watcher_scheduler[0].arn}');
+  assert.strictEqual(schedule.target[0].arn, '${module.watcher_function[0].arn}');
 });
 
 test('the API is reachable only through the mTLS custom domain', async () => {

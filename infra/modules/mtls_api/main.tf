@@ -6,11 +6,17 @@
 #   truststore (SSM -> S3 object version) + certificate --> HTTP API custom domain (mTLS)
 #   routes (built in + var.routes) --> HTTP API routes, and the authorizer's ROUTE_SCOPES
 #   pki: KMS key + policies for the CA and clients in SSM (mtlsctl), and mtlsctl's settings
+#   EventBridge Scheduler (daily) --> watcher function --> registry (Scan), truststore (S3),
+#     the domain's truststore warnings (GetDomainName) --> EMF metrics, one SNS message when due
 
 data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.region
+  partition  = data.aws_partition.current.partition
 
   image_tag_parameter       = "/${var.name_prefix}/lambda/image-tag"
   truststore_parameter_name = var.truststore_file == null ? coalesce(var.truststore_parameter_name, "/${var.name_prefix}/truststore") : null
@@ -36,9 +42,14 @@ locals {
   authorizer_needed = length(local.route_scopes) > 0
 
   # The functions this module deploys: the health function with GET /health, the authorizer when
-  # a route uses it. Every one of them has an image repository (infra/stacks/ecr).
-  functions          = toset(["token", "authorizer", "health", "pre-token"])
-  deployed_functions = setsubtract(local.functions, concat(var.health_route_enabled ? [] : ["health"], local.authorizer_needed ? [] : ["authorizer"]))
+  # a route uses it, the watcher unless watcher_enabled is false. Every one of them has an image
+  # repository (infra/stacks/ecr).
+  functions = toset(["token", "authorizer", "health", "pre-token", "watcher"])
+  deployed_functions = setsubtract(local.functions, concat(
+    var.health_route_enabled ? [] : ["health"],
+    local.authorizer_needed ? [] : ["authorizer"],
+    var.watcher_enabled ? [] : ["watcher"],
+  ))
 
   # Every route of the API in http_api's shape: the team's, then the built-in ones.
   api_routes = merge(
@@ -290,4 +301,155 @@ module "api" {
   throttling_rate_limit        = var.throttling_rate_limit
   log_retention_days           = var.log_retention_days
   tags                         = var.tags
+}
+
+# --- the watcher: what is about to expire, daily (issue 18) ------------------------------------
+
+locals {
+  watcher_name            = "${var.name_prefix}-watcher"
+  watcher_timeout_seconds = 60
+  # The custom domain's ARN as IAM names it for API Gateway's GET /v2/domainnames/{name}.
+  domain_arn = "arn:${local.partition}:apigateway:${local.region}::/domainnames/${var.domain_name}"
+
+  # Exactly what the watcher calls, nothing else: no dynamodb:GetItem (it lists, it never looks
+  # up), the truststore object only (the current version, which the domain was last pointed at;
+  # no s3:GetObjectVersion), the one domain, the one topic. The table and the bucket use AWS's own
+  # keys (no customer managed key in this module), so only the topic's key, when it has one of
+  # the caller's, needs a KMS grant: SNS encrypts a published message with a data key it asks KMS
+  # for with the publisher's permissions.
+  watcher_policy_statements = merge(
+    {
+      ScanRegistry       = { actions = ["dynamodb:Scan"], resources = [module.registry.arn] }
+      ReadTruststore     = { actions = ["s3:GetObject"], resources = ["${module.truststore.bucket_arn}/${module.truststore.key}"] }
+      ReadDomainWarnings = { actions = ["apigateway:GET"], resources = [local.domain_arn] }
+    },
+    var.watcher_alert_topic_arn == null ? {} : {
+      PublishAlert = { actions = ["sns:Publish"], resources = [var.watcher_alert_topic_arn] }
+    },
+    var.watcher_alert_topic_kms_key_arn == null ? {} : {
+      UseAlertTopicKey = {
+        actions    = ["kms:GenerateDataKey", "kms:Decrypt"]
+        resources  = [var.watcher_alert_topic_kms_key_arn]
+        conditions = [{ test = "StringEquals", variable = "kms:ViaService", values = ["sns.${local.region}.amazonaws.com"] }]
+      }
+    },
+  )
+
+  # docs/contract.md section 5; src/functions/README.md. AWS_REGION is Lambda's own.
+  watcher_environment = {
+    CERT_TABLE_NAME     = module.registry.name
+    EXPIRY_WARNING_DAYS = tostring(var.expiry_warning_days)
+    TRUSTSTORE_URI      = module.truststore.uri
+    DOMAIN_NAME         = var.domain_name
+    ALERT_TOPIC_ARN     = var.watcher_alert_topic_arn == null ? "" : var.watcher_alert_topic_arn
+  }
+}
+
+module "watcher_function" {
+  source = "../lambda_function"
+  count  = var.watcher_enabled ? 1 : 0
+
+  function_name      = local.watcher_name
+  description        = "Daily (EventBridge Scheduler): registry certificates and truststore CAs about to expire, the domain's truststore warnings"
+  image_uri          = local.image_uris["watcher"]
+  architecture       = var.architecture
+  memory_size        = 256
+  timeout_seconds    = local.watcher_timeout_seconds
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  policy_statements  = local.watcher_policy_statements
+  environment        = local.watcher_environment
+  tags               = var.tags
+}
+
+# One run a day, one message: a failed run is not run again by Lambda (its asynchronous retries
+# would repeat the SNS message); it is the watcher's Errors alarm, and the next day's run is the
+# retry. The Scheduler's own retry policy below covers getting the event to Lambda at all.
+resource "aws_lambda_function_event_invoke_config" "watcher" {
+  count = var.watcher_enabled ? 1 : 0
+
+  function_name                = module.watcher_function[0].function_name
+  maximum_retry_attempts       = 0
+  maximum_event_age_in_seconds = 3600
+}
+
+# The role EventBridge Scheduler assumes to invoke the watcher: lambda:InvokeFunction on that one
+# function, for schedules of this account only.
+data "aws_iam_policy_document" "watcher_scheduler_assume" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "watcher_scheduler" {
+  count = var.watcher_enabled ? 1 : 0
+
+  name               = "${local.watcher_name}-scheduler"
+  assume_role_policy = data.aws_iam_policy_document.watcher_scheduler_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "watcher_scheduler" {
+  count = var.watcher_enabled ? 1 : 0
+
+  statement {
+    sid       = "InvokeWatcher"
+    effect    = "Allow"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [module.watcher_function[0].arn]
+  }
+}
+
+resource "aws_iam_role_policy" "watcher_scheduler" {
+  count = var.watcher_enabled ? 1 : 0
+
+  name   = "${local.watcher_name}-scheduler-policy"
+  role   = aws_iam_role.watcher_scheduler[0].id
+  policy = data.aws_iam_policy_document.watcher_scheduler[0].json
+}
+
+# Scheduler invokes a Lambda target asynchronously with the target's input as the event; the
+# watcher reads none of it (the context attributes only make the invocation traceable).
+resource "aws_scheduler_schedule" "watcher" {
+  count = var.watcher_enabled ? 1 : 0
+
+  name                         = local.watcher_name
+  description                  = "Runs ${local.watcher_name}: certificates and CAs about to expire, truststore warnings"
+  schedule_expression          = var.watcher_schedule_expression
+  schedule_expression_timezone = "UTC"
+  state                        = "ENABLED"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = module.watcher_function[0].arn
+    role_arn = aws_iam_role.watcher_scheduler[0].arn
+    input = jsonencode({
+      source         = "aws-api-gateway-mtls"
+      schedule_arn   = "<aws.scheduler.schedule-arn>"
+      scheduled_time = "<aws.scheduler.scheduled-time>"
+    })
+
+    retry_policy {
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 3
+    }
+  }
+
+  # The role may invoke before the schedule first fires.
+  depends_on = [aws_iam_role_policy.watcher_scheduler]
 }

@@ -58,10 +58,11 @@ output "access_log_group" {
 # --- functions -----------------------------------------------------------------------------------
 
 output "function_arns" {
-  description = "Lambda function ARNs by function (token, authorizer, health, pre-token; only those deployed)."
+  description = "Lambda function ARNs by function (token, authorizer, health, pre-token, watcher; only those deployed)."
   value = merge(
     { for k, m in module.functions : k => m.arn },
     { "pre-token" = module.pre_token_function.arn },
+    { for m in module.watcher_function : "watcher" => m.arn },
   )
 }
 
@@ -70,6 +71,7 @@ output "function_names" {
   value = merge(
     { for k, m in module.functions : k => m.function_name },
     { "pre-token" = module.pre_token_function.function_name },
+    { for m in module.watcher_function : "watcher" => m.function_name },
   )
 }
 
@@ -78,7 +80,13 @@ output "function_log_groups" {
   value = merge(
     { for k, m in module.functions : k => m.log_group_name },
     { "pre-token" = module.pre_token_function.log_group_name },
+    { for m in module.watcher_function : "watcher" => m.log_group_name },
   )
+}
+
+output "watcher_schedule_arn" {
+  description = "EventBridge Scheduler schedule that runs the watcher; null when watcher_enabled is false."
+  value       = one(aws_scheduler_schedule.watcher[*].arn)
 }
 
 output "image_tag" {

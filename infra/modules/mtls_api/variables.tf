@@ -467,3 +467,58 @@ variable "token_throttling_rate_limit" {
     error_message = "token_throttling_rate_limit must be positive."
   }
 }
+
+# --- the watcher (issue 18): what is about to expire ------------------------------------------
+
+variable "watcher_enabled" {
+  type        = bool
+  description = "Deploy the watcher function and its daily EventBridge Scheduler schedule: it scans the registry for ACTIVE certificates expiring within expiry_warning_days, reads the truststore's CA expiry and the domain's truststore warnings, writes them as metrics and, when something is due, publishes one message to watcher_alert_topic_arn. Its image repository (<name_prefix>-watcher) must exist."
+  default     = true
+  nullable    = false
+}
+
+variable "watcher_schedule_expression" {
+  type        = string
+  description = "When the watcher runs (EventBridge Scheduler expression, UTC): rate(1 day), rate(1 hour), rate(N hours) with N up to 24, or cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 6 * * ? *). At least daily: the expiry alarms read daily periods and report INSUFFICIENT_DATA after two days without a run; every run that finds something due sends a message."
+  default     = "rate(1 day)"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(rate\\((1 (hour|day)|([2-9]|1[0-9]|2[0-4]) hours)\\)|cron\\([^ ()]+( [^ ()]+){5}\\))$", var.watcher_schedule_expression))
+    error_message = "watcher_schedule_expression must be rate(1 day), rate(1 hour), rate(N hours) with N from 2 to 24, or cron(<6 fields>) (an expression that runs at least daily)."
+  }
+}
+
+variable "expiry_warning_days" {
+  type        = number
+  description = "The watcher's warning window (EXPIRY_WARNING_DAYS): an ACTIVE registry certificate or a truststore CA expiring within this many days is due, and named in its message."
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.expiry_warning_days >= 1 && var.expiry_warning_days <= 365 && floor(var.expiry_warning_days) == var.expiry_warning_days
+    error_message = "expiry_warning_days must be a whole number of days between 1 and 365."
+  }
+}
+
+variable "watcher_alert_topic_arn" {
+  type        = string
+  description = "SNS topic the watcher publishes to when something is due (ALERT_TOPIC_ARN; it gets sns:Publish on this topic only); null publishes nothing (the metrics are still written). The environment stack passes the observability module's alarm topic."
+  default     = null
+
+  validation {
+    condition     = var.watcher_alert_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.watcher_alert_topic_arn))
+    error_message = "watcher_alert_topic_arn must be an SNS topic ARN (not a FIFO topic) or null."
+  }
+}
+
+variable "watcher_alert_topic_kms_key_arn" {
+  type        = string
+  description = "Customer managed KMS key of watcher_alert_topic_arn, if the topic is encrypted with one: the watcher gets kms:GenerateDataKey and kms:Decrypt on it through SNS (the key's policy must allow its role too). null: the topic is unencrypted."
+  default     = null
+
+  validation {
+    condition     = var.watcher_alert_topic_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.watcher_alert_topic_kms_key_arn))
+    error_message = "watcher_alert_topic_kms_key_arn must be a KMS key ARN (arn:...:key/<id>, not an alias: IAM grants a key's use by its key ARN) or null."
+  }
+}

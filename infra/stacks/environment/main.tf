@@ -60,9 +60,18 @@ module "mtls_api" {
 
   pki_operator_role_arns = var.pki_operator_role_arns
   pki_planner_role_arns  = var.pki_planner_role_arns
+
+  watcher_enabled             = var.watcher_enabled
+  watcher_schedule_expression = var.watcher_schedule_expression
+  expiry_warning_days         = var.expiry_warning_days
+  # The watcher's message goes where the alarms go; without observability it only writes metrics.
+  watcher_alert_topic_arn         = var.observability_enabled ? module.observability[0].topic_arn : null
+  watcher_alert_topic_kms_key_arn = var.observability_enabled ? var.alarm_topic_kms_key_arn : null
 }
 
-# The dashboard and alarms (infra/modules/observability); off for a team with its own.
+# The dashboard and alarms (infra/modules/observability); off for a team with its own. Its topic
+# also gets the watcher's messages (above): the topic depends on nothing of module.mtls_api, so
+# the two modules feed each other without a cycle.
 module "observability" {
   source = "../../modules/observability"
   count  = var.observability_enabled ? 1 : 0
@@ -74,6 +83,7 @@ module "observability" {
   server_error_rate_percent = var.alarm_server_error_rate_percent
   deny_spike_threshold      = var.alarm_deny_spike_threshold
   certificate_expiry_days   = var.alarm_certificate_expiry_days
+  ca_expiry_alarm_days      = var.alarm_ca_expiry_days
   topic_kms_key_arn         = var.alarm_topic_kms_key_arn
 }
 

@@ -253,6 +253,24 @@ variable "pki_planner_role_arns" {
   default     = null
 }
 
+variable "watcher_enabled" {
+  type        = bool
+  description = "Deploy the watcher function and its daily EventBridge Scheduler schedule: it scans the registry for ACTIVE certificates expiring within expiry_warning_days, reads the truststore's CA expiry and the domain's truststore warnings, writes them as metrics and, when something is due, publishes one message to watcher_alert_topic_arn. Its image repository (<name_prefix>-watcher) must exist."
+  default     = null
+}
+
+variable "watcher_schedule_expression" {
+  type        = string
+  description = "When the watcher runs (EventBridge Scheduler expression, UTC): rate(1 day), rate(1 hour), rate(N hours) with N up to 24, or cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 6 * * ? *). At least daily: the expiry alarms read daily periods and report INSUFFICIENT_DATA after two days without a run; every run that finds something due sends a message."
+  default     = null
+}
+
+variable "expiry_warning_days" {
+  type        = number
+  description = "The watcher's warning window (EXPIRY_WARNING_DAYS): an ACTIVE registry certificate or a truststore CA expiring within this many days is due, and named in its message."
+  default     = null
+}
+
 # --- observability (infra/modules/observability) ------------------------------------------------
 
 variable "observability_enabled" {
@@ -281,13 +299,19 @@ variable "alarm_deny_spike_threshold" {
 
 variable "alarm_certificate_expiry_days" {
   type        = number
-  description = "Alarm when a client certificate in use expires within this many days."
+  description = "Alarm when a client certificate in use, or (with the watcher) any ACTIVE registered certificate, expires within this many days."
   default     = 30
+}
+
+variable "alarm_ca_expiry_days" {
+  type        = number
+  description = "Alarm when a CA certificate of the truststore expires within this many days (measured by the watcher)."
+  default     = 60
 }
 
 variable "alarm_topic_kms_key_arn" {
   type        = string
-  description = "Customer managed KMS key of the alarm topic (its policy must let cloudwatch.amazonaws.com use it); null leaves the topic unencrypted."
+  description = "Customer managed KMS key of the alarm topic, by key ARN (its policy must let cloudwatch.amazonaws.com and the watcher's role use it); null leaves the topic unencrypted."
   default     = null
 }
 
