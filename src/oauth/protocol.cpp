@@ -53,4 +53,22 @@ std::optional<std::string_view> strip_auth_scheme(std::string_view header_value,
   return rest;
 }
 
+std::string client_credentials_form(const std::vector<std::string>& scopes,
+                                    std::string_view cert_thumbprint) {
+  std::string body = "grant_type=client_credentials";
+  if (!scopes.empty())
+    body += "&scope=" + core::percent_encode(join_scopes(scopes));
+  if (!cert_thumbprint.empty()) {
+    json::object metadata;
+    metadata["cert_thumbprint"] = cert_thumbprint;
+    body += "&aws_client_metadata=" + core::percent_encode(json::serialize(metadata));
+  }
+  return body;
+}
+
+std::string basic_authorization(std::string_view client_id, std::string_view client_secret) {
+  return "Basic " + core::base64_encode(core::percent_encode(client_id) + ":" +
+                                        core::percent_encode(client_secret));
+}
+
 }  // namespace agm::oauth

@@ -21,4 +21,15 @@ std::string error_body(std::string_view error, std::string_view description = {}
 std::optional<std::string_view> strip_auth_scheme(std::string_view header_value,
                                                   std::string_view scheme);
 
+// The form body a client_credentials request sends to Cognito: grant_type, then scope (when
+// any), then aws_client_metadata {"cert_thumbprint": ...} (when `cert_thumbprint` is not empty:
+// the pre-token trigger binds the token to it, docs/contract.md section 8), each value
+// percent-encoded. The token function and `mtlsctl diagnose` send exactly this.
+std::string client_credentials_form(const std::vector<std::string>& scopes,
+                                    std::string_view cert_thumbprint);
+
+// "Basic " + base64(client_id ":" client_secret), each form-urlencoded first (RFC 6749 section
+// 2.3.1).
+std::string basic_authorization(std::string_view client_id, std::string_view client_secret);
+
 }  // namespace agm::oauth

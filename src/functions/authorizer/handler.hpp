@@ -3,8 +3,9 @@
 // event comes in, {"isAuthorized": bool, "context": {...}} goes out; the registry, the token
 // verifier, the clock and the logger are passed in. The event's own checks (its shape, the route)
 // are here; every rule of docs/contract.md section 6 is mtls::Authorizer's
-// (mtls/authorization.hpp). Any failure or error denies. The precise reason goes to ONE log line,
-// never into the response.
+// (mtls/authorization.hpp). Any failure or error denies. The precise reason and its detail go to
+// ONE log line; a deny's context carries only the reason's name and the thumbprint, for the
+// access log (API Gateway never shows a deny's context to the client: it answers a fixed 403).
 #include <chrono>
 #include <functional>
 #include <map>
@@ -19,17 +20,14 @@
 #include "functions/common/event.hpp"
 #include "mtls/authorization.hpp"
 #include "mtls/registry.hpp"
+#include "mtls/route_scopes.hpp"
 #include "oauth/verifier.hpp"
 
 namespace agm::functions::authorizer {
 
-// routeKey ("GET /health") -> the scopes a token must hold for it (all of them).
-using RouteScopes = std::map<std::string, std::vector<std::string>, std::less<>>;
-
-// "GET /health=mtls-api/health.read;POST /x=a b": ';'-separated entries "<routeKey>=<scopes>",
-// scopes space-separated. Throws core::ConfigError("ROUTE_SCOPES") on an empty value, an entry
-// without '=', a route key that is not "METHOD /path" or "$default", no scopes, or a duplicate.
-RouteScopes parse_route_scopes(std::string_view text);
+// ROUTE_SCOPES (mtls/route_scopes.hpp, shared with mtlsctl diagnose).
+using mtls::parse_route_scopes;
+using mtls::RouteScopes;
 
 struct Settings {
   RouteScopes route_scopes;

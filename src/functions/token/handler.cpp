@@ -179,19 +179,6 @@ Config Config::from_env(const EnvLookup& env) {
   return c;
 }
 
-std::string cognito_form_body(const std::vector<std::string>& scopes,
-                              const std::string& thumbprint) {
-  std::string body = "grant_type=client_credentials";
-  if (!scopes.empty())
-    body += "&scope=" + core::percent_encode(oauth::join_scopes(scopes));
-  if (!thumbprint.empty()) {
-    json::object metadata;
-    metadata["cert_thumbprint"] = thumbprint;
-    body += "&aws_client_metadata=" + core::percent_encode(json::serialize(metadata));
-  }
-  return body;
-}
-
 Handler::Handler(Settings settings, mtls::RegistryReader& registry, TokenEndpoint& endpoint,
                  const core::Clock& clock, const core::Logger& logger)
     : settings_(settings),
@@ -323,7 +310,7 @@ Handler::Outcome Handler::forward(const std::string& authorization,
                                   const std::string& thumbprint) const {
   oauth::TokenEndpointResponse answer;
   try {
-    answer = endpoint_.request(authorization, cognito_form_body(scopes, thumbprint));
+    answer = endpoint_.request(authorization, oauth::client_credentials_form(scopes, thumbprint));
   } catch (const std::exception& e) {
     return server_side(502, "server_error", "token endpoint unreachable",
                        Reason::kTokenEndpointUnreachable, e.what());

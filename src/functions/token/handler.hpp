@@ -41,11 +41,6 @@ struct Config {
   static Config from_env(const EnvLookup& env);  // throws core::ConfigError naming the variable
 };
 
-// The form body sent to Cognito: grant_type=client_credentials, then scope (when any), then
-// aws_client_metadata (when `thumbprint` is non-empty), each value percent-encoded.
-std::string cognito_form_body(const std::vector<std::string>& scopes,
-                              const std::string& thumbprint);
-
 // The token function's own reasons; a certificate's are mtls::Reason (mtls/admission.hpp).
 enum class Reason {
   kIssued,                      // "issued"
