@@ -94,10 +94,11 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
   return out;
 }
 
-// The client certificate of a file: one certificate (PEM or DER), or a chain file as `cert issue`
-// writes it (the leaf, then its CA certificates). In a chain the first certificate must be the only
-// one that is not a CA, so a bundle in another order (or a file of several leaves) is refused
-// rather than guessed from, naming the certificate that is wrong and the file to use.
+}  // namespace
+
+// In a chain the first certificate must be the only one that is not a CA, so a bundle in another
+// order (or a file of several leaves) is refused rather than guessed from, naming the certificate
+// that is wrong and the file to use.
 mtls::ClientCertificate load_client_certificate(const std::string& path) {
   const std::string text = read_file(path);
   if (text.find("-----BEGIN") == std::string::npos) {
@@ -129,6 +130,8 @@ mtls::ClientCertificate load_client_certificate(const std::string& path) {
   }
   return leaf;
 }
+
+namespace {
 
 // The string (S) and string set (SS) attributes of an item as JSON: what can be shown of a
 // record that does not read as one.

@@ -14,6 +14,7 @@
 #include "aws/client.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
+#include "mtls/certificate.hpp"
 
 namespace agm::mtlsctl {
 
@@ -32,6 +33,7 @@ void add_truststore_commands(CLI::App& app, Context& ctx);
 void add_apply_command(CLI::App& app, Context& ctx);
 void add_crl_commands(CLI::App& app, Context& ctx);
 void add_report_command(CLI::App& app, Context& ctx);
+void add_diagnose_command(CLI::App& app, Context& ctx);
 
 // Failures of mtlsctl itself (bad file, refused certificate...): `mtlsctl: <message>`.
 class CliError : public core::Error {
@@ -76,6 +78,11 @@ aws::ClientConfig client_config(const AwsFlags& flags, std::string_view env_suff
 aws::Deadline deadline_from_now(std::chrono::seconds budget = std::chrono::seconds(30));
 // The value of a flag, else the environment variable, else a CliError naming both.
 std::string flag_or_env(const std::string& flag_value, const char* flag_name, const char* env_name);
+
+// --- certificates ---
+// The client certificate of a file: one certificate (PEM or DER), or a chain file as `cert issue`
+// writes it (the leaf, then its CA certificates; any other order is refused). Throws CliError.
+mtls::ClientCertificate load_client_certificate(const std::string& path);
 
 // --- output ---
 void print_json(const boost::json::value& value);  // one line on stdout
