@@ -19,6 +19,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <utility>
 
 #include "core/crypto.hpp"
 #include "core/encoding.hpp"
@@ -503,6 +504,14 @@ asio::awaitable<std::optional<Gateway::Response>> Gateway::authorize(
         auth_cache_.clear();  // bounded
       auth_cache_[key] = CacheEntry{now + auth.result_ttl, *decision};
     }
+  }
+  // The access log's $context.authorizer.* fields (infra/modules/http_api), from an allow's and
+  // a deny's context alike (docs/local-stack.md: a guess for the deny).
+  for (const auto& [field, name] : {std::pair{"authorizerClientId", "client_id"},
+                                    std::pair{"authorizerCertThumbprint", "cert_thumbprint"},
+                                    std::pair{"authorizerReason", "reason"}}) {
+    if (const auto* v = decision->context.if_contains(name); v != nullptr && v->is_string())
+      entry[field] = *v;
   }
   if (!decision->authorized)
     co_return Response::message(403, "Forbidden");

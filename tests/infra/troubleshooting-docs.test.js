@@ -39,9 +39,12 @@ test('the metrics page lists every metric the functions emit, and the README lin
 
 test('the access log has the fields the page tells operators to query', () => {
   const tf = read('infra/modules/http_api/main.tf');
-  for (const field of ['requestId', 'status', 'routeKey', 'clientCertSerialNumber', 'authorizerError', 'authorizerCertThumbprint', 'errorResponseType']) {
+  for (const field of ['requestId', 'status', 'routeKey', 'clientCertSerialNumber', 'authorizerError', 'authorizerCertThumbprint', 'authorizerReason', 'errorResponseType']) {
     assert.match(tf, new RegExp(`^\\s+${field}\\s+= "\\$context\\.`, 'm'), field);
     assert.ok(doc.includes(field), `docs/troubleshooting.md does not mention ${field}`);
   }
   assert.match(tf, /authorizerCertThumbprint\s+= "\$context\.authorizer\.cert_thumbprint"/);
+  // The authorizer's deny carries its reason's name in the context (src/functions/authorizer).
+  assert.match(tf, /authorizerReason\s+= "\$context\.authorizer\.reason"/);
+  assert.ok(read('src/functions/authorizer/handler.cpp').includes('response.context["reason"]'));
 });

@@ -72,6 +72,7 @@ resource "aws_apigatewayv2_stage" "default" {
       authorizerError          = "$context.authorizer.error"
       authorizerClientId       = "$context.authorizer.client_id"
       authorizerCertThumbprint = "$context.authorizer.cert_thumbprint"
+      authorizerReason         = "$context.authorizer.reason"
       errorMessage             = "$context.error.message"
       errorResponseType        = "$context.error.responseType"
       integrationStatus        = "$context.integration.status"

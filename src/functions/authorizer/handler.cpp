@@ -111,16 +111,27 @@ AuthorizerResponse Handler::handle(const AuthorizerRequest& request) const {
   metrics::record_decision(decision.allowed(), mtls::to_string(decision.reason));
   AuthorizerResponse response;
   response.authorized = decision.allowed();
-  if (response.authorized) {
-    metrics::record_client_certificate_expiry(decision.cert_not_after - clock_.now());
+  if (!response.authorized) {
+    // For the access log only ($context.authorizer.reason, .cert_thumbprint): API Gateway answers
+    // the client a fixed 403, so the reason's name never reaches it, and the detail stays in the
+    // function's log line.
     try {
-      response.context["client_id"] = decision.client_id;
-      response.context["cert_thumbprint"] = decision.thumbprint;
-      response.context["scope"] = decision.scope;
-      response.context["cert_not_after"] = core::format_rfc3339(decision.cert_not_after);
+      response.context["reason"] = mtls::to_string(decision.reason);
+      if (!decision.thumbprint.empty())
+        response.context["cert_thumbprint"] = decision.thumbprint;
     } catch (...) {
-      return AuthorizerResponse{};  // fail closed
+      return AuthorizerResponse{};  // still a deny
     }
+    return response;
+  }
+  metrics::record_client_certificate_expiry(decision.cert_not_after - clock_.now());
+  try {
+    response.context["client_id"] = decision.client_id;
+    response.context["cert_thumbprint"] = decision.thumbprint;
+    response.context["scope"] = decision.scope;
+    response.context["cert_not_after"] = core::format_rfc3339(decision.cert_not_after);
+  } catch (...) {
+    return AuthorizerResponse{};  // fail closed
   }
   return response;
 }

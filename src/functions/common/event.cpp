@@ -185,7 +185,7 @@ lambda::invocation_response AuthorizerResponse::to_invocation() const {
 std::string AuthorizerResponse::serialize() const {
   json::object response;
   response["isAuthorized"] = authorized;
-  if (authorized)
+  if (!context.empty())
     response["context"] = context;
   return json::serialize(response);
 }

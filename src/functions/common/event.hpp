@@ -82,7 +82,7 @@ struct HttpResponse {
 // The simple response of an HTTP API Lambda authorizer: {"isAuthorized", "context"}.
 struct AuthorizerResponse {
   bool authorized = false;
-  core::json::object context;  // only sent when authorized
+  core::json::object context;  // sent when not empty (a deny's: for the access log only)
   [[nodiscard]] std::string serialize() const;
   [[nodiscard]] lambda::invocation_response to_invocation() const;
 };

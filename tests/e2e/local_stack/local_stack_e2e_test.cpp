@@ -17,6 +17,7 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "e2e/support/local_stack.hpp"
+#include "mtls/certificate.hpp"
 #include "pki/pki.hpp"
 #include "unit/metrics/emf_validator.hpp"
 
@@ -261,6 +262,22 @@ TEST_F(LocalStackE2E, ClientACertificateWithClientBToken403) {
   EXPECT_EQ(health(b.cert, b.key, b_token).http, 200);
   const Result r = health(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), b_token);
   EXPECT_EQ(r.http, 403) << r.body;
+  EXPECT_EQ(r.body.find("client_mismatch"), std::string::npos)
+      << "the client never sees the reason";
+  // The access log names the deny's reason and the certificate (the authorizer's deny context,
+  // $context.authorizer.reason and .cert_thumbprint in infra/modules/http_api), so one query joins
+  // a refused request to its certificate.
+  const std::string a_thumbprint =
+      agm::mtls::ClientCertificate::from_pem(read_all(stack().env("CLIENT_CERT"))).thumbprint;
+  bool logged = false;
+  std::istringstream access(stack().part_log("access"));
+  for (std::string line; std::getline(access, line);) {
+    const auto v = agm::core::parse_json(line);
+    if (v && agm::core::get_string(*v, "authorizerReason") == "client_mismatch" &&
+        agm::core::get_int(*v, "status") == 403)
+      logged = agm::core::get_string(*v, "authorizerCertThumbprint") == a_thumbprint;
+  }
+  EXPECT_TRUE(logged) << stack().part_log("access");
   // Nor may B ask for a token with A's certificate.
   EXPECT_NE(token(stack().env("CLIENT_CERT"), stack().env("CLIENT_KEY"), b.id, b.secret).http, 200);
 }

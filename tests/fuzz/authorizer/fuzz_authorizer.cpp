@@ -2,7 +2,8 @@
 // preloaded JWKS, a fake registry (fuzz_support.hpp) and, for the second handler, the TTL cache
 // and REQUIRE_CERT_BOUND_TOKEN. A bearer token ending in ".SIG" is signed first, so allows are
 // reachable. Properties: handle() never throws and always answers {"isAuthorized": bool}; an allow
-// carries client_id == kClientId and a 64-digit cert_thumbprint in its context.
+// carries client_id == kClientId and a 64-digit cert_thumbprint in its context; a deny's context
+// holds a reason name and at most the thumbprint (never a detail, a client id or a scope).
 #include <cstdlib>
 
 #include "common/fuzz_support.hpp"
@@ -19,9 +20,21 @@ void check(const std::string& out) {
   const auto* allowed = parsed->as_object().if_contains("isAuthorized");
   if (allowed == nullptr || !allowed->is_bool())
     std::abort();
-  if (!allowed->as_bool())
-    return;
   const auto* context = parsed->as_object().if_contains("context");
+  if (!allowed->as_bool()) {
+    if (context == nullptr)
+      return;
+    if (!context->is_object())
+      std::abort();
+    for (const auto& [key, value] : context->as_object()) {
+      if (!value.is_string() || (key != "reason" && key != "cert_thumbprint"))
+        std::abort();
+    }
+    const auto* reason = context->as_object().if_contains("reason");
+    if (reason == nullptr || reason->as_string() == "allowed")
+      std::abort();
+    return;
+  }
   if (context == nullptr || !context->is_object())
     std::abort();
   const auto* client = context->as_object().if_contains("client_id");

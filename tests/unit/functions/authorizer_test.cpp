@@ -109,10 +109,17 @@ TEST_F(AuthorizerTest, AllowsWhenEveryRuleHoldsWithTheContextTheHealthFunctionNe
   EXPECT_EQ(core::get_string(line, "cert_thumbprint").value(), cert.thumbprint);
 }
 
-TEST_F(AuthorizerTest, DenyLogsOneLineWithTheReasonAndTheResponseHidesIt) {
+// The deny's context carries the reason's name and the thumbprint for the access log
+// ($context.authorizer.reason); API Gateway answers the client a fixed 403, and the detail stays
+// in the log line.
+TEST_F(AuthorizerTest, DenyLogsOneLineWithTheReasonAndTheResponseHoldsOnlyItsName) {
   registry.records.clear();
   const auto response = respond(handler(), event(token(claims())));
-  EXPECT_EQ(json::serialize(response), R"({"isAuthorized":false})");
+  const auto cert = mtls::ClientCertificate::from_pem(shared().cert.cert_pem);
+  EXPECT_EQ(
+      json::serialize(response),
+      R"({"isAuthorized":false,"context":{"reason":"cert_not_registered","cert_thumbprint":")" +
+          cert.thumbprint + R"("}})");
   const std::string log = log_out.str();
   ASSERT_EQ(std::count(log.begin(), log.end(), '\n'), 1);
   const auto line = core::parse_json(log).value();
@@ -336,8 +343,9 @@ TEST_F(AuthorizerTest, DeniesFieldsOfTheWrongType) {
 }
 
 TEST_F(AuthorizerTest, HandleDeniesAPayloadThatIsNotJson) {
-  EXPECT_EQ(test::invoke(handler(), "{not json").get_payload(), R"({"isAuthorized":false})");
-  EXPECT_EQ(test::invoke(handler(), "").get_payload(), R"({"isAuthorized":false})");
+  const std::string deny = R"({"isAuthorized":false,"context":{"reason":"event_malformed"}})";
+  EXPECT_EQ(test::invoke(handler(), "{not json").get_payload(), deny);
+  EXPECT_EQ(test::invoke(handler(), "").get_payload(), deny);
 }
 
 TEST_F(AuthorizerTest, DeniesAnAuthorizationHeaderWithoutBearer) {
