@@ -19,6 +19,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -99,6 +100,28 @@ std::optional<Target> parse_target(const std::string& url) {
   t.host_header = parts->host;
   t.target = parts->path + (parts->query.empty() ? "" : "?" + parts->query);
   return t;
+}
+
+// NO_PROXY as curl and the AWS SDKs read it (see HttpOptions::no_proxy).
+bool bypasses_proxy(const std::string& host, std::string_view no_proxy) {
+  const std::string lower = core::to_lower(host);
+  std::size_t pos = 0;
+  while (pos <= no_proxy.size()) {
+    const auto end = std::min(no_proxy.find(',', pos), no_proxy.size());
+    std::string entry = core::to_lower(core::trim(no_proxy.substr(pos, end - pos)));
+    pos = end + 1;
+    if (!entry.empty() && entry.front() == '.') {
+      entry.erase(0, 1);
+    }
+    if (entry.empty()) {
+      continue;
+    }
+    if (entry == "*" || lower == entry ||
+        (lower.size() > entry.size() && lower.ends_with("." + entry))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -257,26 +280,73 @@ struct HttpClient::Impl {
     throw TransportError(errc, message);
   }
 
+  // The proxy to tunnel through for `t`, if any.
+  std::optional<Target> proxy_for(const Target& t, const std::string& where) {
+    if (!t.tls || options.https_proxy.empty() || bypasses_proxy(t.host, options.no_proxy)) {
+      return std::nullopt;
+    }
+    auto proxy = parse_target(options.https_proxy);
+    if (!proxy || proxy->tls) {
+      fail(TransportErrc::kInvalidRequest,
+           where + ": the HTTPS proxy must be http://host:port (without credentials)");
+    }
+    return proxy;
+  }
+
+  // CONNECT host:port through the proxy; anything but 200 is a connect error naming the proxy.
+  void open_tunnel(beast::tcp_stream& stream, const Target& t, const Target& proxy,
+                   const std::string& where) {
+    const std::string authority =
+        (t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host) + ":" + t.port;
+    http::request<http::empty_body> req{http::verb::connect, authority, 11};
+    req.set(http::field::host, authority);
+    boost::system::error_code ec =
+        run([&](auto handler) { http::async_write(stream, req, std::move(handler)); });
+    http::response_parser<http::empty_body> parser;
+    beast::flat_buffer tunnel_buffer;
+    if (!ec) {
+      ec = run([&](auto handler) {
+        http::async_read_header(stream, tunnel_buffer, parser, std::move(handler));
+      });
+    }
+    if (ec == beast::error::timeout) {
+      fail(TransportErrc::kTimeout, where + ": the proxy " + proxy.origin() + " timed out");
+    }
+    if (ec) {
+      fail(TransportErrc::kConnect, where + ": the proxy " + proxy.origin() + ": " + ec.message());
+    }
+    if (parser.get().result_int() != 200 || tunnel_buffer.size() != 0) {
+      fail(TransportErrc::kConnect, where + ": the proxy " + proxy.origin() + " refused CONNECT " +
+                                        authority + " (" +
+                                        std::to_string(parser.get().result_int()) + ")");
+    }
+  }
+
   void connect(const Target& t, Clock::time_point deadline, const std::string& where) {
     drop();
+    const auto proxy = proxy_for(t, where);
+    const Target& hop = proxy ? *proxy : t;
     boost::system::error_code ec;
     tcp::resolver resolver(io);
-    const auto endpoints = resolver.resolve(t.host, t.port, ec);
+    const auto endpoints = resolver.resolve(hop.host, hop.port, ec);
     if (ec) {
-      fail(TransportErrc::kConnect, where + ": cannot resolve " + t.host + ": " + ec.message());
+      fail(TransportErrc::kConnect, where + ": cannot resolve " + hop.host + ": " + ec.message());
     }
     auto stream = std::make_unique<beast::tcp_stream>(io);
     stream->expires_at(std::min(deadline, Clock::now() + options.connect_timeout));
     ec = run([&](auto handler) { stream->async_connect(endpoints, std::move(handler)); });
     if (ec == beast::error::timeout) {
       fail(TransportErrc::kTimeout,
-           where + ": connecting to " + t.host + ":" + t.port + " timed out");
+           where + ": connecting to " + hop.host + ":" + hop.port + " timed out");
     }
     if (ec) {
       fail(TransportErrc::kConnect,
-           where + ": cannot connect to " + t.host + ":" + t.port + ": " + ec.message());
+           where + ": cannot connect to " + hop.host + ":" + hop.port + ": " + ec.message());
     }
     stream->socket().set_option(tcp::no_delay(true), ec);
+    if (proxy) {
+      open_tunnel(*stream, t, *proxy, where);
+    }
     if (!t.tls) {
       plain = std::move(stream);
       origin = t.origin();

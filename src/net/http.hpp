@@ -38,6 +38,13 @@ struct HttpResponse {
 struct HttpOptions {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds timeout{5000};
+  // An HTTP proxy for https:// URLs, "http://host:port" (a CONNECT tunnel; TLS stays end to end);
+  // empty: direct. Hosts matching `no_proxy` (comma-separated: "*", a name, or a domain as
+  // "example.com" or ".example.com", which also matches its subdomains) go direct. http:// URLs
+  // always go direct (the ones used are loopback and link-local). Only mtlsctl sets these, from
+  // HTTPS_PROXY and NO_PROXY; the functions never read the environment for them.
+  std::string https_proxy;
+  std::string no_proxy;
   std::string ca_file;  // empty: OpenSSL's default paths (SSL_CERT_FILE, SSL_CERT_DIR)
   bool verify_tls = true;
   std::size_t max_response_bytes = std::size_t{4} * 1024 * 1024;
