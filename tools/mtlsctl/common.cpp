@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "aws/credential_chain.hpp"
 #include "aws/credentials.hpp"
 #include "aws/endpoint.hpp"
 #include "core/file.hpp"
@@ -83,6 +84,38 @@ void add_aws_flags(CLI::App* cmd, AwsFlags& flags) {
                   "endpoint override (default: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL)");
 }
 
+net::HttpOptions cli_http_options() {
+  net::HttpOptions http;
+  // A person is waiting: fail an unreachable endpoint in seconds, not after long retries.
+  http.connect_timeout = std::chrono::milliseconds(3000);
+  http.timeout = std::chrono::milliseconds(15000);
+  const auto first = [](const char* upper, const char* lower) {
+    const std::string value = env_value(upper);
+    return value.empty() ? env_value(lower) : value;
+  };
+  http.https_proxy = first("HTTPS_PROXY", "https_proxy");
+  http.no_proxy = first("NO_PROXY", "no_proxy");
+  http.ca_file = env_value("AWS_CA_BUNDLE");  // as the SDKs: empty is OpenSSL's default paths
+  return http;
+}
+
+namespace {
+
+// The credential chain (aws/credential_chain.hpp), resolved once per run: a command that talks to
+// three services assumes a role or runs credential_process once, not three times.
+const aws::Credentials& chain_credentials(const std::string& region) {
+  static std::optional<aws::ResolvedCredentials> resolved;
+  if (!resolved) {
+    aws::ChainOptions options;
+    options.region = region;
+    options.http = cli_http_options();
+    resolved = aws::resolve_credentials(options);
+  }
+  return resolved->credentials;
+}
+
+}  // namespace
+
 aws::ClientConfig client_config(const AwsFlags& flags, std::string_view env_suffix,
                                 std::string_view host_prefix) {
   aws::ClientConfig config;
@@ -96,15 +129,8 @@ aws::ClientConfig client_config(const AwsFlags& flags, std::string_view env_suff
   }
   config.endpoint =
       endpoint.empty() ? aws::resolve_endpoint(env_suffix, host_prefix, config.region) : endpoint;
-  auto credentials = aws::Credentials::from_env();
-  if (!credentials) {
-    throw core::ConfigError("AWS_ACCESS_KEY_ID",
-                            "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-  }
-  config.credentials = std::move(*credentials);
-  // A person is waiting: fail an unreachable endpoint in seconds, not after long retries.
-  config.http.connect_timeout = std::chrono::milliseconds(3000);
-  config.http.timeout = std::chrono::milliseconds(15000);
+  config.credentials = chain_credentials(config.region);
+  config.http = cli_http_options();
   return config;
 }
 

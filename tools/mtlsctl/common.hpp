@@ -34,6 +34,8 @@ void add_apply_command(CLI::App& app, Context& ctx);
 void add_crl_commands(CLI::App& app, Context& ctx);
 void add_report_command(CLI::App& app, Context& ctx);
 void add_diagnose_command(CLI::App& app, Context& ctx);
+// Last: the completion script is generated from every command registered before it.
+void add_completion_command(CLI::App& app, Context& ctx);
 
 // Failures of mtlsctl itself (bad file, refused certificate...): `mtlsctl: <message>`.
 class CliError : public core::Error {
@@ -74,6 +76,9 @@ void add_aws_flags(CLI::App* cmd, AwsFlags& flags);
 // missing (region, credentials).
 aws::ClientConfig client_config(const AwsFlags& flags, std::string_view env_suffix,
                                 std::string_view host_prefix);
+// HTTP settings of every outbound call: a person is waiting (connect 3 s, answer 15 s), and
+// HTTPS_PROXY / NO_PROXY (or their lower-case forms) as the AWS CLI reads them.
+net::HttpOptions cli_http_options();
 // A deadline for one CLI call (retries included).
 aws::Deadline deadline_from_now(std::chrono::seconds budget = std::chrono::seconds(30));
 // The value of a flag, else the environment variable, else a CliError naming both.

@@ -105,8 +105,8 @@ std::optional<std::string> token_from_cognito(const DiagnoseOptions& o,
     throw UsageError(
         "--client-id needs the client's secret: --secret-file, --secret or "
         "MTLSCTL_CLIENT_SECRET");
-  const std::string token_url = flag_or_env(o.token_url, "--token-url", "MTLSCTL_TOKEN_URL");
-  oauth::TokenEndpointClient endpoint(token_url, net::HttpOptions{});
+  const std::string token_url = flag_or_env(o.token_url, "--token-url", "COGNITO_TOKEN_URL");
+  oauth::TokenEndpointClient endpoint(token_url, cli_http_options());
   const auto answer = endpoint.request(oauth::basic_authorization(o.client_id, secret),
                                        oauth::client_credentials_form(scopes, cert.thumbprint));
   const auto body = core::parse_json(answer.body);
@@ -216,7 +216,7 @@ int run_diagnose(const DiagnoseOptions& o) {
   if (jwks_url.empty())
     jwks_url = oauth::cognito_issuer(region, pool) + "/.well-known/jwks.json";
   const core::SystemClock clock;
-  oauth::HttpJwksFetcher fetcher(jwks_url);
+  oauth::HttpJwksFetcher fetcher(jwks_url, cli_http_options());
   oauth::JwksCache jwks(fetcher, clock);
   const oauth::AccessTokenVerifier verifier(oauth::VerifierConfig{region, pool}, jwks, clock);
   const bool require_bound =
@@ -258,7 +258,8 @@ void add_diagnose_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--jwks-url", o->jwks_url,
                   "the pool's JWKS (default: COGNITO_JWKS_URL, else Cognito's for the pool)");
   cmd->add_option("--token-url", o->token_url,
-                  "Cognito's token endpoint (default: MTLSCTL_TOKEN_URL)");
+                  "Cognito's token endpoint, https://<domain>/oauth2/token (default: "
+                  "COGNITO_TOKEN_URL; terraform output cognito_token_url)");
   cmd->add_flag("--require-bound-token", o->require_bound_token,
                 "as REQUIRE_CERT_BOUND_TOKEN=true: a token must be bound to the certificate");
   add_aws_flags(cmd, o->aws);

@@ -91,7 +91,9 @@ inline std::ostream& operator<<(std::ostream& os, const Result& r) {
 // leak in.
 inline std::map<std::string, std::string> base_env() {
   const char* path = std::getenv("PATH");
-  return {{"PATH", path != nullptr ? path : "/usr/bin:/bin"}};
+  // The machine's instance metadata service (if any answers) is not a credential source here.
+  return {{"PATH", path != nullptr ? path : "/usr/bin:/bin"},
+          {"AWS_EC2_METADATA_DISABLED", "true"}};
 }
 
 inline std::map<std::string, std::string> aws_env() {

@@ -62,7 +62,7 @@ class MtlsctlDiagnose : public ::testing::Test {
     env_["CERT_TABLE_NAME"] = kTable;
     env_["COGNITO_USER_POOL_ID"] = kPool;
     env_["COGNITO_JWKS_URL"] = cognito_url_ + "/" + kPool + "/.well-known/jwks.json";
-    env_["MTLSCTL_TOKEN_URL"] = cognito_url_ + "/oauth2/token";
+    env_["COGNITO_TOKEN_URL"] = cognito_url_ + "/oauth2/token";
     env_["ROUTE_SCOPES"] =
         std::string("GET /health=") + kHealthScope + ";GET /admin=" + kAdminScope;
     ASSERT_EQ(run({"ca", "init", "--dir", ca_}).exit_code, 0);
