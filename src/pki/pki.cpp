@@ -422,4 +422,22 @@ bool is_ca_certificate(std::string_view cert_pem) {
   return has_ca_flag(read_cert(cert_pem).get());
 }
 
+bool key_matches_certificate(const std::string& key_pem, std::string_view cert_pem) {
+  const X509Ptr cert = read_cert(cert_pem);
+  const PkeyPtr key = read_key(key_pem);
+  const bool matches = X509_check_private_key(cert.get(), key.get()) == 1;
+  ERR_clear_error();
+  return matches;
+}
+
+bool is_signed_by(std::string_view cert_pem, std::string_view issuer_pem) {
+  const X509Ptr cert = read_cert(cert_pem);
+  const X509Ptr issuer = read_cert(issuer_pem);
+  const bool named =
+      X509_NAME_cmp(X509_get_issuer_name(cert.get()), X509_get_subject_name(issuer.get())) == 0;
+  const bool verifies = named && X509_verify(cert.get(), X509_get0_pubkey(issuer.get())) == 1;
+  ERR_clear_error();
+  return verifies;
+}
+
 }  // namespace agm::pki

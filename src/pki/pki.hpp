@@ -79,6 +79,10 @@ std::vector<TruststoreProblem> check_truststore_certificate(std::string_view cer
 // True when `cert_pem` (one certificate) has basicConstraints CA:TRUE, the mark of a CA
 // (RFC 5280 4.2.1.9). Throws core::Error("pki_bad_input") when it is not a PEM certificate.
 bool is_ca_certificate(std::string_view cert_pem);
+// `key_pem` (unencrypted) is the private key of `cert_pem`.
+bool key_matches_certificate(const std::string& key_pem, std::string_view cert_pem);
+// `cert_pem`'s signature verifies with `issuer_pem`'s public key and names it as issuer.
+bool is_signed_by(std::string_view cert_pem, std::string_view issuer_pem);
 
 // A bundle's certificate blocks: the one splitter is core/pem.hpp's (the watcher function reads
 // the truststore with it, and functions do not link the PKI).

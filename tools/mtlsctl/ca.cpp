@@ -1,7 +1,12 @@
-// mtlsctl ca init | status | truststore | rotate-intermediate: a root CA and an intermediate CA
-// (path length 0) that signs client and server certificates, kept in a store (store.hpp). The
-// root's key can stay offline, encrypted with a passphrase (docs/operations.md section 2).
+// mtlsctl ca init | import | status | truststore | rotate-intermediate: a root CA and an
+// intermediate CA (path length 0) that signs client and server certificates, kept in a store
+// (store.hpp). The root's key can stay offline, encrypted with a passphrase (docs/operations.md
+// section 2).
 #include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "aws/ssm.hpp"
 #include "ca_material.hpp"
@@ -223,6 +228,118 @@ int run_ca_truststore(const StoreCommandOptions& o) {
   return 0;
 }
 
+// ca import --from: an existing CA (a `ca init --dir` directory, or another store) moved into
+// the store as it is, so no client certificate changes (docs/operations.md section 2,
+// "Migrating"). Checked before anything is written: the intermediate is signed by the root and
+// each key is its certificate's.
+struct CaImportOptions {
+  CaInitOptions init;
+  std::string from;
+};
+
+// The CA material of `from`, keys opened.
+struct ImportedCa {
+  std::string root_cert, inter_cert, inter_key;
+  std::optional<std::string> root_key;                          // absent: the root key is offline
+  std::optional<std::pair<std::string, std::string>> previous;  // cert, key
+  std::vector<std::pair<std::string, std::string>> retired;     // name, cert
+};
+
+ImportedCa read_ca(Store& from) {
+  using namespace ca_names;
+  ImportedCa ca{
+      require_cert(from, kRootCert), require_cert(from, kIntermediateCert), {}, {}, {}, {}};
+  const auto inter_key = from.get(kIntermediateKey);
+  if (!inter_key) {
+    throw CliError("no intermediate key at " + from.where(kIntermediateKey));
+  }
+  ca.inter_key = open_key(*inter_key, kCaPassphraseEnv, "the intermediate key");
+  if (const auto root_key = from.get(kRootKey)) {
+    ca.root_key = open_key(*root_key, kCaPassphraseEnv, "the root key");
+  }
+  const auto previous_cert = from.get(kPreviousCert);
+  const auto previous_key = from.get(kPreviousKey);
+  if (previous_cert && previous_key) {
+    ca.previous.emplace(*previous_cert,
+                        open_key(*previous_key, kCaPassphraseEnv, "the previous intermediate key"));
+  }
+  for (const auto& name : from.list("retired/")) {
+    if (const auto pem = from.get(name)) {
+      ca.retired.emplace_back(name, *pem);
+    }
+  }
+  if (!pki::is_signed_by(ca.inter_cert, ca.root_cert) ||
+      !pki::key_matches_certificate(ca.inter_key, ca.inter_cert) ||
+      (ca.root_key && !pki::key_matches_certificate(*ca.root_key, ca.root_cert)) ||
+      (ca.previous && !pki::key_matches_certificate(ca.previous->second, ca.previous->first))) {
+    throw CliError("the CA at " + from.spec() +
+                   " does not hold together (an intermediate not signed by its root, or a key "
+                   "that is not its certificate's): nothing imported");
+  }
+  return ca;
+}
+
+int run_ca_import(const CaImportOptions& o) {
+  if (!is_store_spec(o.from)) {
+    throw UsageError("--from: ssm:/<prefix>/pki or dir:PATH");
+  }
+  auto from = open_store(o.from, o.init.so);
+  auto store = open_store(ca_store_spec(o.init.store), o.init.so);
+  if (from->spec() == store->spec()) {
+    throw UsageError("--from and --store are the same store");
+  }
+  const ImportedCa ca = read_ca(*from);
+  if (!ca.root_key && (o.init.root_key_in_ssm || !o.init.root_key_out.empty())) {
+    throw UsageError("ca import: " + from->spec() +
+                     " holds no root key (it is offline), so there is none to place");
+  }
+  CaInitOptions choices = o.init;
+  // Without a root key to place, only the store's own requirements (KMS key, passphrase) apply.
+  choices.root_key_in_ssm = choices.root_key_in_ssm || (!ca.root_key && store->is_ssm());
+  check_key_choices(choices, *store, false);
+  if (!o.init.root_key_out.empty()) {
+    refuse_existing({o.init.root_key_out}, o.init.force);
+  }
+  refuse_existing_ca(*store, o.init.force);
+
+  using namespace ca_names;
+  std::string root_key_at = "offline (not in " + from->spec() + ")";
+  if (ca.root_key && !o.init.root_key_out.empty()) {
+    write_file(o.init.root_key_out,
+               pki::encrypt_private_key(*ca.root_key, env_value(kRootPassphraseEnv)), 0600,
+               o.init.force);
+    root_key_at = "file:" + o.init.root_key_out;
+  } else if (ca.root_key) {
+    root_key_at = store->put(kRootKey, seal_key(*store, *ca.root_key), o.init.force).where;
+  }
+  store->put(kIntermediateKey, seal_key(*store, ca.inter_key), o.init.force);
+  if (ca.previous) {
+    store->put(kPreviousKey, seal_key(*store, ca.previous->second), o.init.force);
+    store->put(kPreviousCert, ca.previous->first, o.init.force);
+  }
+  for (const auto& [name, pem] : ca.retired) {
+    store->put(name, pem, true);
+  }
+  store->put(kRootCert, ca.root_cert, o.init.force);
+  store->put(kIntermediateCert, ca.inter_cert, o.init.force);
+  if (!store->is_ssm()) {
+    store->put(kTruststore, truststore_bundle(*store), true);
+  }
+  const boost::json::object out{{"store", store->spec()},
+                                {"from", from->spec()},
+                                {"root", cert_summary(ca.root_cert)},
+                                {"intermediate", cert_summary(ca.inter_cert)},
+                                {"previous_intermediate", ca.previous.has_value()},
+                                {"root_key", root_key_at}};
+  if (o.init.json) {
+    print_json(out);
+  } else {
+    std::cout << "imported the CA of " << from->spec() << " into " << store->spec() << " (root key "
+              << root_key_at << ")\n";
+  }
+  return 0;
+}
+
 void add_store_flags(CLI::App* cmd, StoreOptions& so, std::string& store, bool writes) {
   cmd->add_option("--store", store,
                   "the CA: ssm:/<prefix>/pki or dir:PATH (default: MTLSCTL_STORE)");
@@ -262,6 +379,23 @@ void add_ca_init(CLI::App* ca, Context& ctx) {
   init->callback([&ctx, o] { ctx.action = [o] { return run_ca_init(*o); }; });
 }
 
+void add_ca_import(CLI::App* ca, Context& ctx) {
+  auto o = std::make_shared<CaImportOptions>();
+  CLI::App* imp = ca->add_subcommand(
+      "import", "move an existing CA (a ca init --dir directory) into a store, unchanged");
+  imp->add_option("--from", o->from, "where the CA is: dir:PATH or ssm:/<prefix>/pki")->required();
+  add_store_flags(imp, o->init.so, o->init.store, true);
+  imp->add_option("--root-key-out", o->init.root_key_out,
+                  "write the root key here, encrypted with MTLSCTL_ROOT_KEY_PASSPHRASE");
+  imp->add_flag("--root-key-in-ssm", o->init.root_key_in_ssm,
+                "keep the root key in the ssm: store");
+  imp->add_flag("--insecure-no-passphrase", o->init.insecure_no_passphrase,
+                "dir: store keys without a passphrase (throw-away CAs)");
+  imp->add_flag("--force", o->init.force, "replace an existing CA in the store");
+  imp->add_flag("--json", o->init.json, "print JSON");
+  imp->callback([&ctx, o] { ctx.action = [o] { return run_ca_import(*o); }; });
+}
+
 }  // namespace
 
 void add_ca_rotation_commands(CLI::App* ca, Context& ctx);  // ca_rotate.cpp
@@ -270,6 +404,7 @@ void add_ca_commands(CLI::App& app, Context& ctx) {
   CLI::App* ca = app.add_subcommand("ca", "certificate authority");
   ca->require_subcommand(1);
   add_ca_init(ca, ctx);
+  add_ca_import(ca, ctx);
   add_ca_rotation_commands(ca, ctx);
 
   auto st = std::make_shared<StoreCommandOptions>();

@@ -8,6 +8,7 @@
 #include "common.hpp"
 #include "mtls/certificate.hpp"
 #include "mtls/dynamo_registry.hpp"
+#include "pki/pki.hpp"
 
 namespace agm::mtlsctl {
 namespace {
@@ -20,6 +21,8 @@ struct RotateOptions {
   std::string table;
   int days = 1825;
   bool revoke_superseded = false;
+  bool revoke_all = false;
+  std::string reason = "ca-compromise";  // --revoke-all's
   bool dry_run = false;
   bool json = false;
 };
@@ -90,6 +93,15 @@ int run_rotate(const RotateOptions& o) {
 }
 
 int run_retire(const RotateOptions& o) {
+  if (o.revoke_all && o.revoke_superseded) {
+    throw UsageError("--revoke-all or --revoke-superseded, not both");
+  }
+  const auto reason = pki::canonical_reason(o.reason);
+  if (!reason || *reason == "certificate-hold") {
+    throw UsageError(
+        "--reason: an RFC 5280 revocation reason (key-compromise, ca-compromise, "
+        "superseded, ...), not certificate-hold");
+  }
   auto store = open_store(ca_store_spec(o.store), o.so);
   const auto previous = store->get(ca_names::kPreviousCert);
   if (!previous) {
@@ -107,7 +119,19 @@ int run_retire(const RotateOptions& o) {
   const auto now = core::SystemClock().now();
   std::vector<std::string> left;
   for (const auto& r : records) {
-    if (r.status != mtls::CertStatus::kActive || r.issuer_dn != old.subject_dn) {
+    if (r.issuer_dn != old.subject_dn || r.status == mtls::CertStatus::kRevoked) {
+      continue;
+    }
+    // A compromised intermediate (docs/operations.md section 8.2): every certificate it issued
+    // ends now, suspended ones too, whether or not its client has a new one yet.
+    if (o.revoke_all) {
+      std::cout << "revoke " << r.client_id << " " << r.thumbprint << " (" << *reason << ")\n";
+      if (!o.dry_run) {
+        registry.revoke(r.thumbprint, *reason, now);
+      }
+      continue;
+    }
+    if (r.status != mtls::CertStatus::kActive) {
       continue;
     }
     const bool replaced = std::any_of(records.begin(), records.end(), [&](const auto& x) {
@@ -172,6 +196,10 @@ void add_ca_rotation_commands(CLI::App* ca, Context& ctx) {
   retire->add_flag(
       "--revoke-superseded", t->revoke_superseded,
       "first revoke (superseded) those whose client has one from the new intermediate");
+  retire->add_flag("--revoke-all", t->revoke_all,
+                   "first revoke every certificate of the old intermediate (its key leaked)");
+  retire->add_option("--reason", t->reason, "--revoke-all's RFC 5280 reason")
+      ->capture_default_str();
   retire->callback([&ctx, t] { ctx.action = [t] { return run_retire(*t); }; });
 }
 

@@ -39,8 +39,10 @@ int main(int argc, char** argv) {
   agm::mtlsctl::add_client_commands(app, ctx);
   agm::mtlsctl::add_truststore_commands(app, ctx);
   agm::mtlsctl::add_apply_command(app, ctx);
+  agm::mtlsctl::add_crl_commands(app, ctx);
   agm::mtlsctl::add_report_command(app, ctx);
   agm::mtlsctl::add_diagnose_command(app, ctx);
+  agm::mtlsctl::add_completion_command(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -173,6 +173,51 @@ TEST_F(PkiStack, CaInitWritesSecureStringsUnderTheKmsKeyAndRefusesASecondCa) {
   EXPECT_EQ(core::get_bool(parse_out(r), "exists"), true);
 }
 
+// docs/operations.md section 2, "Migrating": a CA made by the first version (`ca init --dir`,
+// keys unencrypted) moves into SSM unchanged: the same certificates and keys, so a certificate it
+// issued before still chains to what the store now signs with. A CA that does not hold together
+// is refused whole.
+TEST_F(PkiStack, CaImportMovesADirectoryCaIntoSsmUnchanged) {
+  ASSERT_EQ(run({"ca", "init", "--dir", tmp_ / "legacy"}).exit_code, 0);
+  ASSERT_EQ(run({"cert", "issue", "--ca-dir", tmp_ / "legacy", "--client-id", "before", "--out-dir",
+                 tmp_ / "before"})
+                .exit_code,
+            0);
+  EXPECT_EQ(run({"ca", "import", "--from", "dir:" + tmp_ / "legacy"}, env_).exit_code, 2)
+      << "an ssm: store needs a place for the root key";
+  Result r = run(
+      {"ca", "import", "--from", "dir:" + tmp_ / "legacy", "--root-key-in-ssm", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  for (const std::string name :
+       {"root-ca.pem", "intermediate-ca.pem", "root-ca.key", "intermediate-ca.key"}) {
+    EXPECT_EQ(parameter(prefix_ + "/pki/" + name), slurp(tmp_ / "legacy/" + name)) << name;
+  }
+  // The store signs with the same intermediate: old and new certificates verify alike.
+  ASSERT_EQ(
+      run({"cert", "issue", "--client-id", "after", "--out-dir", tmp_ / "after"}, env_).exit_code,
+      0);
+  for (const std::string who : {"before", "after"}) {
+    EXPECT_EQ(run_openssl_verify(
+                  {"-CAfile", tmp_ / "legacy/truststore.pem", tmp_ / who + "/" + who + ".pem"}),
+              0)
+        << who;
+  }
+  EXPECT_EQ(run({"ca", "import", "--from", "dir:" + tmp_ / "legacy", "--root-key-in-ssm"}, env_)
+                .exit_code,
+            1)
+      << "a CA exists in the store";
+
+  // A directory whose intermediate key is another key: nothing is written.
+  ASSERT_EQ(run({"ca", "init", "--dir", tmp_ / "broken"}).exit_code, 0);
+  spit(tmp_ / "broken/intermediate-ca.key", slurp(tmp_ / "broken/root-ca.key"));
+  auto env = env_;
+  env["MTLSCTL_STORE"] = "ssm:" + prefix_ + "/other";
+  r = run({"ca", "import", "--from", "dir:" + tmp_ / "broken", "--root-key-in-ssm"}, env);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("does not hold together"), std::string::npos) << r;
+  EXPECT_FALSE(parameter(prefix_ + "/other/intermediate-ca.key"));
+}
+
 TEST_F(PkiStack, CaInitRefusesAmbiguousOrUnprotectedChoicesWithExitTwo) {
   auto no_kms = env_;
   no_kms.erase("MTLSCTL_KMS_KEY_ID");
@@ -513,6 +558,44 @@ TEST_F(PkiStack, IntermediateRotationReissuesAndRetires) {
   EXPECT_EQ(active, 1);
 }
 
+// docs/operations.md section 8.2: the old intermediate's key leaked. `retire-intermediate
+// --revoke-all --reason ca-compromise` ends every certificate it issued (the suspended one too),
+// even where the client has no new one yet, then retires it.
+TEST_F(PkiStack, RetireIntermediateRevokeAllEndsEveryCertificateOfTheOldOne) {
+  init_ca();
+  const std::string file = clients_file(R"({"clients": {
+    "a": {"scopes": ["orders.read"], "certificate": {"generate": {}}},
+    "b": {"scopes": ["orders.read"], "certificate": {"generate": {}}}}})");
+  ASSERT_EQ(run({"apply", "--file", file}, env_).exit_code, 0);
+  const std::string a = app_clients().at("a").front();
+  const std::string b = app_clients().at("b").front();
+  ASSERT_EQ(run({"client", "suspend", "--client", "b"}, env_).exit_code, 0);
+  ASSERT_EQ(run({"ca", "rotate-intermediate"}, env_).exit_code, 0);
+  EXPECT_EQ(
+      run({"ca", "retire-intermediate", "--revoke-all", "--revoke-superseded"}, env_).exit_code, 2);
+  EXPECT_EQ(run({"ca", "retire-intermediate", "--revoke-all", "--reason", "certificate-hold"}, env_)
+                .exit_code,
+            2);
+  Result r = run({"ca", "retire-intermediate", "--revoke-all", "--dry-run"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << "two revocations, one retirement\n"
+                                                             << r;
+  EXPECT_EQ(records(a)[0].status, mtls::CertStatus::kActive) << "a dry run";
+  r = run({"ca", "retire-intermediate", "--revoke-all", "--reason", "cACompromise"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  for (const auto& id : {a, b}) {
+    const auto recs = records(id);
+    ASSERT_EQ(recs.size(), 1U);
+    EXPECT_EQ(recs[0].status, mtls::CertStatus::kRevoked);
+    EXPECT_EQ(recs[0].revocation_reason.value_or(""), "ca-compromise");
+  }
+  EXPECT_FALSE(parameter(prefix_ + "/pki/previous-intermediate-ca.key"));
+  // The next apply gives each client a certificate of the new intermediate.
+  r = run({"apply", "--file", file}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("issue a"), std::string::npos) << r;
+}
+
 TEST_F(PkiStack, SuspendResumeAndListFilters) {
   init_ca();
   const std::string file =
@@ -538,6 +621,91 @@ TEST_F(PkiStack, SuspendResumeAndListFilters) {
   r = run({"client", "resume", "--client-id", id}, env_);
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(records(id)[0].status, mtls::CertStatus::kActive);
+}
+
+// Issue 17 item 5: `crl export` writes what the registry says as a CRL that openssl verifies
+// against the intermediate (REVOKED with its reason, SUSPENDED as certificateHold); `crl import`
+// applies a verified CRL to the registry by issuer and serial, once; a CRL of another CA changes
+// nothing.
+TEST_F(PkiStack, CrlExportListsWhatTheRegistrySaysAndImportAppliesAVerifiedCrlOnce) {
+  init_ca();
+  std::map<std::string, std::string> pem;  // name -> leaf
+  for (const std::string name : {"kept", "revoked", "held", "later"}) {
+    const Result r = run({"cert", "issue", "--client-id", name, "--out-dir", tmp_ / name}, env_);
+    ASSERT_EQ(r.exit_code, 0) << r;
+    pem[name] = slurp(tmp_ / name + "/" + name + ".pem");
+    ASSERT_EQ(run({"client", "register", "--cert", tmp_ / name + "/" + name + ".pem", "--client-id",
+                   name},
+                  env_)
+                  .exit_code,
+              0);
+  }
+  ASSERT_EQ(run({"client", "revoke", "--cert", tmp_ / "revoked/revoked.pem", "--reason",
+                 "key-compromise"},
+                env_)
+                .exit_code,
+            0);
+  ASSERT_EQ(run({"client", "suspend", "--client-id", "held"}, env_).exit_code, 0);
+
+  Result r = run({"crl", "export", "--out", tmp_ / "intermediate.crl", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(parse_out(r).at("entries").as_int64(), 2) << r;
+  const std::string inter = *parameter(prefix_ + "/pki/intermediate-ca.pem");
+  const std::string root = *parameter(prefix_ + "/pki/root-ca.pem");
+  spit(tmp_ / "chain.pem", inter + root);
+  // openssl's own reading: signed by the intermediate, the two serials with their reasons.
+  test::ChildProcess openssl({"openssl", "crl", "-in", tmp_ / "intermediate.crl", "-CAfile",
+                              tmp_ / "chain.pem", "-noout", "-text"},
+                             {}, true, tmp_ / "openssl.out");
+  const auto status = openssl.wait_for(seconds(30));
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << slurp(tmp_ / "openssl.out");
+  const std::string text = slurp(tmp_ / "openssl.out");
+  EXPECT_NE(text.find("verify OK"), std::string::npos) << text;
+  EXPECT_NE(text.find("Key Compromise"), std::string::npos) << text;
+  EXPECT_NE(text.find("Certificate Hold"), std::string::npos) << text;
+  const auto serial_of = [&](const std::string& name) {
+    return mtls::ClientCertificate::from_pem(pem[name]).serial_number;
+  };
+  std::string upper = serial_of("revoked");
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  EXPECT_NE(text.find(upper), std::string::npos) << text;
+  // No previous intermediate yet: nothing to sign with.
+  EXPECT_EQ(run({"crl", "export", "--out", tmp_ / "p.crl", "--issuer", "previous"}, env_).exit_code,
+            1);
+
+  // Import: another system revoked "later" (superseded) and a certificate we never registered.
+  const pki::KeyAndCert signer{*parameter(prefix_ + "/pki/intermediate-ca.key"), inter};
+  const auto now = core::SystemClock().now();
+  spit(tmp_ / "theirs.crl",
+       pki::create_crl(signer,
+                       {{serial_of("later"), now, "superseded"}, {"0badc0de", now, "unspecified"}},
+                       1, now, now + std::chrono::hours(24)));
+  r = run({"crl", "import", tmp_ / "theirs.crl", "--dry-run"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("1 changed, 0 already revoked or suspended, 1 not registered"),
+            std::string::npos)
+      << r;
+  EXPECT_EQ(records("later")[0].status, mtls::CertStatus::kActive) << "a dry run";
+  r = run({"crl", "import", tmp_ / "theirs.crl"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(records("later")[0].status, mtls::CertStatus::kRevoked);
+  EXPECT_EQ(records("later")[0].revocation_reason.value_or(""), "superseded");
+  EXPECT_EQ(records("kept")[0].status, mtls::CertStatus::kActive);
+  r = run({"crl", "import", tmp_ / "theirs.crl", "--json"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(parse_out(r).at("changed").as_int64(), 0) << r;
+  EXPECT_EQ(parse_out(r).at("already").as_int64(), 1) << r;
+
+  // A CRL signed by a CA that is not ours: refused, nothing changed.
+  const auto other_root =
+      pki::create_root_ca("Other Root", pki::KeyType::kEcP256, pki::days_from(now, 30));
+  spit(tmp_ / "forged.crl", pki::create_crl(other_root, {{serial_of("kept"), now, "unspecified"}},
+                                            1, now, now + std::chrono::hours(24)));
+  r = run({"crl", "import", tmp_ / "forged.crl"}, env_);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("not signed by any of the given CA certificates"), std::string::npos) << r;
+  EXPECT_EQ(records("kept")[0].status, mtls::CertStatus::kActive);
 }
 
 TEST(MtlsctlVersion, PrintsItsVersion) {

@@ -808,6 +808,47 @@ TEST_F(MtlsctlRegistry, AwsErrorsAndMissingConfigurationExitOneWithTheCode) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(45));
 }
 
+// --- shell completion ---
+
+// `mtlsctl completion bash` is generated from the command tree: bash completes commands, nested
+// subcommands and flags with it, leaves file arguments to bash's default, and shellcheck finds
+// nothing in it; zsh gets the same through bashcompinit.
+TEST(MtlsctlCompletion, BashCompletesCommandsSubcommandsAndFlags) {
+  TempDir tmp;
+  Result r = run({"completion", "bash"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  spit(tmp / "mtlsctl.bash", r.out);
+  int call = 0;
+  const auto complete = [&](const std::string& words, int cword) {
+    const std::string out = tmp / ("out" + std::to_string(++call));
+    const std::string script = "source " + tmp / "mtlsctl.bash" + "; COMP_WORDS=(" + words +
+                               "); COMP_CWORD=" + std::to_string(cword) +
+                               "; _mtlsctl; printf '%s\\n' \"${COMPREPLY[@]}\"";
+    test::ChildProcess bash({"bash", "-c", script}, {}, true, out);
+    const auto status = bash.wait_for(seconds(20));
+    EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << slurp(out);
+    return slurp(out);
+  };
+  EXPECT_EQ(complete("mtlsctl ap", 1), "apply\n");
+  EXPECT_EQ(complete("mtlsctl ca re", 2), "retire-intermediate\n");
+  EXPECT_EQ(complete("mtlsctl apply --dry-run --fi", 3), "--file\n");
+  EXPECT_EQ(complete("mtlsctl crl import --issuer-c", 3), "--issuer-cert\n");
+  EXPECT_EQ(complete("mtlsctl diagnose --cert c.pem --route-s", 4), "--route-scopes\n");
+  EXPECT_EQ(complete("mtlsctl client register --cert ''", 4), "\n") << "file names: bash's default";
+  EXPECT_NE(complete("mtlsctl ''", 1).find("diagnose\n"), std::string::npos);
+
+  test::ChildProcess shellcheck({"shellcheck", "-s", "bash", tmp / "mtlsctl.bash"}, {}, true,
+                                tmp / "shellcheck.out");
+  const auto status = shellcheck.wait_for(seconds(60));
+  EXPECT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+      << slurp(tmp / "shellcheck.out");
+
+  r = run({"completion", "zsh"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("autoload -U +X bashcompinit && bashcompinit\n", 0), 0U) << r;
+  EXPECT_EQ(run({"completion", "fish"}).exit_code, 2);
+}
+
 // --- Cognito ---
 
 TEST(MtlsctlClientCreate, CreatesAClientCredentialsClientWithASignedRequest) {
