@@ -32,7 +32,8 @@ async function scopesOf(env) {
   return new Set([...health, ...Object.keys(vars.scopes || {})]);
 }
 
-// The shape of section 10 (and the optional access_token_validity_minutes): one problem a line.
+// The shape of section 10 (and the optional access_token_validity_minutes, revoked_canary): one
+// problem a line.
 function problems(file, doc) {
   const out = [];
   const top = Object.keys(doc);
@@ -42,7 +43,9 @@ function problems(file, doc) {
   for (const [name, c] of Object.entries(doc.clients)) {
     const at = `clients.${name}`;
     if (!NAME.test(name)) out.push(`${at}: a name is 1-64 lowercase letters, digits and inner hyphens (an app client name, an SSM path segment, a tag value)`);
-    for (const k of Object.keys(c)) if (!['scopes', 'certificate', 'access_token_validity_minutes'].includes(k)) out.push(`${at}.${k}: unknown field`);
+    for (const k of Object.keys(c)) if (!['scopes', 'certificate', 'access_token_validity_minutes', 'revoked_canary'].includes(k)) out.push(`${at}.${k}: unknown field`);
+    if (c.revoked_canary !== undefined && typeof c.revoked_canary !== 'boolean') out.push(`${at}.revoked_canary: true or false`);
+    if (c.revoked_canary === true && doc.clients[`${name}-revoked`]) out.push(`clients.${name}-revoked: the name is taken by ${at}.revoked_canary`);
     if (!Array.isArray(c.scopes) || c.scopes.length === 0 || new Set(c.scopes).size !== c.scopes.length || !c.scopes.every((s) => typeof s === 'string' && SCOPE.test(s))) {
       out.push(`${at}.scopes: a non-empty list of distinct short scope names`);
     }
@@ -105,6 +108,8 @@ test('the shape check refuses what the contract does not allow', () => {
       ok: { scopes: [], certificate: { generate: { key_type: 'dsa', days: 0 }, csr: 'a.csr' } },
       csr: { scopes: ['a'], certificate: { csr: '../../etc/passwd' }, secret: 'x' },
       ttl: { scopes: ['a'], access_token_validity_minutes: 2, certificate: { csr: 'csr/missing.csr' } },
+      canary: { scopes: ['a'], certificate: { generate: {} }, revoked_canary: true },
+      'canary-revoked': { scopes: ['a'], certificate: { generate: {} }, revoked_canary: 'yes' },
     },
   };
   assert.deepStrictEqual(problems(file, bad).map((p) => p.split(':')[0]), [
@@ -115,6 +120,8 @@ test('the shape check refuses what the contract does not allow', () => {
     'clients.csr.certificate.csr',
     'clients.ttl.access_token_validity_minutes',
     'clients.ttl.certificate.csr',
+    'clients.canary-revoked',
+    'clients.canary-revoked.revoked_canary',
   ]);
   assert.deepStrictEqual(problems(file, { clients: {}, other: 1 }), ['the file holds exactly one object, "clients"']);
 });

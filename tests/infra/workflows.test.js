@@ -287,6 +287,8 @@ test('terraform-deploy: after apply, scripts/smoke checks the deployed API and i
   // The canary of clients/<env>.json from SSM, and the custom domain for its truststore warnings.
   assert.match(step.run, /--client "ssm:\$\{clients\}\/canary"/);
   assert.match(step.run, /--domain "\$\{api_url#https:\/\/\}"/);
+  // The revoked-certificate check, with the certificate mtlsctl apply keeps for "revoked_canary".
+  assert.match(step.run, /--revoked "ssm:\$\{clients\}\/canary-revoked"/);
   // Piped into tee: without pipefail the job would pass whatever smoke says (GitHub's default
   // bash is `bash -e`).
   if (/\| *tee/.test(step.run)) assert.match(step.run, /^set -o pipefail$/m);
@@ -294,5 +296,6 @@ test('terraform-deploy: after apply, scripts/smoke checks the deployed API and i
   for (const env of td.on.workflow_dispatch.inputs.environment.options) {
     const clients = JSON.parse(fs.readFileSync(path.join(root, `clients/${env}.json`), 'utf8')).clients;
     assert.ok(clients.canary, `clients/${env}.json has no canary`);
+    assert.strictEqual(clients.canary.revoked_canary, true, `clients/${env}.json: the canary keeps no revoked certificate`);
   }
 });

@@ -236,6 +236,46 @@ void converge_certificate(Account& a, const Settings& s, const DeclaredClient& c
   }
 }
 
+// The smoke test's revoked canary (docs/contract.md section 10, revoked_canary): a second
+// certificate of the client, its leaf and key stored at revoked_canary_name(), registered and then
+// revoked. It is issued again when it is from another intermediate or within --renew-within of
+// expiry: API Gateway refuses such a certificate in the handshake, so the smoke test would check
+// the truststore instead of revocation.
+void converge_revoked_canary(Account& a, const Settings& s, const DeclaredClient& c,
+                             const std::string& id, Plan& plan) {
+  const std::string name = revoked_canary_name(c.name);
+  const std::string detail = "revoked canary";
+  auto stored = id.empty() ? std::nullopt : stored_certificate(a, name);
+  const auto renew_by = s.now + std::chrono::hours(24) * s.o.renew_within_days;
+  if (!stored || stored->issuer_dn != a.issuer || stored->not_after <= renew_by) {
+    plan.step("issue", c.name, detail);
+    if (s.o.dry_run) {
+      plan.step("register", c.name, detail);
+      plan.step("revoke", c.name, detail);
+      return;
+    }
+    const auto issuer = load_intermediate(*a.ca);
+    const auto issued = pki::issue_client_certificate(issuer, id, pki::KeyType::kEcP256,
+                                                      pki::days_from(s.now, c.days));
+    a.clients->put(key_name(name), issued.key_pem, true);
+    a.clients->put(cert_name(name), issued.cert_pem, true);
+    stored = mtls::ClientCertificate::from_pem(issued.cert_pem);
+  }
+  const auto record = a.registry->find(stored->thumbprint);
+  if (!record) {
+    plan.step("register", c.name, detail);
+    if (!s.o.dry_run) {
+      register_certificate(a, *stored, id, s.now);
+    }
+  }
+  if (!record || record->status != mtls::CertStatus::kRevoked) {
+    plan.step("revoke", c.name, detail);
+    if (!s.o.dry_run) {
+      a.registry->revoke(stored->thumbprint, "unspecified", s.now);
+    }
+  }
+}
+
 // Clients with material in the store but no entry in the file: their certificates are revoked
 // (cessation-of-operation); the app client stays (docs/operations.md section 5).
 void revoke_removed(Account& a, const Settings& s, const std::vector<DeclaredClient>& declared,
@@ -309,6 +349,9 @@ int run_apply(const ApplyOptions& o) {
   for (const auto& c : declared) {
     const std::string id = converge_app_client(a, s, c, plan);
     converge_certificate(a, s, c, id, plan);
+    if (c.revoked_canary) {
+      converge_revoked_canary(a, s, c, id, plan);
+    }
   }
   revoke_removed(a, s, declared, plan);
   plan.finish();

@@ -1,5 +1,6 @@
 #include "clients_file.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 
@@ -119,7 +120,8 @@ DeclaredClient read_client(const Checker& c, const std::string& name, const json
   if (o == nullptr) {
     c.fail(at, field, "an object");
   }
-  only_keys(c, *o, {"scopes", "certificate", "access_token_validity_minutes"}, at, field);
+  only_keys(c, *o, {"scopes", "certificate", "access_token_validity_minutes", "revoked_canary"}, at,
+            field);
   DeclaredClient out;
   out.name = name;
   const auto* scopes = o->if_contains("scopes");
@@ -139,6 +141,12 @@ DeclaredClient read_client(const Checker& c, const std::string& name, const json
              field + ".access_token_validity_minutes", "a whole number from 5 to 1440");
     }
     out.access_token_validity_minutes = static_cast<int>(m->as_int64());
+  }
+  if (const auto* rc = o->if_contains("revoked_canary")) {
+    if (!rc->is_bool()) {
+      c.fail(c.loc().find_key("revoked_canary", at), field + ".revoked_canary", "true or false");
+    }
+    out.revoked_canary = rc->as_bool();
   }
   const auto* cert = o->if_contains("certificate");
   if (cert == nullptr) {
@@ -189,6 +197,15 @@ std::vector<DeclaredClient> read_clients_file(const std::string& path) {
   }
   std::sort(out.begin(), out.end(),
             [](const DeclaredClient& a, const DeclaredClient& b) { return a.name < b.name; });
+  // A revoked canary's material is stored under <name>-revoked: no client may be named that.
+  for (const auto& client : out) {
+    const std::string taken = revoked_canary_name(client.name);
+    if (client.revoked_canary &&
+        std::any_of(out.begin(), out.end(), [&](const auto& d) { return d.name == taken; })) {
+      c.fail(c.loc().find_key(taken, base + 9), "clients." + taken,
+             "the name is taken by clients." + client.name + ".revoked_canary");
+    }
+  }
   return out;
 }
 

@@ -27,7 +27,16 @@ struct DeclaredClient {
   int days = 365;                                 // certificate.generate.days (csr: 365)
   std::string csr_pem;                            // certificate.csr, read and checked
   std::string csr_path;                           // as resolved (relative to the file)
+  // "revoked_canary": true: apply also keeps a certificate of this client registered REVOKED, at
+  // revoked_canary_name(name), for the smoke test's revocation check.
+  bool revoked_canary = false;
 };
+
+// Where a client's revoked canary lives in the clients store: "<name>-revoked" (its leaf and key,
+// no client.json: the smoke test presents it with the client's own credentials).
+inline std::string revoked_canary_name(const std::string& client) {
+  return client + "-revoked";
+}
 
 // Sorted by name. Throws ClientsFileError.
 std::vector<DeclaredClient> read_clients_file(const std::string& path);

@@ -435,6 +435,70 @@ TEST_F(PkiStack, ApplyRevokesRemovedClientsAndRotatesWithinRenewWithin) {
   EXPECT_EQ(run({"apply", "--file", tmp_ / "clients.json"}, env_).out, "no changes\n");
 }
 
+// The smoke test's revoked canary (issue 18): "revoked_canary": true keeps a second certificate
+// of the client at /<prefix>/clients/<name>-revoked (leaf and key, no second copy of the secret),
+// registered REVOKED; a second apply plans nothing; near its expiry it is issued again.
+TEST_F(PkiStack, ApplyKeepsARevokedCanaryCertificate) {
+  init_ca();
+  const std::string file = clients_file(R"({"clients": {"canary": {"scopes": ["health.read"],
+    "certificate": {"generate": {"days": 90}}, "revoked_canary": true}}})");
+  Result r = run({"apply", "--file", file, "--dry-run"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const std::vector<std::string> plan{"create canary",
+                                      "issue canary",
+                                      "register canary",
+                                      "issue canary (revoked canary)",
+                                      "register canary (revoked canary)",
+                                      "revoke canary (revoked canary)"};
+  EXPECT_EQ(lines_of(r.out), plan) << r;
+  r = run({"apply", "--file", file}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(lines_of(r.out), plan) << r;
+
+  const std::string id = app_clients().at("canary").front();
+  const std::string at = prefix_ + "/clients/canary-revoked/canary-revoked";
+  const auto revoked_pem = parameter(at + ".pem");
+  ASSERT_TRUE(revoked_pem);
+  EXPECT_TRUE(parameter(at + ".key"));
+  EXPECT_FALSE(parameter(prefix_ + "/clients/canary-revoked/client.json"));
+  const auto count = [&](mtls::CertStatus status) {
+    const auto recs = records(id);
+    return std::count_if(recs.begin(), recs.end(),
+                         [&](const auto& x) { return x.status == status; });
+  };
+  EXPECT_EQ(count(mtls::CertStatus::kActive), 1);
+  ASSERT_EQ(count(mtls::CertStatus::kRevoked), 1);
+  for (const auto& rec : records(id)) {
+    if (rec.status == mtls::CertStatus::kRevoked) {
+      EXPECT_EQ(rec.thumbprint, thumbprint_of_pem(*revoked_pem));
+      EXPECT_EQ(rec.revocation_reason.value_or(""), "unspecified");
+    }
+  }
+  r = run({"apply", "--file", file}, env_);
+  EXPECT_EQ(r.out, "no changes\n") << r;
+
+  // Within --renew-within of its expiry: a new one, revoked too (and the ACTIVE one rotated).
+  r = run({"apply", "--file", file, "--renew-within", "100"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.out.find("issue canary (revoked canary)\nregister canary (revoked canary)\n"
+                       "revoke canary (revoked canary)\n"),
+            std::string::npos)
+      << r;
+  EXPECT_NE(parameter(at + ".pem"), revoked_pem);
+  EXPECT_EQ(count(mtls::CertStatus::kRevoked), 2);
+
+  // No client may take the canary's material name.
+  r = run({"apply", "--dry-run", "--file", clients_file(R"({"clients": {
+    "canary": {"scopes": ["health.read"], "certificate": {"generate": {}}, "revoked_canary": true},
+    "canary-revoked": {"scopes": ["health.read"], "certificate": {"generate": {}}}}})")},
+          env_);
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_NE(
+      r.err.find("clients.canary-revoked: the name is taken by clients.canary.revoked_canary"),
+      std::string::npos)
+      << r;
+}
+
 TEST_F(PkiStack, AMalformedClientsFileNamesLineAndFieldAndChangesNothing) {
   init_ca();
   const std::vector<std::pair<std::string, std::string>> cases{
