@@ -267,6 +267,8 @@ module "pki" {
   token_url                 = "https://${var.domain_name}/token"
   truststore_bucket_name    = local.truststore_bucket_name
   truststore_parameter_name = local.truststore_parameter_name
+  route_scopes              = local.authorizer_needed ? local.route_scopes_env : null
+  cognito_token_url         = module.cognito.token_url
   operator_role_arns        = var.pki_operator_role_arns
   planner_role_arns         = var.pki_planner_role_arns
   tags                      = var.tags

@@ -64,6 +64,9 @@ locals {
       MTLSCTL_RESOURCE_SERVER = var.resource_server_identifier
     },
     var.truststore_parameter_name == null ? {} : { MTLSCTL_TRUSTSTORE_PARAMETER = var.truststore_parameter_name },
+    # What `mtlsctl diagnose` asks the rules with (docs/troubleshooting.md).
+    var.route_scopes == null ? {} : { ROUTE_SCOPES = var.route_scopes },
+    var.cognito_token_url == null ? {} : { COGNITO_TOKEN_URL = var.cognito_token_url },
   )
 }
 

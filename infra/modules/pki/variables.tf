@@ -49,6 +49,28 @@ variable "token_url" {
   }
 }
 
+variable "route_scopes" {
+  type        = string
+  description = "The authorizer's ROUTE_SCOPES (\"GET /health=mtls-api/health.read;...\"), for `mtlsctl diagnose` in mtlsctl's settings; null leaves it out."
+  default     = null
+
+  validation {
+    condition     = var.route_scopes == null || can(regex("^[^;=]+=[^;=]+(;[^;=]+=[^;=]+)*$", var.route_scopes))
+    error_message = "route_scopes must be ROUTE_SCOPES' form: <routeKey>=<scopes> entries separated by ';'."
+  }
+}
+
+variable "cognito_token_url" {
+  type        = string
+  description = "Cognito's own token endpoint (the token function's COGNITO_TOKEN_URL), for `mtlsctl diagnose --client-id` in mtlsctl's settings; null leaves it out."
+  default     = null
+
+  validation {
+    condition     = var.cognito_token_url == null || can(regex("^https://[a-z0-9.-]+/oauth2/token$", var.cognito_token_url))
+    error_message = "cognito_token_url must be https://<domain>/oauth2/token."
+  }
+}
+
 variable "truststore_bucket_name" {
   type        = string
   description = "The truststore bucket (infra/modules/truststore): the CA operator may read and write its object versions."
