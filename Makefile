@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CMAKE_BUILD := cmake --build --parallel $(JOBS)
 # What `make local` and `make package` need of the release build (not its tests and benchmarks).
 FUNCTION_TARGETS := token authorizer health pre-token watcher bundle_launcher
-LOCAL_TARGETS := $(FUNCTION_TARGETS) agm-gateway agm-cognito mtlsctl
+LOCAL_TARGETS := $(FUNCTION_TARGETS) agm-gateway agm-cognito agm-ssm mtlsctl
 # `make package ARCH=arm64` on an x86-64 machine cross-builds the bundles for arm64 (preset
 # release-arm64: Debian's aarch64 cross compiler and :arm64 libraries, scripts/install-deps --arm64).
 # Unset, or this machine's own architecture: a native build.

@@ -356,7 +356,7 @@ def main():
         shutil.rmtree(snapshot, ignore_errors=True)
 
 
-PROGRAMS = ("authorizer", "token", "health", "agm-gateway", "agm-cognito", "mtlsctl",
+PROGRAMS = ("authorizer", "token", "health", "agm-gateway", "agm-cognito", "agm-ssm", "mtlsctl",
             "runtime_floor")
 
 

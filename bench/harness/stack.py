@@ -251,7 +251,7 @@ http {{
 def run(build_dir, results_dir, seconds=8, workers=4):
     state = tempfile.mkdtemp(prefix="agm-bench-stack-")
     ports = {"GATEWAY_PORT": free_port(), "DYNAMODB_PORT": free_port(),
-             "COGNITO_PORT": free_port()}
+             "COGNITO_PORT": free_port(), "SSM_PORT": free_port()}
     env = dict(os.environ, LOCAL_STATE_DIR=state, BUILD_DIR=os.path.abspath(build_dir),
                LOG_LEVEL="error", **{k: str(v) for k, v in ports.items()})
     out = {}

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -388,6 +389,113 @@ TEST_F(LocalStackE2E, SmokeScriptPassesThenNamesTheRevokedCanary) {
   EXPECT_EQ(failed.exit_code, 1) << failed.body;
   EXPECT_NE(failed.body.find("FAIL token: POST /token answered 401"), std::string::npos)
       << failed.body;
+}
+
+// Issue 17's acceptance, on a stack of its own (it rotates the CA): a client added to the
+// clients file is planned (create, issue, register), applied, and works with the certificate
+// `cert fetch` hands out; removed, apply revokes it and /token says 401 and /health 403 once the
+// registry cache TTL (1 s here) passed. Then the intermediate rotates: during the overlap the old
+// and the new certificate both work (a new one presents its chain, which names the new
+// intermediate; on AWS `ca truststore` publishes both), and after `retire-intermediate
+// --revoke-superseded` only the new one. No secret reaches anything mtlsctl printed.
+TEST(LocalStackClientsFile, OnboardRemoveAndRotateThroughTheClientsFile) {
+  const std::string state = make_temp_dir("agm-e2e-clients");
+  const std::string work = make_temp_dir("agm-e2e-clients-work");
+  Stack stack(state);
+  ASSERT_TRUE(stack.wait_ready()) << stack.log();
+  const std::string mtlsctl = stack.env("MTLSCTL");
+  const auto demo = agm::core::parse_json(read_all(stack.env("APPLIED_CLIENTS_FILE")));
+  ASSERT_TRUE(demo.has_value());
+  json::object with_partner = demo->as_object();
+  with_partner["clients"].as_object()["partner"] =
+      json::object{{"scopes", json::array{"health.read"}},
+                   {"certificate", json::object{{"generate", json::object{}}}}};
+  const std::string file = work + "/clients.json";
+  const auto write = [&](const json::object& doc) {
+    std::ofstream(file) << json::serialize(doc) << "\n";
+  };
+  const auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);)
+      out.push_back(l);
+    return out;
+  };
+  write(with_partner);
+  Result r = run(stack, work, {mtlsctl, "apply", "--file", file, "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.body;
+  const std::vector<std::string> plan{"create partner", "issue partner", "register partner"};
+  EXPECT_EQ(lines(r.body), plan) << r.body;
+  r = run(stack, work, {mtlsctl, "apply", "--file", file});
+  ASSERT_EQ(r.exit_code, 0) << r.body;
+  EXPECT_EQ(lines(r.body), plan) << r.body;
+  std::string printed = r.body;
+  r = run(stack, work, {mtlsctl, "cert", "fetch", "--client", "partner", "--out-dir", work + "/p"});
+  ASSERT_EQ(r.exit_code, 0) << r.body;
+  printed += r.body;
+  const std::string client_json = read_all(work + "/p/client.json");
+  const std::string id = json_string(client_json, "client_id");
+  const std::string secret = json_string(client_json, "client_secret");
+  ASSERT_FALSE(secret.empty()) << client_json;
+  EXPECT_EQ(printed.find(secret), std::string::npos) << "a secret in mtlsctl's output";
+  EXPECT_EQ(stack.log().find(secret), std::string::npos) << "a secret in the stack's log";
+
+  const auto token = [&](const std::string& cert, const std::string& key, const std::string& cid,
+                         const std::string& csecret) {
+    return curl(stack, work,
+                with_cert(cert, key,
+                          {"-u", cid + ":" + csecret, "-d", "grant_type=client_credentials", "-d",
+                           "scope=mtls-api/health.read", stack.env("API_URL") + "/token"}));
+  };
+  const auto health = [&](const std::string& cert, const std::string& key, const std::string& jwt) {
+    return curl(
+        stack, work,
+        with_cert(cert, key,
+                  {"-H", "Authorization: Bearer " + jwt, stack.env("API_URL") + "/health"}));
+  };
+  const std::string pcert = work + "/p/partner.pem";
+  const std::string pkey = work + "/p/partner.key";
+  Result t = token(pcert, pkey, id, secret);
+  ASSERT_EQ(t.http, 200) << t.body;
+  const std::string jwt = json_string(t.body, "access_token");
+  EXPECT_EQ(health(pcert, pkey, jwt).http, 200);
+
+  // Removed from the file: revoked, refused at both routes after the cache TTL.
+  write(demo->as_object());
+  r = run(stack, work, {mtlsctl, "apply", "--file", file});
+  ASSERT_EQ(r.exit_code, 0) << r.body;
+  EXPECT_EQ(lines(r.body), std::vector<std::string>{"revoke partner (1 certificate(s))"}) << r.body;
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(token(pcert, pkey, id, secret).http, 401);
+  EXPECT_EQ(health(pcert, pkey, jwt).http, 403);
+
+  // The intermediate rotates; apply gives the demo client a certificate of the new one.
+  r = run(stack, work, {mtlsctl, "ca", "rotate-intermediate"});
+  ASSERT_EQ(r.exit_code, 0) << r.body;
+  r = run(stack, work, {mtlsctl, "apply", "--file", file});
+  ASSERT_EQ(r.exit_code, 0) << r.body;
+  EXPECT_EQ(r.body.rfind("rotate demo (issued by ", 0), 0U) << r.body;
+  r = run(stack, work, {mtlsctl, "cert", "fetch", "--client", "demo", "--out-dir", work + "/d"});
+  ASSERT_EQ(r.exit_code, 0) << r.body;
+  const std::string old_cert = stack.env("CLIENT_CERT");
+  const std::string old_key = stack.env("CLIENT_KEY");
+  const std::string new_chain = work + "/d/demo-chain.pem";
+  const std::string new_key = work + "/d/demo.key";
+  const std::string cid = stack.env("CLIENT_ID");
+  const std::string csecret = stack.env("CLIENT_SECRET");
+  EXPECT_EQ(token(old_cert, old_key, cid, csecret).http, 200) << "the old one, during the overlap";
+  EXPECT_EQ(token(new_chain, new_key, cid, csecret).http, 200) << "the new one, during the overlap";
+  r = run(stack, work, {mtlsctl, "ca", "retire-intermediate", "--revoke-superseded"});
+  ASSERT_EQ(r.exit_code, 0) << r.body;
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(token(old_cert, old_key, cid, csecret).http, 401) << "the old one, after";
+  t = token(new_chain, new_key, cid, csecret);
+  ASSERT_EQ(t.http, 200) << t.body;
+  EXPECT_EQ(health(new_chain, new_key, json_string(t.body, "access_token")).http, 200);
+
+  ASSERT_TRUE(stack.terminate().has_value());
+  std::filesystem::remove_all(work);
+  std::filesystem::remove_all(state);
 }
 
 // Start, stop (SIGTERM to the script only), no process left; a second start on the same state dir

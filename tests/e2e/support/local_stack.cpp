@@ -95,12 +95,14 @@ Stack::Stack(std::string state_dir, std::map<std::string, std::string> extra_env
   gateway_port_ = free_port();
   dynamodb_port_ = free_port();
   cognito_port_ = free_port();
+  ssm_port_ = free_port();
   log_ = state_dir_ + "-stack.log";
   std::map<std::string, std::string> env{{"LOCAL_STATE_DIR", state_dir_},
                                          {"BUILD_DIR", binary_dir()},
                                          {"GATEWAY_PORT", std::to_string(gateway_port_)},
                                          {"DYNAMODB_PORT", std::to_string(dynamodb_port_)},
                                          {"COGNITO_PORT", std::to_string(cognito_port_)},
+                                         {"SSM_PORT", std::to_string(ssm_port_)},
                                          {"REGISTRY_CACHE_TTL_SECONDS", "1"},
                                          {"LOG_LEVEL", "warn"}};
   for (auto& [key, value] : extra_env)

@@ -54,14 +54,14 @@ class Stack {
   [[nodiscard]] const std::map<std::string, std::string>& env() const { return env_; }
   [[nodiscard]] std::string env(const std::string& key) const;
   [[nodiscard]] std::vector<std::uint16_t> ports() const {
-    return {gateway_port_, dynamodb_port_, cognito_port_};
+    return {gateway_port_, dynamodb_port_, cognito_port_, ssm_port_};
   }
   [[nodiscard]] const std::string& state_dir() const { return state_dir_; }
 
  private:
   std::string state_dir_;
   std::string log_;
-  std::uint16_t gateway_port_ = 0, dynamodb_port_ = 0, cognito_port_ = 0;
+  std::uint16_t gateway_port_ = 0, dynamodb_port_ = 0, cognito_port_ = 0, ssm_port_ = 0;
   std::unique_ptr<ChildProcess> process_;
   std::map<std::string, std::string> env_;
 };
