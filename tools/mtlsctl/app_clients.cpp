@@ -1,5 +1,8 @@
 #include "app_clients.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "common.hpp"
 #include "core/json.hpp"
 
@@ -43,6 +46,53 @@ AppClient describe_app_client(aws::CognitoIdp& cognito, const std::string& pool,
     throw CliError("app client " + client_id + " has no secret (not a client_credentials client)");
   }
   return {client_id, std::string(*secret)};
+}
+
+AppClientSettings describe_app_client_settings(aws::CognitoIdp& cognito, const std::string& pool,
+                                               const std::string& client_id) {
+  const json::value answer = cognito.call(
+      "DescribeUserPoolClient", json::object{{"UserPoolId", pool}, {"ClientId", client_id}},
+      deadline_from_now());
+  AppClientSettings out;
+  const json::value* client = core::find(answer, "UserPoolClient");
+  if (client == nullptr) {
+    throw CliError("DescribeUserPoolClient answered without UserPoolClient");
+  }
+  if (const json::value* scopes = core::find(*client, "AllowedOAuthScopes");
+      scopes != nullptr && scopes->is_array()) {
+    for (const auto& scope : scopes->as_array()) {
+      if (scope.is_string()) {
+        out.scopes.emplace_back(scope.as_string());
+      }
+    }
+  }
+  std::sort(out.scopes.begin(), out.scopes.end());
+  if (const auto validity = core::get_int(*client, "AccessTokenValidity")) {
+    const std::string unit(
+        core::get_string_path(*client, {"TokenValidityUnits", "AccessToken"}).value_or("hours"));
+    const std::int64_t per = unit == "minutes" ? 1 : unit == "days" ? 1440 : 60;
+    out.access_token_minutes =
+        unit == "seconds" ? static_cast<int>(*validity / 60) : static_cast<int>(*validity * per);
+  }
+  return out;
+}
+
+void update_app_client(aws::CognitoIdp& cognito, const std::string& pool,
+                       const std::string& client_id, const std::string& name,
+                       const AppClientSettings& settings) {
+  json::array scope_list;
+  for (const auto& s : settings.scopes) {
+    scope_list.emplace_back(s);
+  }
+  const json::object request{{"UserPoolId", pool},
+                             {"ClientId", client_id},
+                             {"ClientName", name},
+                             {"AllowedOAuthFlows", json::array{"client_credentials"}},
+                             {"AllowedOAuthScopes", scope_list},
+                             {"AllowedOAuthFlowsUserPoolClient", true},
+                             {"AccessTokenValidity", settings.access_token_minutes},
+                             {"TokenValidityUnits", json::object{{"AccessToken", "minutes"}}}};
+  (void)cognito.call("UpdateUserPoolClient", request, deadline_from_now());
 }
 
 std::map<std::string, std::string> list_app_clients(aws::CognitoIdp& cognito,

@@ -22,6 +22,22 @@ AppClient create_app_client(aws::CognitoIdp& cognito, const std::string& pool,
 // DescribeUserPoolClient: the id and secret of an existing client.
 AppClient describe_app_client(aws::CognitoIdp& cognito, const std::string& pool,
                               const std::string& client_id);
+// What apply converges of an existing app client: its scopes (full names, sorted) and its access
+// token's lifetime in minutes.
+struct AppClientSettings {
+  std::vector<std::string> scopes;
+  int access_token_minutes = 60;
+  bool operator==(const AppClientSettings&) const = default;
+};
+// DescribeUserPoolClient's AllowedOAuthScopes and AccessTokenValidity (in TokenValidityUnits'
+// unit, hours when absent as Cognito documents; 60 minutes when the client has none).
+AppClientSettings describe_app_client_settings(aws::CognitoIdp& cognito, const std::string& pool,
+                                               const std::string& client_id);
+// UpdateUserPoolClient with every setting create_app_client makes: Cognito resets what an update
+// leaves out to its default. The secret stays.
+void update_app_client(aws::CognitoIdp& cognito, const std::string& pool,
+                       const std::string& client_id, const std::string& name,
+                       const AppClientSettings& settings);
 // ListUserPoolClients, every page: ClientName -> ClientId (the first of a name, in list order).
 std::map<std::string, std::string> list_app_clients(aws::CognitoIdp& cognito,
                                                     const std::string& pool);

@@ -107,6 +107,41 @@ void store_client_json(Account& a, const Settings& s, const DeclaredClient& c,
   a.clients->put(client_json_name(c.name), json::serialize(doc) + "\n", true);
 }
 
+// An existing app client whose scopes or token lifetime differ from the file: updated in place
+// (its id and secret stay). A planner may not describe an app client (the answer holds the
+// secret): then nothing is compared.
+void converge_app_client_settings(Account& a, const Settings& s, const DeclaredClient& c,
+                                  const std::string& id, Plan& plan) {
+  AppClientSettings declared{full_scopes(s, c), c.access_token_validity_minutes};
+  std::sort(declared.scopes.begin(), declared.scopes.end());
+  AppClientSettings current;
+  try {
+    current = describe_app_client_settings(*a.cognito, a.pool, id);
+  } catch (const aws::AwsError& e) {
+    if (e.code().find("AccessDenied") == std::string::npos) {
+      throw;
+    }
+    return;
+  }
+  if (current == declared) {
+    return;
+  }
+  std::string detail;
+  if (current.scopes != declared.scopes) {
+    for (const auto& scope : declared.scopes) {
+      detail += (detail.empty() ? "scopes " : " ") + scope;
+    }
+  }
+  if (current.access_token_minutes != declared.access_token_minutes) {
+    detail += (detail.empty() ? "" : ", ") + std::string("access token ") +
+              std::to_string(declared.access_token_minutes) + " min";
+  }
+  plan.step("update", c.name, detail);
+  if (!s.o.dry_run) {
+    update_app_client(*a.cognito, a.pool, id, c.name, declared);
+  }
+}
+
 // The app client: made (create), or its secret fetched when an earlier run stopped before storing
 // it (adopt). Returns its id ("" in a dry run that would create it).
 std::string converge_app_client(Account& a, const Settings& s, const DeclaredClient& c,
@@ -130,6 +165,7 @@ std::string converge_app_client(Account& a, const Settings& s, const DeclaredCli
       store_client_json(a, s, c, describe_app_client(*a.cognito, a.pool, known->second));
     }
   }
+  converge_app_client_settings(a, s, c, known->second, plan);
   return known->second;
 }
 

@@ -419,8 +419,8 @@ TEST_F(PkiStack, ApplyRevokesRemovedClientsAndRotatesWithinRenewWithin) {
   EXPECT_EQ(r.out.rfind("rotate billing (expires ", 0), 0U) << r;
   EXPECT_EQ(records(orders).size(), 2U);
 
-  spit(tmp_ / "clients.json", R"({"clients": {"billing": {"scopes": ["orders.read"],
-    "certificate": {"csr": "csr/billing.csr"}}}})");
+  spit(tmp_ / "clients.json", R"({"clients": {"billing": {"scopes": ["orders.read", "health.read"],
+    "access_token_validity_minutes": 15, "certificate": {"csr": "csr/billing.csr"}}}})");
   r = run({"apply", "--file", tmp_ / "clients.json", "--dry-run"}, env_);
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "revoke orders-service (2 certificate(s))\n") << r;
@@ -497,6 +497,43 @@ TEST_F(PkiStack, ApplyKeepsARevokedCanaryCertificate) {
       r.err.find("clients.canary-revoked: the name is taken by clients.canary.revoked_canary"),
       std::string::npos)
       << r;
+}
+
+// The file's scopes and token lifetime are the app client's: a change in the file updates the
+// app client in place (plan line `update`; its id and secret stay), and then nothing is planned.
+TEST_F(PkiStack, ApplyUpdatesAnAppClientWhoseScopesOrTokenLifetimeChanged) {
+  init_ca();
+  const std::string file = clients_file(R"({"clients": {"orders-service": {
+    "scopes": ["orders.read"], "certificate": {"generate": {}}}}})");
+  ASSERT_EQ(run({"apply", "--file", file}, env_).exit_code, 0);
+  const std::string id = app_clients().at("orders-service").front();
+  aws::CognitoIdp idp(config(cognito_url()));
+  const auto describe = [&] {
+    const auto answer = idp.call("DescribeUserPoolClient",
+                                 json::object{{"UserPoolId", kPool}, {"ClientId", id}}, soon());
+    return *core::find(answer, "UserPoolClient");
+  };
+  const std::string secret = str(describe(), "ClientSecret");
+
+  clients_file(R"({"clients": {"orders-service": {"scopes": ["orders.read", "health.read"],
+    "access_token_validity_minutes": 15, "certificate": {"generate": {}}}}})");
+  Result r = run({"apply", "--file", file, "--dry-run"}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out,
+            "update orders-service (scopes mtls-api/health.read mtls-api/orders.read, access "
+            "token 15 min)\n")
+      << r;
+  EXPECT_EQ(*core::find(describe(), "AllowedOAuthScopes"), (json::array{"mtls-api/orders.read"}))
+      << "a dry run";
+  r = run({"apply", "--file", file}, env_);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const auto updated = describe();
+  EXPECT_EQ(*core::find(updated, "AllowedOAuthScopes"),
+            (json::array{"mtls-api/health.read", "mtls-api/orders.read"}));
+  EXPECT_EQ(core::get_int(updated, "AccessTokenValidity"), 15);
+  EXPECT_EQ(str(updated, "ClientSecret"), secret) << "the secret stays";
+  EXPECT_EQ(app_clients().at("orders-service"), std::vector<std::string>{id}) << "no new client";
+  EXPECT_EQ(run({"apply", "--file", file}, env_).out, "no changes\n");
 }
 
 TEST_F(PkiStack, AMalformedClientsFileNamesLineAndFieldAndChangesNothing) {
