@@ -1,11 +1,18 @@
 #include "core/encoding.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <string>
+#include <string_view>
 
 #include "core/crypto.hpp"
 
 namespace agm::core {
 namespace {
+
+constexpr std::string_view kB64UrlAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 TEST(Base64, Rfc4648Vectors) {
   EXPECT_EQ(base64_encode(""), "");
@@ -27,6 +34,41 @@ TEST(Base64Url, NoPaddingAndStrictAlphabet) {
   EXPECT_FALSE(base64url_decode("Zg==").has_value());
   EXPECT_FALSE(base64url_decode("Zh").has_value()) << "non-zero trailing bits are not canonical";
   EXPECT_EQ(base64url_decode("Zg").value(), "f");
+}
+
+// Every length from 0 to 40 bytes, against OpenSSL's encoder as the reference: decode(encode)
+// gives the bytes back, a character outside the alphabet anywhere is refused, and so is any
+// non-zero value in the unused bits of the last character.
+TEST(Base64Url, RoundTripsAndRefusesEveryBadCharacterAndNonCanonicalTail) {
+  const std::string bytes = random_bytes(40);
+  for (std::size_t n = 0; n <= bytes.size(); ++n) {
+    const std::string in = bytes.substr(0, n);
+    std::string reference((n + 2) / 3 * 4 + 1, '\0');
+    const int len =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(reference.data()),
+                        reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(n));
+    reference.resize(static_cast<std::size_t>(len));
+    EXPECT_EQ(base64_encode(in), reference) << n;
+    EXPECT_EQ(base64_decode(reference).value_or("<refused>"), in) << n;
+    const std::string url = base64url_encode(in);
+    ASSERT_EQ(base64url_decode(url).value_or("<refused>"), in) << n;
+    for (std::size_t i = 0; i < url.size(); ++i) {
+      for (const char bad : {'=', '+', '/', ' ', '\0', '.'}) {
+        std::string t = url;
+        t[i] = bad;
+        EXPECT_FALSE(base64url_decode(t).has_value()) << n << " at " << i;
+      }
+    }
+    if (url.size() % 4 == 2 || url.size() % 4 == 3) {
+      const int unused = url.size() % 4 == 2 ? 4 : 2;
+      for (int bit = 0; bit < unused; ++bit) {
+        std::string t = url;
+        const auto pos = kB64UrlAlphabet.find(t.back());
+        t.back() = kB64UrlAlphabet[pos ^ (1U << static_cast<unsigned>(bit))];
+        EXPECT_FALSE(base64url_decode(t).has_value()) << n << " bit " << bit;
+      }
+    }
+  }
 }
 
 TEST(Hex, RoundTripAndRejects) {
