@@ -1,7 +1,7 @@
 #include "core/log.hpp"
 
+#include <array>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 
 #include "core/encoding.hpp"
@@ -31,15 +31,14 @@ void Logger::log(LogLevel l, std::string_view msg, const json::object& fields) c
   if (!enabled(l))
     return;
   static constexpr std::string_view kNames[] = {"debug", "info", "warn", "error", "off"};
-  const auto now = std::chrono::system_clock::now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::string ts = format_rfc3339(std::chrono::floor<std::chrono::seconds>(now));
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03dZ", static_cast<int>(ms));
-  ts.replace(ts.size() - 1, 1, frac);
+  const std::string ts = format_rfc3339_millis(std::chrono::system_clock::now());
 
-  json::object line;
+  // The line is built, serialized and dropped: an arena on the stack spares a heap allocation
+  // per member (one line per decision; docs/benchmarks.md, the decision).
+  std::array<unsigned char, 2048> arena;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+  json::monotonic_resource memory(arena.data(), arena.size());
+  json::object line(&memory);
+  line.reserve(3 + base_.size() + fields.size());
   line["time"] = ts;
   line["level"] = kNames[static_cast<int>(l)];
   line["msg"] = msg;

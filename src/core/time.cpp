@@ -1,7 +1,7 @@
 #include "core/time.hpp"
 
 #include <array>
-#include <cstdio>
+#include <string>
 
 #include "core/error.hpp"
 
@@ -60,6 +60,24 @@ Civil to_civil(TimePoint t) {
                static_cast<int>(rem % 60)};
 }
 
+// Fixed-width decimal digits of a value known to fit (to_civil's fields): the logger stamps every
+// line (one per decision), and snprintf's format parsing was a measurable part of it.
+void put_digits(std::string& out, std::size_t at, int value, std::size_t width) {
+  for (std::size_t i = width; i-- > 0;) {
+    out[at + i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
+// `pattern` with the year (4 digits) and month, day, hour, minute, second (2 each) written at
+// `at`; to_civil keeps every field within its width (years 0000-9999).
+std::string civil_text(const Civil& c, std::string pattern, const std::array<std::size_t, 6>& at) {
+  const std::array<int, 6> fields{c.year, c.month, c.day, c.hour, c.minute, c.second};
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    put_digits(pattern, at[i], fields[i], i == 0 ? 4 : 2);
+  return pattern;
+}
+
 }  // namespace
 
 bool representable(TimePoint t) {
@@ -99,19 +117,21 @@ std::optional<TimePoint> from_civil(std::int64_t year, int month, int day, int h
 }
 
 std::string format_rfc3339(TimePoint t) {
-  const Civil c = to_civil(t);
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day,
-                c.hour, c.minute, c.second);
-  return buf.data();
+  return civil_text(to_civil(t), "0000-00-00T00:00:00Z", {0, 5, 8, 11, 14, 17});
+}
+
+std::string format_rfc3339_millis(std::chrono::system_clock::time_point t) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t - seconds).count();  // 0..999
+  std::string out = format_rfc3339(TimePoint(seconds.time_since_epoch()));
+  out.insert(out.size() - 1, ".000");
+  put_digits(out, out.size() - 4, static_cast<int>(millis), 3);
+  return out;
 }
 
 std::string format_amz_date(TimePoint t) {
-  const Civil c = to_civil(t);
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d%02d%02dT%02d%02d%02dZ", c.year, c.month, c.day,
-                c.hour, c.minute, c.second);
-  return buf.data();
+  return civil_text(to_civil(t), "00000000T000000Z", {0, 4, 6, 9, 11, 13});
 }
 
 std::optional<TimePoint> parse_rfc3339(std::string_view s) {

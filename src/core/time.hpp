@@ -62,6 +62,8 @@ std::optional<TimePoint> from_civil(std::int64_t year, int month, int day, int h
 // `YYYY-MM-DDTHH:MM:SSZ`, seconds precision, always UTC. Throws core::Error("time_out_of_range")
 // for a time that is not representable.
 std::string format_rfc3339(TimePoint t);
+// `YYYY-MM-DDTHH:MM:SS.mmmZ`, milliseconds truncated, as the log lines carry it. Throws as above.
+std::string format_rfc3339_millis(std::chrono::system_clock::time_point t);
 // Accepts `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` (also lowercase t/z); nullopt
 // otherwise, and when the offset moves it outside the representable range.
 std::optional<TimePoint> parse_rfc3339(std::string_view text);

@@ -13,6 +13,18 @@ TEST(Rfc3339, FormatsUtcSeconds) {
   EXPECT_EQ(format_rfc3339(from_epoch_seconds(0)), "1970-01-01T00:00:00Z");
   EXPECT_EQ(format_rfc3339(from_epoch_seconds(1769817600)), "2026-01-31T00:00:00Z");
   EXPECT_EQ(format_amz_date(from_epoch_seconds(1440938160)), "20150830T123600Z");
+  EXPECT_EQ(format_rfc3339(from_epoch_seconds(1772323199)), "2026-02-28T23:59:59Z");
+}
+
+TEST(Rfc3339, FormatsMillisecondsTruncated) {
+  using std::chrono::milliseconds;
+  using std::chrono::system_clock;
+  const system_clock::time_point t{std::chrono::seconds(1769817600)};
+  EXPECT_EQ(format_rfc3339_millis(t), "2026-01-31T00:00:00.000Z");
+  EXPECT_EQ(format_rfc3339_millis(t + milliseconds(7)), "2026-01-31T00:00:00.007Z");
+  EXPECT_EQ(format_rfc3339_millis(t + milliseconds(999) + std::chrono::microseconds(999)),
+            "2026-01-31T00:00:00.999Z");
+  EXPECT_EQ(format_rfc3339_millis(t - milliseconds(1)), "2026-01-30T23:59:59.999Z");
 }
 
 TEST(Rfc3339, ParsesZuluOffsetsAndFractions) {
