@@ -1,5 +1,7 @@
 #include "core/json.hpp"
 
+#include <utility>
+
 namespace agm::core {
 
 const json::value* find(const json::value& v, std::string_view key) {
@@ -59,11 +61,12 @@ std::optional<bool> get_bool(const json::value& v, std::string_view key) {
   return m->get_bool();
 }
 
-std::optional<json::value> parse_json(std::string_view text, std::size_t max_depth) {
+std::optional<json::value> parse_json(std::string_view text, std::size_t max_depth,
+                                      json::storage_ptr storage) {
   json::parse_options opts;
   opts.max_depth = max_depth;
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec, {}, opts);
+  json::value v = json::parse(text, ec, std::move(storage), opts);
   if (ec)
     return std::nullopt;
   return v;

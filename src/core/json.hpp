@@ -22,7 +22,11 @@ std::optional<std::string_view> get_string_path(const json::value& v,
 std::optional<std::int64_t> get_int(const json::value& v, std::string_view key);
 std::optional<bool> get_bool(const json::value& v, std::string_view key);
 
-// Parses text; nullopt (never an exception) on invalid JSON. `max_depth` bounds nesting.
-std::optional<json::value> parse_json(std::string_view text, std::size_t max_depth = 64);
+// Parses text; nullopt (never an exception) on invalid JSON. `max_depth` bounds nesting. The
+// value's memory comes from `storage` (the default heap unless given; a caller that only reads
+// the value and drops it may pass a monotonic_resource).
+constexpr std::size_t kJsonMaxDepth = 64;
+std::optional<json::value> parse_json(std::string_view text, std::size_t max_depth = kJsonMaxDepth,
+                                      json::storage_ptr storage = {});
 
 }  // namespace agm::core
