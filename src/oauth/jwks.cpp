@@ -5,6 +5,8 @@
 #include <openssl/param_build.h>
 
 #include <exception>
+#include <memory>
+#include <stdexcept>
 #include <utility>
 
 #include "core/encoding.hpp"
@@ -88,7 +90,12 @@ PublicKey rsa_public_key_from_jwk(std::string_view n_b64url, std::string_view e_
       raw == nullptr) {
     invalid("OpenSSL refused the RSA key");
   }
-  return PublicKey(raw, EVP_PKEY_free);
+  core::openssl::PkeyPtr key(raw);
+  try {
+    return std::make_shared<const Rs256Key>(std::move(key));
+  } catch (const std::runtime_error& refused) {
+    invalid(refused.what());
+  }
 }
 
 JwksError::JwksError(TokenError reason, const std::string& message)

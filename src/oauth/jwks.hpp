@@ -19,6 +19,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "oauth/rs256.hpp"
 #include "oauth/token_error.hpp"
 
 namespace agm::oauth {
@@ -35,7 +36,8 @@ class JwksError : public core::Error {
   TokenError reason_;
 };
 
-using PublicKey = std::shared_ptr<EVP_PKEY>;
+// A JWK's key, built once and shared by every verification that names its kid.
+using PublicKey = std::shared_ptr<const Rs256Key>;
 
 class JwksFetcher {
  public:

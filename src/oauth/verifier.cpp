@@ -1,7 +1,6 @@
 #include "oauth/verifier.hpp"
 
-#include <openssl/evp.h>
-
+#include <array>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -10,7 +9,6 @@
 #include <utility>
 
 #include "core/encoding.hpp"
-#include "core/openssl.hpp"
 #include "oauth/protocol.hpp"
 
 namespace agm::oauth {
@@ -70,19 +68,6 @@ bool optional_string(const json::object& o, std::string_view key, std::string& o
     return false;
   out = std::string(v->as_string());
   return true;
-}
-
-bool verify_rs256(EVP_PKEY* key, std::string_view signing_input, std::string_view signature) {
-  // RSASSA-PKCS1-v1_5: the signature is exactly as long as the modulus.
-  if (signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key)))
-    return false;
-  const core::openssl::MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1)
-    return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(),
-                          reinterpret_cast<const unsigned char*>(signing_input.data()),
-                          signing_input.size()) == 1;
 }
 
 // The steps of AccessTokenVerifier::verify, in its order. Each returns the refusal, or nothing
@@ -274,14 +259,17 @@ VerifyResult AccessTokenVerifier::verify(std::string_view jwt) const {
     if (auto refused = split_segments(jwt, segments))
       return *refused;
 
-    const auto header = core::parse_json(segments.header, kMaxJsonDepth);
+    // The header is read and dropped here: an arena on the stack, not the heap.
+    std::array<unsigned char, 1024> header_arena;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+    json::monotonic_resource header_memory(header_arena.data(), header_arena.size());
+    const auto header = core::parse_json(segments.header, kMaxJsonDepth, &header_memory);
     if (!header || !header->is_object())
       return fail(TokenError::kMalformed, "header is not a JSON object");
     std::string kid;
     if (auto refused = check_header(header->as_object(), kid))
       return *refused;
 
-    const auto payload = core::parse_json(segments.payload, kMaxJsonDepth);
+    auto payload = core::parse_json(segments.payload, kMaxJsonDepth);
     if (!payload || !payload->is_object())
       return fail(TokenError::kMalformed, "payload is not a JSON object");
     const json::object& p = payload->as_object();
@@ -294,7 +282,7 @@ VerifyResult AccessTokenVerifier::verify(std::string_view jwt) const {
     }
     if (!key)
       return fail(TokenError::kJwksUnavailable, "no key");
-    if (!verify_rs256(key.get(), segments.signing_input, segments.signature))
+    if (!key->verify(segments.signing_input, segments.signature))
       return fail(TokenError::kBadSignature, "RS256 signature does not verify");
 
     // Claims: only now, after the signature, is the payload trusted.
@@ -309,7 +297,7 @@ VerifyResult AccessTokenVerifier::verify(std::string_view jwt) const {
       return *refused;
     if (auto refused = read_client_claims(p, token))
       return *refused;
-    token.claims = p;
+    token.claims = std::move(payload->as_object());  // p is not used after this
     VerifyResult ok;
     ok.token = std::move(token);
     return ok;

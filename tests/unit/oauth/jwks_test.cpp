@@ -79,8 +79,8 @@ TEST_F(JwksCacheTest, FetchedOnceAndCached) {
   JwksCache cache(fetcher_, clock_, seconds(30));
   const PublicKey a = cache.key_for("k1");
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(EVP_PKEY_get_bits(a.get()), 2048);
-  EXPECT_EQ(EVP_PKEY_eq(a.get(), key(1).get()), 1);
+  EXPECT_EQ(EVP_PKEY_get_bits(a->pkey()), 2048);
+  EXPECT_EQ(EVP_PKEY_eq(a->pkey(), key(1).get()), 1);
   for (int i = 0; i < 5; ++i) {
     clock_.advance(seconds(100));
     EXPECT_EQ(cache.key_for("k1").get(), a.get());
@@ -124,7 +124,7 @@ TEST_F(JwksCacheTest, AKeyAddedRightAfterAFetchWorksAtOnce) {
   server_.set(agm::test::jwks_of({&key(1), &key(2)}));
   clock_.advance(seconds(1));
   const PublicKey k2 = cache.key_for("k2");
-  EXPECT_EQ(EVP_PKEY_eq(k2.get(), key(2).get()), 1);
+  EXPECT_EQ(EVP_PKEY_eq(k2->pkey(), key(2).get()), 1);
   EXPECT_EQ(server_.count(), 2U);
   for (int i = 0; i < 50; ++i) {
     EXPECT_EQ(code_of(cache, "made-up-" + std::to_string(i)), "kid_not_found");
@@ -141,7 +141,7 @@ TEST_F(JwksCacheTest, RotatedKeysArePickedUp) {
   server_.set(agm::test::jwks_of({&key(2), &key(3)}));  // k1 retired, k2 and k3 new
   clock_.advance(seconds(31));
   const PublicKey k2 = cache.key_for("k2");
-  EXPECT_EQ(EVP_PKEY_eq(k2.get(), key(2).get()), 1);
+  EXPECT_EQ(EVP_PKEY_eq(k2->pkey(), key(2).get()), 1);
   EXPECT_EQ(server_.count(), 2U);
   EXPECT_EQ(code_of(cache, "k3"), "ok");
   EXPECT_EQ(server_.count(), 2U);
@@ -319,7 +319,7 @@ TEST(JwkRsaKey, BuildsFromNAndE) {
   const TestRsaKey k("x");
   const json::object jwk = k.jwk();
   const PublicKey pk = rsa_public_key_from_jwk(jwk.at("n").as_string(), jwk.at("e").as_string());
-  EXPECT_EQ(EVP_PKEY_eq(pk.get(), k.get()), 1);
+  EXPECT_EQ(EVP_PKEY_eq(pk->pkey(), k.get()), 1);
   EXPECT_THROW((void)rsa_public_key_from_jwk("", "AQAB"), JwksError);
   EXPECT_THROW((void)rsa_public_key_from_jwk(jwk.at("n").as_string(), "AQ=="), JwksError);
 }
