@@ -9,7 +9,9 @@
 //       each iteration takes the next token of a pre-generated pool of distinct tokens. Registry
 //       and JWKS are cached (as in a warm Lambda instance); logging is on at info (one line per
 //       decision) into a discarding stream.
-// Goal: (b) <= 2 x (a). The ratio is printed after the run.
+// Goal: (b) <= 1.25 x (a) (issue 20). The ratio is printed after the run. The parts below show
+// where (b)'s time goes; BM_Part_Rs256VerifyPrepared is (a)'s verification with the key prepared
+// once (oauth::Rs256Key, what the verifier does), so (a) less it is OpenSSL 3.0's per-call setup.
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 
@@ -20,12 +22,14 @@
 #include <string>
 #include <vector>
 
+#include "core/openssl.hpp"
 #include "functions/authorizer/handler.hpp"
 #include "functions/common/main.hpp"
 #include "mtls/cached_registry.hpp"
 #include "mtls/dynamo_registry.hpp"
 #include "mtls/registry.hpp"
 #include "oauth/jwks.hpp"
+#include "oauth/rs256.hpp"
 #include "oauth/verifier.hpp"
 #include "support/fixtures.hpp"
 
@@ -84,14 +88,26 @@ World& world() {
   return w;
 }
 
+// A signing input of a real token's size (header.payload as a Cognito access token has them)
+// and its signature.
+struct SignedInput {
+  SignedInput() {
+    const std::string token =
+        key.sign_jwt(json::object{{"kid", "kid-1"}},
+                     agm::test::access_claims("client-a", kScope, agm::core::SystemClock().now()));
+    input = token.substr(0, token.rfind('.'));
+    signature = key.sign(input);
+  }
+  RsaKey key{2048};
+  std::string input;
+  std::string signature;
+};
+
 void BM_Rs256VerifyFloor(benchmark::State& state) {
-  RsaKey key(2048);
-  // A signing input of a real token's size (header.payload as a Cognito access token has them).
-  const std::string token =
-      key.sign_jwt(json::object{{"kid", "kid-1"}},
-                   agm::test::access_claims("client-a", kScope, agm::core::SystemClock().now()));
-  const std::string input = token.substr(0, token.rfind('.'));
-  const std::string signature = key.sign(input);
+  const SignedInput signed_input;
+  const RsaKey& key = signed_input.key;
+  const std::string& input = signed_input.input;
+  const std::string& signature = signed_input.signature;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   for (auto _ : state) {
     EVP_MD_CTX_reset(ctx);
@@ -164,6 +180,19 @@ void BM_Part_CertificateFromPem(benchmark::State& state) {
 }
 BENCHMARK(BM_Part_CertificateFromPem)->Unit(benchmark::kMicrosecond);
 
+void BM_Part_Rs256VerifyPrepared(benchmark::State& state) {
+  const SignedInput signed_input;
+  EVP_PKEY_up_ref(signed_input.key.get());
+  const agm::oauth::Rs256Key prepared{agm::core::openssl::PkeyPtr(signed_input.key.get())};
+  for (auto _ : state) {
+    const bool ok = prepared.verify(signed_input.input, signed_input.signature);
+    if (!ok)
+      state.SkipWithError("verification failed");
+    benchmark::DoNotOptimize(ok);
+  }
+}
+BENCHMARK(BM_Part_Rs256VerifyPrepared)->Unit(benchmark::kMicrosecond);
+
 void BM_Part_TokenVerify(benchmark::State& state) {
   World& w = world();
   agm::core::SystemClock clock;
@@ -212,8 +241,8 @@ class RatioReporter final : public benchmark::ConsoleReporter {
     const auto b = times_.find("BM_AuthorizerDecisionFreshToken");
     if (a != times_.end() && b != times_.end() && a->second > 0) {
       const double ratio = b->second / a->second;
-      std::printf("decision / RS256 verify = %.2f (goal <= 2.00): %s\n", ratio,
-                  ratio <= 2.0 ? "met" : "NOT met");
+      std::printf("decision / RS256 verify = %.2f (goal <= 1.25): %s\n", ratio,
+                  ratio <= 1.25 ? "met" : "NOT met");
     }
   }
 
