@@ -1,10 +1,10 @@
 #include "core/log.hpp"
 
-#include <array>
 #include <chrono>
 #include <iostream>
 
 #include "core/encoding.hpp"
+#include "core/json_arena.hpp"
 #include "core/time.hpp"
 
 namespace agm::core {
@@ -33,11 +33,8 @@ void Logger::log(LogLevel l, std::string_view msg, const json::object& fields) c
   static constexpr std::string_view kNames[] = {"debug", "info", "warn", "error", "off"};
   const std::string ts = format_rfc3339_millis(std::chrono::system_clock::now());
 
-  // The line is built, serialized and dropped: an arena on the stack spares a heap allocation
-  // per member (one line per decision; docs/benchmarks.md, the decision).
-  std::array<unsigned char, 2048> arena;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-  json::monotonic_resource memory(arena.data(), arena.size());
-  json::object line(&memory);
+  JsonArena<2048> arena;  // the line is built, serialized and dropped
+  json::object line(arena.storage());
   line.reserve(3 + base_.size() + fields.size());
   line["time"] = ts;
   line["level"] = kNames[static_cast<int>(l)];

@@ -116,17 +116,20 @@ std::optional<TimePoint> from_civil(std::int64_t year, int month, int day, int h
   return TimePoint{std::chrono::seconds{secs}};
 }
 
+// Where RFC 3339's fields start, the same with or without a fraction after the seconds.
+constexpr std::array<std::size_t, 6> kRfc3339Fields{0, 5, 8, 11, 14, 17};
+
 std::string format_rfc3339(TimePoint t) {
-  return civil_text(to_civil(t), "0000-00-00T00:00:00Z", {0, 5, 8, 11, 14, 17});
+  return civil_text(to_civil(t), "0000-00-00T00:00:00Z", kRfc3339Fields);
 }
 
 std::string format_rfc3339_millis(std::chrono::system_clock::time_point t) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
   const auto millis =
       std::chrono::duration_cast<std::chrono::milliseconds>(t - seconds).count();  // 0..999
-  std::string out = format_rfc3339(TimePoint(seconds.time_since_epoch()));
-  out.insert(out.size() - 1, ".000");
-  put_digits(out, out.size() - 4, static_cast<int>(millis), 3);
+  std::string out = civil_text(to_civil(TimePoint(seconds.time_since_epoch())),
+                               "0000-00-00T00:00:00.000Z", kRfc3339Fields);
+  put_digits(out, 20, static_cast<int>(millis), 3);
   return out;
 }
 

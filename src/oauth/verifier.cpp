@@ -1,6 +1,5 @@
 #include "oauth/verifier.hpp"
 
-#include <array>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -9,6 +8,7 @@
 #include <utility>
 
 #include "core/encoding.hpp"
+#include "core/json_arena.hpp"
 #include "oauth/protocol.hpp"
 
 namespace agm::oauth {
@@ -259,10 +259,8 @@ VerifyResult AccessTokenVerifier::verify(std::string_view jwt) const {
     if (auto refused = split_segments(jwt, segments))
       return *refused;
 
-    // The header is read and dropped here: an arena on the stack, not the heap.
-    std::array<unsigned char, 1024> header_arena;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-    json::monotonic_resource header_memory(header_arena.data(), header_arena.size());
-    const auto header = core::parse_json(segments.header, kMaxJsonDepth, &header_memory);
+    core::JsonArena<1024> header_arena;  // the header is read here and dropped
+    const auto header = core::parse_json(segments.header, kMaxJsonDepth, header_arena.storage());
     if (!header || !header->is_object())
       return fail(TokenError::kMalformed, "header is not a JSON object");
     std::string kid;

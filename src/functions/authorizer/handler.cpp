@@ -1,11 +1,11 @@
 #include "functions/authorizer/handler.hpp"
 
-#include <array>
 #include <exception>
 #include <utility>
 
 #include "core/encoding.hpp"
 #include "core/error.hpp"
+#include "core/json_arena.hpp"
 #include "metrics/recorder.hpp"
 #include "oauth/protocol.hpp"
 
@@ -85,10 +85,8 @@ mtls::Authorization Handler::decide(const AuthorizerRequest& request) const {
 
 void Handler::log(const mtls::Authorization& decision, const AuthorizerRequest& request) const {
   try {
-    // Built for the one line and dropped: an arena on the stack, not the heap.
-    std::array<unsigned char, 1024> arena;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-    json::monotonic_resource memory(arena.data(), arena.size());
-    json::object fields(&memory);
+    core::JsonArena<1024> arena;  // the fields of one line
+    json::object fields(arena.storage());
     fields["reason"] = mtls::to_string(decision.reason);
     if (request.route_key.present())
       fields["route_key"] = request.route_key.value;

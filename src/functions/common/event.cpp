@@ -1,8 +1,7 @@
 #include "functions/common/event.hpp"
 
-#include <array>
-
 #include "core/encoding.hpp"
+#include "core/json_arena.hpp"
 
 namespace agm::functions {
 
@@ -96,12 +95,9 @@ void parse_common(const json::value& event, RequestEvent& out) {
 
 template <typename Event>
 Event parse_payload(std::string_view payload) {
-  // The event is only read, into the typed request's own strings, and dropped: an arena on the
-  // stack spares a heap allocation per member and the walk that frees them (the event is a few
-  // KB; a larger one continues on the heap). Measured in docs/benchmarks.md (the decision).
-  std::array<unsigned char, 8192> arena;  // NOLINT(cppcoreguidelines-pro-type-member-init)
-  json::monotonic_resource memory(arena.data(), arena.size());
-  const auto event = core::parse_json(payload, core::kJsonMaxDepth, &memory);
+  // Read into the typed request's own strings and dropped; an event is a few KB.
+  core::JsonArena<8192> arena;
+  const auto event = core::parse_json(payload, core::kJsonMaxDepth, arena.storage());
   if (!event) {
     Event out;
     out.shape = EventShape::kNotJson;
